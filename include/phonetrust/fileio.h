@@ -1,0 +1,31 @@
+/*
+ * fileio.h - whole-file reads and atomic writes.
+ *
+ * Every file libphonetrust writes goes through pt_file_write_atomic: a
+ * temporary file in the same directory, fsync, rename, fsync of the
+ * directory.  A crash at any instant leaves the old file or the new one.
+ */
+#ifndef PHONETRUST_FILEIO_H
+#define PHONETRUST_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "phonetrust/error.h"
+
+/* Largest file pt_file_read accepts unless told otherwise. */
+#define PT_FILE_MAX (64u * 1024u * 1024u)
+
+/* Reads all of path into a malloc'd buffer (NUL-terminated for
+ * convenience; the NUL is not counted in *len). */
+int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_diag *d);
+
+/* Writes data to path atomically with the given mode (0600 for keys). */
+int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         pt_diag *d);
+
+/* Base name of a path (pointer into it). */
+const char *pt_basename(const char *path);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * cli.h - shared pieces of the phonetrust command: exit codes, error
+ * printing, option parsing and the command entry points.
+ */
+#ifndef PHONETRUST_CLI_H
+#define PHONETRUST_CLI_H
+
+#include <stdint.h>
+
+#include "phonetrust/crypto.h"
+#include "phonetrust/error.h"
+#include "phonetrust/signedfile.h"
+
+/* Exit codes (documented in README and `phonetrust help`). */
+enum {
+    EXIT_OK = 0,
+    EXIT_VERIFY = 1,  /* parsed, but does not verify / not trusted */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_FORMAT = 3,  /* malformed input file */
+    EXIT_IO = 4,      /* a file cannot be read or written */
+    EXIT_OTHER = 5    /* unusable key, unsupported, crypto failure */
+};
+
+int cli_exit_code(int rc);
+/* Prints "phonetrust: WHAT: offset 0x..: message" and returns the exit code. */
+int cli_fail(const char *what, int rc, const pt_diag *d);
+/* Prints "phonetrust: message" and a hint; returns EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Option scanning.  cli_opt matches "--name VALUE" and "--name=VALUE" at
+ * argv[*i], storing the value and advancing *i past what it used; it
+ * returns 1 on a match, 0 otherwise, -1 when the value is missing.
+ */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
+int cli_flag(char **argv, int i, const char *name);
+
+int cli_parse_hash(const char *s, int *hash);
+int cli_parse_layout(const char *s, int *layout);
+int cli_parse_signer_version(const char *s, int *sv);
+int cli_parse_timestamp(const char *s, uint32_t *ts);
+int cli_parse_int(const char *s, long min, long max, long *out);
+
+/* Loads key + certificate and makes a signer.  Returns an exit code. */
+int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s);
+/* Writes a file atomically; returns an exit code. */
+int cli_write(const char *path, const void *data, size_t len, unsigned mode);
+
+int cmd_show(int argc, char **argv);
+int cmd_tlv(int argc, char **argv);
+int cmd_sgn(int argc, char **argv);
+int cmd_enccnf(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * cmd_cert.c - `cert create`: a key and certificate for any role, written
+ * as key PEM followed by certificate PEM (0600), the file every other
+ * command takes.
+ */
+#include "cli.h"
+
+#include "phonetrust/cert.h"
+#include "phonetrust/constants.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Role -> profile and default validity.  Server roles share §7.1. */
+static int role_profile(const char *role, int *profile, int *years)
+{
+    static const struct { const char *name; int profile; int years; } t[] = {
+        {"sast", PT_PROFILE_SERVER, 20},     {"ccm", PT_PROFILE_SERVER, 10},
+        {"ccm+tftp", PT_PROFILE_SERVER, 10}, {"tftp", PT_PROFILE_SERVER, 10},
+        {"callmanager", PT_PROFILE_SERVER, 10}, {"callmanager-ecdsa", PT_PROFILE_SERVER, 10},
+        {"tvs", PT_PROFILE_SERVER, 10},      {"capf", PT_PROFILE_SERVER, 10},
+        {"app-server", PT_PROFILE_SERVER, 10}, {"itlrecovery", PT_PROFILE_SERVER, 5},
+        {"server", PT_PROFILE_SERVER, 10},   {"ca", PT_PROFILE_CA, 20},
+        {"leaf", PT_PROFILE_LEAF, 10},       {"mic", PT_PROFILE_LEAF, 10},
+        {"etoken", PT_PROFILE_LEAF, 10},     {"lsc", PT_PROFILE_LSC, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcasecmp(role, t[i].name)) {
+            *profile = t[i].profile;
+            *years = t[i].years;
+            return 0;
+        }
+    return -1;
+}
+
+int cmd_cert(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "create"))
+        return cli_usage("cert: expected 'cert create OUT --cn NAME ...'");
+    const char *out = NULL, *role = "server", *issuer_path = NULL, *v;
+    long rsa = 0, years = 0, days = 0;
+    int ex = EXIT_OK, ec = 0, cucm_order = 0;
+    pt_cert_spec spec;
+    pt_cert_spec_init(&spec);
+    for (int i = 2; i < argc && !ex; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--cn", &v))) spec.cn = v;
+        else if ((m = cli_opt(argc, argv, &i, "--role", &v))) role = v;
+        else if ((m = cli_opt(argc, argv, &i, "--rsa", &v))) {
+            if (m > 0 && cli_parse_int(v, 512, 8192, &rsa))
+                ex = cli_usage("--rsa %s: use a key size in bits (512-8192)", v);
+        } else if ((m = cli_opt(argc, argv, &i, "--ec", &v))) {
+            ec = 1;
+            spec.curve = v;
+        } else if ((m = cli_opt(argc, argv, &i, "--years", &v))) {
+            if (m > 0 && cli_parse_int(v, 1, 100, &years))
+                ex = cli_usage("--years %s: use 1-100", v);
+        } else if ((m = cli_opt(argc, argv, &i, "--days", &v))) {
+            if (m > 0 && cli_parse_int(v, 1, 36500, &days))
+                ex = cli_usage("--days %s: use 1-36500", v);
+        } else if ((m = cli_opt(argc, argv, &i, "--org", &v))) spec.o = v;
+        else if ((m = cli_opt(argc, argv, &i, "--unit", &v))) spec.ou = v;
+        else if ((m = cli_opt(argc, argv, &i, "--locality", &v))) spec.l = v;
+        else if ((m = cli_opt(argc, argv, &i, "--state", &v))) spec.st = v;
+        else if ((m = cli_opt(argc, argv, &i, "--country", &v))) spec.c = v;
+        else if ((m = cli_opt(argc, argv, &i, "--issuer", &v))) issuer_path = v;
+        else if ((m = cli_opt(argc, argv, &i, "--digest", &v))) ex = m > 0 ? cli_parse_hash(v, &spec.digest) : 0;
+        else if (cli_flag(argv, i, "--cucm-order")) cucm_order = 1;
+        else if (argv[i][0] == '-') ex = cli_usage("cert create: unknown option %s", argv[i]);
+        else if (!out) out = argv[i];
+        else ex = cli_usage("cert create: unexpected argument %s", argv[i]);
+        if (m < 0)
+            ex = cli_usage("cert create: %s needs a value", argv[i]);
+    }
+    if (ex)
+        return ex;
+    if (!out || !spec.cn)
+        return cli_usage("cert create: usage: cert create OUT --cn NAME [--role ROLE] [--rsa BITS | --ec CURVE] ...");
+    if (rsa && ec)
+        return cli_usage("cert create: --rsa and --ec exclude each other");
+    int default_years;
+    if (role_profile(role, &spec.profile, &default_years))
+        return cli_usage("cert create: unknown role %s (sast, ccm, tftp, callmanager, callmanager-ecdsa, tvs, "
+                         "capf, app-server, itlrecovery, ca, mic, etoken, lsc)", role);
+    if (spec.c && strlen(spec.c) != 2)
+        return cli_usage("--country %s: use a two-letter country code", spec.c);
+    spec.cucm_order = cucm_order;
+    spec.key_type = ec ? PT_KEY_EC : PT_KEY_RSA;
+    if (rsa)
+        spec.rsa_bits = (int)rsa;
+    spec.years = years ? (int)years : default_years;
+    spec.days = (int)days;
+    if (spec.profile == PT_PROFILE_LSC && !days)
+        spec.days = 365;
+    /* mkcert requires O and OU; default them to the CN rather than refuse. */
+    if (spec.profile == PT_PROFILE_SERVER) {
+        if (!spec.o)
+            spec.o = spec.cn;
+        if (!spec.ou)
+            spec.ou = spec.cn;
+    }
+    pt_diag d;
+    pt_diag_clear(&d);
+    EVP_PKEY *issuer_key = NULL;
+    X509 *issuer_cert = NULL;
+    if ((spec.profile == PT_PROFILE_LEAF || spec.profile == PT_PROFILE_LSC) && !issuer_path)
+        return cli_usage("cert create: --role %s needs --issuer PEM (the issuing CA's key and certificate)", role);
+    if (issuer_path) {
+        int rc = pt_pem_load(issuer_path, &issuer_key, &issuer_cert, &d);
+        if (rc)
+            return cli_fail(issuer_path, rc, &d);
+        spec.issuer_key = issuer_key;
+        spec.issuer_cert = issuer_cert;
+    }
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    int rc = pt_cert_create(&spec, &key, &cert, &d);
+    if (rc) {
+        ex = cli_fail(out, rc, &d);
+    } else {
+        pt_buf pem;
+        pt_buf_init(&pem);
+        rc = pt_pem_write(&pem, key, cert);
+        ex = rc ? cli_fail(out, rc, &d) : cli_write(out, pem.data, pem.len, 0600);
+        pt_buf_free(&pem);
+        if (!ex) {
+            char *subject = pt_name_string(X509_get_subject_name(cert), ',');
+            uint8_t serial[64];
+            size_t sn = 0;
+            char hex[130];
+            pt_cert_serial(cert, serial, &sn);
+            printf("%s: %s, serial %s\n", out, subject ? subject : "?", pt_hex(serial, sn, hex));
+            free(subject);
+        }
+    }
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    EVP_PKEY_free(issuer_key);
+    X509_free(issuer_cert);
+    return ex;
+}

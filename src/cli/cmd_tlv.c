@@ -1,0 +1,269 @@
+/*
+ * cmd_tlv.c - `tlv build` (make a trust list) and `tlv dump` (an annotated
+ * walk of any signed file: every TLV with its offset, tag and length).
+ */
+#include "cli.h"
+
+#include "phonetrust/constants.h"
+#include "phonetrust/fileio.h"
+#include "phonetrust/trustlist.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- tlv dump ---- */
+
+/* A string as Python's repr() shows it: the format of the spec's dumps. */
+static void print_repr(pt_bytes b)
+{
+    int has_single = memchr(b.p, '\'', b.n) != NULL;
+    int has_double = memchr(b.p, '"', b.n) != NULL;
+    char q = (has_single && !has_double) ? '"' : '\'';
+    putchar(q);
+    for (size_t i = 0; i < b.n; i++) {
+        unsigned char c = b.p[i];
+        if (c == '\\' || c == (unsigned char)q)
+            printf("\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c < 0x20 || c == 0x7f)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+    putchar(q);
+}
+
+static pt_bytes until_nul(const uint8_t *p, size_t n)
+{
+    const uint8_t *z = memchr(p, 0, n);
+    return (pt_bytes){p, z ? (size_t)(z - p) : n};
+}
+
+static void print_hex(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", p[i]);
+}
+
+static void dump_header_item(const pt_item *it)
+{
+    char name[32];
+    snprintf(name, sizeof name, "%s%s", pt_header_tag_name(it->tag),
+             it->kind == PT_ITEM_CONTAINER ? "*" : "");
+    printf("  %5zu  tag %2u %-20s len %4u  ", it->offset, it->tag, name,
+           it->kind == PT_ITEM_PADDING ? 0 : it->len);
+    if (it->kind == PT_ITEM_CONTAINER) {
+        printf("(container, %u bytes follow inside)", it->len);
+    } else if (it->kind == PT_ITEM_PADDING) {
+        /* nothing */
+    } else if (it->tag == PT_HDR_SIGNER_NAME || it->tag == PT_HDR_ISSUER_NAME ||
+               it->tag == PT_HDR_FILENAME) {
+        print_repr(until_nul(it->val, it->len));
+    } else if (it->tag == PT_HDR_SIGNATURE || it->tag == PT_HDR_ENC_KEY || it->tag == PT_HDR_ENC_IV ||
+               it->tag == PT_HDR_ENC_HASH || it->tag == PT_HDR_SERIAL_NUMBER) {
+        if (it->len <= 20) {
+            print_hex(it->val, it->len);
+        } else {
+            print_hex(it->val, 12);
+            printf("... (%u bytes)", it->len);
+        }
+    } else if (it->tag == PT_HDR_TIMESTAMP) {
+        printf("%u", ((unsigned)it->val[0] << 24) | ((unsigned)it->val[1] << 16) |
+                         ((unsigned)it->val[2] << 8) | it->val[3]);
+    } else if (it->len <= 4) {
+        print_hex(it->val, it->len);
+    } else {
+        printf("%u bytes", it->len);
+    }
+    putchar('\n');
+}
+
+static const char *dump_role(const pt_record *r)
+{
+    if (r->role == PT_ROLE_SRST)
+        return "SRST?";
+    const char *n = pt_role_name(r->role);
+    return n;
+}
+
+static void dump_record(const pt_record *r)
+{
+    printf("  record @%zu length %u\n", r->offset, r->length);
+    for (size_t i = 1; i < r->n_items; i++) {
+        const pt_item *it = &r->items[i];
+        printf("    %5zu  tag %2u %-16s len %4u  ", it->offset, it->tag, pt_record_tag_name(it->tag), it->len);
+        switch (it->tag) {
+        case PT_REC_DNS_NAME:
+        case PT_REC_SUBJECT_NAME:
+        case PT_REC_ISSUER_NAME:
+            print_repr(until_nul(it->val, it->len));
+            break;
+        case PT_REC_ROLE:
+            fputs(dump_role(r), stdout);
+            break;
+        case PT_REC_SERIAL_NUMBER:
+        case PT_REC_CERTIFICATE_HASH:
+            print_hex(it->val, it->len);
+            break;
+        default:
+            printf("%u bytes", it->len);
+        }
+        putchar('\n');
+    }
+}
+
+static int tlv_dump(const char *path)
+{
+    uint8_t *data;
+    size_t len;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_file_read(path, &data, &len, PT_FILE_MAX, &d);
+    if (rc)
+        return cli_fail(path, rc, &d);
+    size_t n = strlen(path);
+    int is_list = n >= 4 && !strcmp(path + n - 4, ".tlv");
+    pt_trustlist tl;
+    pt_header h;
+    if (is_list) {
+        rc = pt_tl_parse(data, len, &tl, &d);
+        h = tl.hdr;
+    } else {
+        rc = pt_header_parse(data, len, &h, &d);
+    }
+    if (rc) {
+        free(data);
+        return cli_fail(path, rc, &d);
+    }
+    printf("%s: %zu bytes, header version %u.%u, header length %u\n", path, len, h.version[0],
+           h.version[1], h.length);
+    for (size_t i = 0; i < h.n_items; i++)
+        dump_header_item(&h.items[i]);
+    if (is_list) {
+        for (size_t i = 0; i < tl.n_recs; i++)
+            dump_record(&tl.recs[i]);
+        pt_tl_free(&tl);
+    } else {
+        printf("  payload: %zu bytes at offset %u\n", len - h.length, h.length);
+        pt_header_free(&h);
+    }
+    free(data);
+    return EXIT_OK;
+}
+
+/* ---- tlv build ---- */
+
+typedef struct build_list {
+    pt_tl_entry *e;
+    size_t n, cap;
+} build_list;
+
+static int add_entry(build_list *l, const char *spec, int hash_only, const char *opt)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1])
+        return cli_usage("%s %s: use ROLE=PEM (e.g. tvs=tvs.pem)", opt, spec);
+    char role_name[32];
+    size_t rn = (size_t)(eq - spec);
+    if (rn >= sizeof role_name)
+        return cli_usage("%s %s: unknown role", opt, spec);
+    memcpy(role_name, spec, rn);
+    role_name[rn] = '\0';
+    int role = pt_role_from_name(role_name);
+    if (role < 0)
+        return cli_usage("%s %s: unknown role '%s' (sast, ccm, ccm+tftp, tftp, capf, app-server, tvs)",
+                         opt, spec, role_name);
+    X509 *cert = NULL;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_pem_load(eq + 1, NULL, &cert, &d);
+    if (rc)
+        return cli_fail(eq + 1, rc, &d);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        pt_tl_entry *ne = realloc(l->e, l->cap * sizeof *ne);
+        if (!ne) {
+            X509_free(cert);
+            return EXIT_OTHER;
+        }
+        l->e = ne;
+    }
+    l->e[l->n++] = (pt_tl_entry){.cert = cert, .role = role, .hash_only = hash_only};
+    return EXIT_OK;
+}
+
+static int tlv_build(int argc, char **argv)
+{
+    const char *out = NULL, *signer_path = NULL, *filename = NULL, *v;
+    pt_sign_opts opts;
+    pt_sign_opts_init(&opts);
+    build_list list = {0};
+    int ex = EXIT_OK;
+    /* slot 0 is the signer's SAST record */
+    list.cap = 8;
+    list.e = calloc(list.cap, sizeof *list.e);
+    if (!list.e)
+        return EXIT_OTHER;
+    list.n = 1;
+    for (int i = 2; i < argc && !ex; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--signer", &v))) signer_path = v;
+        else if ((m = cli_opt(argc, argv, &i, "--record", &v))) ex = m > 0 ? add_entry(&list, v, 0, "--record") : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--hash-only", &v))) ex = m > 0 ? add_entry(&list, v, 1, "--hash-only") : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--hash", &v))) ex = m > 0 ? cli_parse_hash(v, &opts.hash) : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--timestamp", &v))) ex = m > 0 ? cli_parse_timestamp(v, &opts.timestamp) : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--filename", &v))) filename = v;
+        else if ((m = cli_opt(argc, argv, &i, "--layout", &v))) ex = m > 0 ? cli_parse_layout(v, &opts.layout) : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--signer-version", &v))) ex = m > 0 ? cli_parse_signer_version(v, &opts.signer_version) : 0;
+        else if (argv[i][0] == '-') ex = cli_usage("tlv build: unknown option %s", argv[i]);
+        else if (!out) out = argv[i];
+        else ex = cli_usage("tlv build: unexpected argument %s", argv[i]);
+        if (m < 0)
+            ex = cli_usage("tlv build: %s needs a value", argv[i]);
+    }
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    pt_signer signer;
+    if (!ex && (!out || !signer_path))
+        ex = cli_usage("tlv build: usage: tlv build OUT --signer PEM [--record ROLE=PEM]...");
+    if (!ex)
+        ex = cli_load_signer(signer_path, &key, &cert, &signer);
+    if (!ex) {
+        list.e[0] = (pt_tl_entry){.cert = cert, .role = PT_ROLE_SAST};
+        opts.filename = filename ? filename : pt_basename(out);
+        pt_buf b;
+        pt_buf_init(&b);
+        pt_diag d;
+        pt_diag_clear(&d);
+        int rc = pt_tl_build(&b, &signer, &opts, list.e, list.n, &d);
+        ex = rc ? cli_fail(out, rc, &d) : cli_write(out, b.data, b.len, 0644);
+        pt_buf_free(&b);
+    }
+    for (size_t i = 1; i < list.n; i++)
+        X509_free(list.e[i].cert);
+    free(list.e);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    return ex;
+}
+
+int cmd_tlv(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage("tlv: expected 'tlv build' or 'tlv dump'");
+    if (!strcmp(argv[1], "build"))
+        return tlv_build(argc, argv);
+    if (!strcmp(argv[1], "dump")) {
+        if (argc != 3)
+            return cli_usage("tlv dump: usage: tlv dump FILE");
+        return tlv_dump(argv[2]);
+    }
+    return cli_usage("tlv %s: expected build or dump", argv[1]);
+}

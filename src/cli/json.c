@@ -1,0 +1,106 @@
+/*
+ * json.c - a small streaming JSON writer (see json.h).
+ */
+#include "json.h"
+
+void json_init(json *j, FILE *out)
+{
+    j->out = out;
+    j->depth = 0;
+    j->first[0] = 1;
+    j->after_key = 0;
+}
+
+static void sep(json *j)
+{
+    if (j->after_key) {
+        j->after_key = 0;
+        return;
+    }
+    if (!j->first[j->depth])
+        fputc(',', j->out);
+    j->first[j->depth] = 0;
+}
+
+static void open_(json *j, char c)
+{
+    sep(j);
+    fputc(c, j->out);
+    if (j->depth < 31)
+        j->depth++;
+    j->first[j->depth] = 1;
+}
+
+void json_obj(json *j) { open_(j, '{'); }
+void json_arr(json *j) { open_(j, '['); }
+
+void json_end_obj(json *j)
+{
+    fputc('}', j->out);
+    j->depth--;
+}
+
+void json_end_arr(json *j)
+{
+    fputc(']', j->out);
+    j->depth--;
+}
+
+void json_strn(json *j, const char *s, size_t n)
+{
+    sep(j);
+    fputc('"', j->out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(j->out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", j->out);
+        else if (c == '\t')
+            fputs("\\t", j->out);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(j->out, "\\u%04x", c);
+        else
+            fputc(c, j->out);
+    }
+    fputc('"', j->out);
+}
+
+void json_str(json *j, const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    json_strn(j, s, n);
+}
+
+void json_key(json *j, const char *k)
+{
+    json_str(j, k);
+    fputc(':', j->out);
+    j->after_key = 1;
+}
+
+void json_int(json *j, long long v)
+{
+    sep(j);
+    fprintf(j->out, "%lld", v);
+}
+
+void json_bool(json *j, int v)
+{
+    sep(j);
+    fputs(v ? "true" : "false", j->out);
+}
+
+void json_null(json *j)
+{
+    sep(j);
+    fputs("null", j->out);
+}
+
+void json_done(json *j)
+{
+    fputc('\n', j->out);
+    fflush(j->out);
+}

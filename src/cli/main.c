@@ -1,0 +1,57 @@
+/*
+ * main.c - the phonetrust command: dispatch to the command families.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: phonetrust COMMAND ...\n"
+    "\n"
+    "Trust lists and signed files\n"
+    "  show itl FILE [--json]            print an ITL as CUCM's 'show itl' does, and verify it\n"
+    "  show ctl FILE [--json]            the same for a CTL\n"
+    "  tlv build OUT --signer PEM [--record ROLE=PEM]... [--hash-only ROLE=PEM]...\n"
+    "        [--hash sha1|sha256|sha512] [--timestamp SECONDS] [--filename NAME]\n"
+    "        [--layout current|legacy] [--signer-version X.Y|none]\n"
+    "  tlv dump FILE                     annotated walk of every TLV (offset, tag, length)\n"
+    "  sgn build IN OUT --signer PEM [--hash ...] [--timestamp ...] [--filename NAME] [--layout ...]\n"
+    "  sgn verify FILE [--cert PEM]      verify a signed file (trust lists carry their signer)\n"
+    "  sgn strip IN OUT [--cert PEM]     the original file (verified first when --cert is given)\n"
+    "  enccnf encrypt IN OUT --signer PEM --phone-cert PEM [--stub PATH | --no-stub]\n"
+    "  enccnf decrypt IN OUT --key PEM [--cert PEM]\n"
+    "  cert create OUT --cn NAME [--role ROLE] [--rsa BITS | --ec CURVE] [--years N] [--days N]\n"
+    "        [--org O --unit OU --locality L --state ST --country C] [--issuer PEM]\n"
+    "        [--digest sha1|sha256|sha512] [--cucm-order]\n"
+    "\n"
+    "ROLE: sast, ccm, ccm+tftp, tftp, capf, app-server, tvs (cert create also: callmanager,\n"
+    "      callmanager-ecdsa, itlrecovery, ca, mic, etoken, lsc)\n"
+    "PEM:  a file holding a private key and/or a certificate (key first, as cert create writes it)\n"
+    "\n"
+    "Exit status: 0 success; 1 does not verify; 2 usage error; 3 malformed input;\n"
+    "             4 file cannot be read or written; 5 unusable key, unsupported or internal error\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        puts("phonetrust 0.1.0");
+        return EXIT_OK;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "show"))
+        return cmd_show(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tlv"))
+        return cmd_tlv(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sgn"))
+        return cmd_sgn(argc - 1, argv + 1);
+    if (!strcmp(cmd, "enccnf"))
+        return cmd_enccnf(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cert"))
+        return cmd_cert(argc - 1, argv + 1);
+    return cli_usage("unknown command '%s'", cmd);
+}

@@ -1,0 +1,119 @@
+/*
+ * fileio.c - whole-file reads and atomic writes (see fileio.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "phonetrust/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_diag *d)
+{
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "not a regular file");
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET,
+                           "file is %lld bytes; the limit is %zu", (long long)st.st_size, max);
+    }
+    size_t cap = (size_t)st.st_size;
+    uint8_t *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+    }
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "read failed: %s", strerror(e));
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = 0;
+    *data = buf;
+    *len = got;
+    return PT_OK;
+}
+
+const char *pt_basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                         pt_diag *d)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create a temporary file beside it: %s",
+                           strerror(errno));
+    int err = 0;
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        unlink(tmp);
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "write failed (the previous file is unchanged): %s",
+                           strerror(err));
+    }
+    /* Make the rename itself durable. */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return PT_OK;
+}
