@@ -290,6 +290,9 @@ int pt_header_signed_digest(const uint8_t *data, size_t len, const pt_header *h,
 int pt_header_verify(const uint8_t *data, size_t len, const pt_header *h, EVP_PKEY *pub,
                      pt_diag *d)
 {
+    if (!pub)
+        return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET,
+                           "the signer's certificate has no usable public key");
     if (EVP_PKEY_get_base_id(pub) != EVP_PKEY_RSA)
         return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET,
                            "the signer's key is not RSA; signed files are signed with RSA");

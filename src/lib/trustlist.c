@@ -125,15 +125,15 @@ static int parse_record(pt_reader *file, size_t index, pt_record *rec, pt_diag *
     if (rlen < 5)
         return pt_diag_set(d, PT_ERR_FORMAT, off,
                            "record %zu: RECORD_LENGTH %u is smaller than its own 5 bytes", index, rlen);
-    if (off + rlen > flen)
-        return pt_diag_set(d, PT_ERR_TRUNCATED, off,
-                           "record %zu: RECORD_LENGTH %u runs past the end of the file (%zu bytes)",
-                           index, rlen, flen);
+    /* A truncated file usually ends inside a record: walk what is there so
+     * the error can name the item that runs past the end. */
+    int cut = off + rlen > flen;
+    size_t rend = cut ? flen : off + rlen;
     rec->length = rlen;
     pt_reader r;
-    pt_rd_window(file, off, off + rlen, &r);
+    pt_rd_window(file, off, rend, &r);
     r.pos = off + 5;
-    file->pos = off + rlen;
+    file->pos = rend;
 
     size_t cap = 12;
     rec->items = malloc(cap * sizeof *rec->items);
@@ -144,10 +144,13 @@ static int parse_record(pt_reader *file, size_t index, pt_record *rec, pt_diag *
 
     while (!pt_rd_eof(&r)) {
         size_t ioff = pt_rd_pos(&r);
-        if (pt_rd_tlv_head(&r, &tag, &len) != PT_OK)
+        if (pt_rd_tlv_head(&r, &tag, &len) != PT_OK) {
+            if (cut)
+                break;
             return pt_diag_set(d, PT_ERR_TRUNCATED, ioff,
                                "record %zu: the record ends (at offset 0x%zx) inside an item's tag and length",
                                index, r.end);
+        }
         if (tag < 1 || tag > PT_REC_TAG_MAX)
             return pt_diag_set(d, PT_ERR_UNKNOWN_TAG, ioff,
                                "record %zu: unknown tag %u (length %u); record tags are 1-12",
@@ -207,6 +210,10 @@ static int parse_record(pt_reader *file, size_t index, pt_record *rec, pt_diag *
             break;
         }
     }
+    if (cut)
+        return pt_diag_set(d, PT_ERR_TRUNCATED, off,
+                           "record %zu: RECORD_LENGTH %u runs past the end of the file (%zu bytes)",
+                           index, rlen, flen);
     if (rec->role < 0)
         return pt_diag_set(d, PT_ERR_MISSING_TAG, off,
                            "record %zu: tag 4 (ROLE) is missing", index);
