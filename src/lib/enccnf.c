@@ -317,7 +317,7 @@ int pt_enc_decrypt(const uint8_t *data, size_t len, EVP_PKEY *phone_key, X509 *t
         return rc;
     }
 
-    uint8_t key[64];
+    uint8_t key[1024]; /* RSA decryption needs room for a whole modulus */
     size_t keylen = sizeof key;
     EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, phone_key, NULL);
     int ok = pctx && EVP_PKEY_decrypt_init(pctx) > 0 &&

@@ -1,1 +1,205 @@
-int main(void){return 0;}
+/*
+ * test_enccnf.c - encrypted configuration (§4): the vector decrypts to its
+ * plaintext, the stub matches, the deterministic cross-check, round trips
+ * for lengths 0 and 15 mod 16, and every wrong key or tampering fails.
+ */
+#include "testutil.h"
+
+#include "phonetrust/constants.h"
+#include "phonetrust/enccnf.h"
+#include "phonetrust/sgn.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void vector_decrypts_to_its_plaintext(void **state)
+{
+    (void)state;
+    EVP_PKEY *phone = NULL;
+    X509 *ccm = NULL;
+    tu_pem("vectors/capf/SEP001122334455.lsc1.pem", &phone, NULL);
+    tu_pem("vectors/certs/ccm.pem", NULL, &ccm);
+    size_t len, plen;
+    uint8_t *enc = tu_read("vectors/sgn/SEP001122334455.cnf.xml.enc.sgn", &len);
+    uint8_t *plain = tu_read("vectors/sgn/SEP001122334455.cnf.xml.plain", &plen);
+    pt_buf out;
+    pt_diag d;
+    pt_buf_init(&out);
+    assert_int_equal(pt_enc_decrypt(enc, len, phone, ccm, &out, &d), PT_OK);
+    assert_int_equal(out.len, plen);
+    assert_memory_equal(out.data, plain, plen);
+    assert_true(out.secret);
+    pt_buf_free(&out);
+    /* another phone's key cannot unwrap it */
+    EVP_PKEY *other = NULL;
+    tu_pem("vectors/capf/SEP00112233AABB.lsc1.pem", &other, NULL);
+    pt_buf_init(&out);
+    assert_int_not_equal(pt_enc_decrypt(enc, len, other, ccm, &out, &d), PT_OK);
+    EVP_PKEY_free(other);
+    EVP_PKEY *tvs = NULL;
+    tu_pem("vectors/certs/tvs.pem", &tvs, NULL);
+    assert_int_equal(pt_enc_decrypt(enc, len, tvs, NULL, &out, &d), PT_ERR_DECRYPT);
+    EVP_PKEY_free(tvs);
+    pt_buf_free(&out);
+    free(enc);
+    free(plain);
+    EVP_PKEY_free(phone);
+    X509_free(ccm);
+}
+
+static void stub_matches_the_vector(void **state)
+{
+    (void)state;
+    X509 *phone = NULL;
+    tu_pem("vectors/capf/SEP001122334455.lsc1.pem", NULL, &phone);
+    size_t plen, slen;
+    uint8_t *plain = tu_read("vectors/sgn/SEP001122334455.cnf.xml.plain", &plen);
+    uint8_t *stub = tu_read("vectors/sgn/SEP001122334455.cnf.xml.sgn", &slen);
+    pt_header h;
+    pt_diag d;
+    const uint8_t *want;
+    size_t wlen;
+    assert_int_equal(pt_sgn_payload(stub, slen, &h, &want, &wlen, &d), PT_OK);
+    pt_buf xml;
+    pt_buf_init(&xml);
+    assert_int_equal(pt_enc_stub_xml(&xml, phone, plain, plen, &d), PT_OK);
+    assert_int_equal(xml.len, wlen);
+    assert_memory_equal(xml.data, want, wlen);
+    pt_buf_free(&xml);
+    pt_header_free(&h);
+    /* not a <device> document */
+    pt_buf_init(&xml);
+    const char bad[] = "<?xml version=\"1.0\"?>\n<config><x/></config>\n";
+    assert_int_equal(pt_enc_stub_xml(&xml, phone, (const uint8_t *)bad, sizeof bad - 1, &d), PT_ERR_FORMAT);
+    pt_buf_free(&xml);
+    free(plain);
+    free(stub);
+    X509_free(phone);
+}
+
+static void deterministic_first_block(void **state)
+{
+    (void)state;
+    /* §4.6: IV 00..0f, key 10..1f -> first block 28ab21b2aeb24b69f9e536561d2faa1e */
+    EVP_PKEY *ccmk = NULL;
+    X509 *ccm = NULL, *phone = NULL;
+    tu_pem("vectors/certs/ccm.pem", &ccmk, &ccm);
+    tu_pem("vectors/capf/SEP001122334455.lsc1.pem", NULL, &phone);
+    uint8_t iv[16], key[16];
+    for (int i = 0; i < 16; i++) {
+        iv[i] = (uint8_t)i;
+        key[i] = (uint8_t)(0x10 + i);
+    }
+    size_t plen;
+    uint8_t *plain = tu_read("vectors/sgn/SEP001122334455.cnf.xml.plain", &plen);
+    pt_signer s;
+    pt_diag d;
+    pt_signer_init_key(&s, ccmk, ccm, &d);
+    pt_sign_opts o;
+    pt_sign_opts_init(&o);
+    o.filename = "SEP001122334455.cnf.xml.enc.sgn";
+    pt_buf b;
+    pt_buf_init(&b);
+    assert_int_equal(pt_enc_encrypt(&b, &s, &o, phone, plain, plen, iv, key, &d), PT_OK);
+    pt_header h;
+    assert_int_equal(pt_header_parse(b.data, b.len, &h, &d), PT_OK);
+    const uint8_t first[] = {0x28, 0xab, 0x21, 0xb2, 0xae, 0xb2, 0x4b, 0x69,
+                             0xf9, 0xe5, 0x36, 0x56, 0x1d, 0x2f, 0xaa, 0x1e};
+    assert_memory_equal(b.data + h.length, first, 16);
+    assert_int_equal(b.len - h.length, 432);
+    assert_int_equal(h.length, 764); /* the vector's header length */
+    assert_int_equal(h.enc_padding, 2);
+    pt_header_free(&h);
+    pt_buf_free(&b);
+    free(plain);
+    EVP_PKEY_free(ccmk);
+    X509_free(ccm);
+    X509_free(phone);
+}
+
+static void round_trips_and_tampering(void **state)
+{
+    (void)state;
+    EVP_PKEY *tk, *pk;
+    X509 *tc, *pc;
+    tu_make_cert(PT_KEY_RSA, 2048, NULL, "cucm-pub", &tk, &tc);
+    tu_make_cert(PT_KEY_RSA, 2048, NULL, "SEP001122334455", &pk, &pc);
+    pt_signer s;
+    pt_diag d;
+    pt_signer_init_key(&s, tk, tc, &d);
+    const char *head = "<device><deviceProtocol>SIP</deviceProtocol><sshUserId>admin</sshUserId>";
+    size_t lens[] = {96, 111, 112, 127, 160, 175, 1023, 1024};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        for (int hash = 1; hash <= 3; hash++) {
+            size_t n = lens[li];
+            char *xml = malloc(n + 1);
+            memset(xml, 'x', n);
+            memcpy(xml, head, strlen(head));
+            memcpy(xml + n - 9, "</device>", 9);
+            pt_sign_opts o;
+            pt_sign_opts_init(&o);
+            o.filename = "SEP001122334455.cnf.xml.enc.sgn";
+            o.hash = hash;
+            pt_buf b, out;
+            pt_buf_init(&b);
+            pt_buf_init(&out);
+            assert_int_equal(pt_enc_encrypt(&b, &s, &o, pc, (uint8_t *)xml, n, NULL, NULL, &d), PT_OK);
+            pt_header h;
+            pt_header_parse(b.data, b.len, &h, &d);
+            assert_int_equal(h.enc_padding, 16 - n % 16);
+            assert_int_equal((b.len - h.length) % 16, 0);
+            assert_int_equal(h.enc_hash_alg, hash);
+            pt_header_free(&h);
+            assert_int_equal(pt_enc_decrypt(b.data, b.len, pk, tc, &out, &d), PT_OK);
+            assert_int_equal(out.len, n);
+            assert_memory_equal(out.data, xml, n);
+            pt_buf_free(&out);
+            /* the last ciphertext byte changed: signature fails; unchecked: padding/digest fails */
+            b.data[b.len - 1] ^= 1;
+            pt_buf_init(&out);
+            assert_int_equal(pt_enc_decrypt(b.data, b.len, pk, tc, &out, &d), PT_ERR_SIGNATURE);
+            int rc = pt_enc_decrypt(b.data, b.len, pk, NULL, &out, &d);
+            assert_true(rc == PT_ERR_DECRYPT || rc == PT_ERR_DIGEST);
+            assert_int_equal(out.len, 0);
+            pt_buf_free(&out);
+            pt_buf_free(&b);
+            free(xml);
+        }
+    }
+    /* an EC phone certificate cannot be encrypted to */
+    EVP_PKEY *ek;
+    X509 *ec;
+    tu_make_cert(PT_KEY_EC, 0, "secp256r1", "SEP0011223344EC", &ek, &ec);
+    pt_sign_opts o;
+    pt_sign_opts_init(&o);
+    o.filename = "x.enc.sgn";
+    pt_buf b;
+    pt_buf_init(&b);
+    const char xml[] = "<device></device>";
+    assert_int_equal(pt_enc_encrypt(&b, &s, &o, ec, (const uint8_t *)xml, sizeof xml - 1, NULL, NULL, &d),
+                     PT_ERR_UNSUPPORTED);
+    /* a plain .sgn is not an encrypted file */
+    pt_buf_free(&b);
+    pt_buf_init(&b);
+    pt_sgn_build(&b, &s, &o, (const uint8_t *)xml, sizeof xml - 1, &d);
+    pt_buf out;
+    pt_buf_init(&out);
+    assert_int_equal(pt_enc_decrypt(b.data, b.len, pk, tc, &out, &d), PT_ERR_MISSING_TAG);
+    pt_buf_free(&out);
+    pt_buf_free(&b);
+    EVP_PKEY_free(ek); X509_free(ec);
+    EVP_PKEY_free(tk); X509_free(tc);
+    EVP_PKEY_free(pk); X509_free(pc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(vector_decrypts_to_its_plaintext),
+        cmocka_unit_test(stub_matches_the_vector),
+        cmocka_unit_test(deterministic_first_block),
+        cmocka_unit_test(round_trips_and_tampering),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
