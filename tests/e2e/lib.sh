@@ -1,0 +1,57 @@
+# lib.sh - a tiny test library for end-to-end tests of the phonetrust
+# binary, in the spirit of git's t/test-lib.sh: every test runs the real
+# command in a scratch directory; one assertion per step.
+#
+# Environment (set by ctest): PHONETRUST (the binary), PT_TEST_DATA.
+set -u
+PT=${PHONETRUST:?PHONETRUST must name the phonetrust binary}
+DATA=${PT_TEST_DATA:?PT_TEST_DATA must name tests/data}
+V=$DATA/vectors
+passed=0
+failed=0
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-test.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+cd "$SCRATCH" || exit 1
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+
+# run CMD...: runs it with stdout in $SCRATCH/out, stderr in $SCRATCH/err, exit in $rc
+run() { "$@" >"$SCRATCH/out" 2>"$SCRATCH/err"; rc=$?; }
+
+# expect_exit CODE DESCRIPTION CMD...
+expect_exit() {
+    want=$1 desc=$2
+    shift 2
+    run "$@"
+    if [ "$rc" -eq "$want" ]; then
+        ok "$desc"
+    else
+        not_ok "$desc (exit $rc, expected $want)"
+        sed 's/^/    stderr: /' "$SCRATCH/err" | head -5
+    fi
+}
+
+# expect_out DESCRIPTION FIXED-STRING: the last run's stdout contains it
+expect_out() {
+    if grep -qF -- "$2" "$SCRATCH/out"; then ok "$1"; else not_ok "$1: stdout lacks '$2'"; fi
+}
+expect_err() {
+    if grep -qF -- "$2" "$SCRATCH/err"; then ok "$1"; else not_ok "$1: stderr lacks '$2'"; sed 's/^/    stderr: /' "$SCRATCH/err" | head -3; fi
+}
+expect_no_out() {
+    if grep -qF -- "$2" "$SCRATCH/out"; then not_ok "$1: stdout has '$2'"; else ok "$1"; fi
+}
+expect_same() {
+    if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1: $2 and $3 differ"; fi
+}
+expect_true() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
