@@ -62,6 +62,34 @@ int pt_cert_signature_bytes(const X509 *cert, const uint8_t **p, size_t *n);
 int pt_cert_der(const X509 *cert, pt_buf *out);
 /* Digest (§1.5 code) of the DER certificate. */
 int pt_cert_digest(const X509 *cert, int hash, uint8_t *out, size_t *outlen);
+/*
+ * The RSA public key of a DER certificate, read with a bounds-checked DER
+ * walk down to subjectPublicKeyInfo (the rest of the certificate's framing
+ * is checked, its contents are not interpreted).  Much cheaper than
+ * d2i_X509 in OpenSSL 3, which matters to every phone verifying every
+ * trust list.  PT_ERR_KEY when it is not an RSA certificate.
+ */
+int pt_cert_der_rsa_pubkey(const uint8_t *der, size_t len, EVP_PKEY **out, pt_diag *d);
+
+/*
+ * A cache of RSA verification keys, keyed by the DER certificate they came
+ * from.  Verifiers that see the same signer again and again (a phone at
+ * every boot, a fleet of simulated phones, TVS) keep one and skip the key
+ * decoding and setup.  Owned by the caller; not shared between threads.
+ */
+typedef struct pt_keycache pt_keycache;
+pt_keycache *pt_keycache_new(size_t capacity);
+void pt_keycache_free(pt_keycache *c);
+
+/*
+ * Verifies an RSA PKCS#1 v1.5 signature over a digest with the key of a DER
+ * certificate, through the cache when one is given (c may be NULL).
+ * PT_ERR_KEY: not an RSA certificate; PT_ERR_SIGNATURE: does not verify.
+ */
+int pt_verify_digest_der(pt_keycache *c, const uint8_t *der, size_t der_len, int hash,
+                         const uint8_t *digest, size_t digest_len,
+                         const uint8_t *sig, size_t sig_len, pt_diag *d);
+
 /* 1 when the certificate's key is RSA. */
 int pt_cert_is_rsa(const X509 *cert);
 
@@ -73,14 +101,17 @@ typedef int (*pt_sign_digest_fn)(void *ctx, int hash, const uint8_t *digest,
 typedef struct pt_signer {
     pt_sign_digest_fn sign_digest;
     void *ctx;
+    void (*free_ctx)(void *ctx);
     X509 *cert;      /* the signer's certificate: name, issuer, serial */
     size_t sig_len;  /* signature length in bytes (the RSA modulus size) */
 } pt_signer;
 
 /* A signer over a software RSA key.  key and cert stay owned by the caller
- * and must outlive the signer.  PT_ERR_KEY if the key is not RSA or does
- * not match the certificate. */
+ * and must outlive the signer; release the signer with pt_signer_free.
+ * PT_ERR_KEY if the key is not RSA or does not match the certificate. */
 int pt_signer_init_key(pt_signer *s, EVP_PKEY *key, X509 *cert, pt_diag *d);
+/* Releases what the signer holds (not the key or certificate it was given). */
+void pt_signer_free(pt_signer *s);
 
 /* RSA PKCS#1 v1.5 verification of a digest with a public key. */
 int pt_verify_digest(EVP_PKEY *pub, int hash, const uint8_t *digest, size_t digest_len,

@@ -63,7 +63,8 @@ typedef struct pt_header {
  * rules): TLV 1 at offset 0, TLV 2 at offset 5, every TLV inside the header
  * and its container, the walk ending exactly at HEADER_LENGTH, known tags
  * only (3-28), single-occurrence tags once, tags 8 and 12 present.
- * Returns 0 or a PT_ERR_* with d describing where.
+ * Returns 0 or a PT_ERR_* with d describing where; on failure h holds no
+ * allocations (pt_header_free is still safe to call).
  */
 int pt_header_parse(const uint8_t *data, size_t len, pt_header *h, pt_diag *d);
 void pt_header_free(pt_header *h);

@@ -42,6 +42,7 @@ typedef struct pt_trustlist {
  * Parses header and records.  Every record must start with RECORD_LENGTH,
  * fit in the file, and its items must end exactly at the record's end;
  * record tags are 1-12, each at most once, and every record has a ROLE.
+ * On failure tl holds no allocations (pt_tl_free is still safe to call).
  */
 int pt_tl_parse(const uint8_t *data, size_t len, pt_trustlist *tl, pt_diag *d);
 void pt_tl_free(pt_trustlist *tl);
@@ -55,6 +56,8 @@ int pt_tl_signer_index(const pt_trustlist *tl);
  * when no record can be the signer; PT_ERR_SIGNATURE when it does not
  * verify. */
 int pt_tl_verify(const pt_trustlist *tl, int *signer, pt_diag *d);
+/* The same through a key cache (see crypto.h); cache may be NULL. */
+int pt_tl_verify_cached(const pt_trustlist *tl, pt_keycache *cache, int *signer, pt_diag *d);
 
 /* Verifies the list's signature with a given certificate (a signer the
  * list does not carry, e.g. one vouched for by TVS). */
@@ -83,10 +86,20 @@ typedef struct pt_tl_entry {
     int role;
     int hash_only;        /* write tags 11/12 instead of tag 9 */
     int hash_alg;         /* for hash-only records; 0 means SHA-1 */
+    const uint8_t *der;   /* optional: the certificate's DER, if the caller has it */
+    size_t der_len;
     const char *dns_name; /* optional tag 2 */
     int has_ip;           /* optional tag 10 */
     uint8_t ip[4];
 } pt_tl_entry;
+
+/*
+ * Re-signs a trust list: the same records, byte for byte, under a new
+ * header made by signer (what `utils itl reset` does with the ITLRecovery
+ * key, M18).  tl is the parsed current list.
+ */
+int pt_tl_resign(pt_buf *out, const pt_signer *signer, const pt_sign_opts *opts,
+                 const pt_trustlist *tl, pt_diag *d);
 
 /* Encodes one record in the given layout. */
 int pt_tl_record_encode(pt_buf *out, const pt_tl_entry *e, int layout, pt_diag *d);

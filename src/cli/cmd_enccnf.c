@@ -59,7 +59,7 @@ static int enc_encrypt(int argc, char **argv)
 
     EVP_PKEY *key = NULL;
     X509 *cert = NULL, *phone_cert = NULL;
-    pt_signer signer;
+    pt_signer signer = {0};
     if ((ex = cli_load_signer(signer_path, &key, &cert, &signer)))
         return ex;
     pt_diag d;
@@ -107,6 +107,7 @@ done:
         free(plain);
     }
     X509_free(phone_cert);
+    pt_signer_free(&signer);
     EVP_PKEY_free(key);
     X509_free(cert);
     return ex;

@@ -38,7 +38,7 @@ static int sgn_build(int argc, char **argv)
         return ex;
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    pt_signer signer;
+    pt_signer signer = {0};
     if ((ex = cli_load_signer(signer_path, &key, &cert, &signer)))
         return ex;
     uint8_t *data;
@@ -57,6 +57,7 @@ static int sgn_build(int argc, char **argv)
         pt_buf_free(&b);
         free(data);
     }
+    pt_signer_free(&signer);
     EVP_PKEY_free(key);
     X509_free(cert);
     return ex;

@@ -230,7 +230,7 @@ static int tlv_build(int argc, char **argv)
     }
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    pt_signer signer;
+    pt_signer signer = {0};
     if (!ex && (!out || !signer_path))
         ex = cli_usage("tlv build: usage: tlv build OUT --signer PEM [--record ROLE=PEM]...");
     if (!ex)
@@ -249,6 +249,7 @@ static int tlv_build(int argc, char **argv)
     for (size_t i = 1; i < list.n; i++)
         X509_free(list.e[i].cert);
     free(list.e);
+    pt_signer_free(&signer);
     EVP_PKEY_free(key);
     X509_free(cert);
     return ex;

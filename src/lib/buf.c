@@ -124,8 +124,8 @@ int pt_rd_tlv_head(pt_reader *r, uint8_t *tag, uint16_t *len)
 int pt_rd_tlv(pt_reader *r, uint8_t *tag, uint16_t *len, const uint8_t **val)
 {
     size_t save = r->pos;
-    uint8_t t;
-    uint16_t l;
+    uint8_t t = 0;
+    uint16_t l = 0;
     if (pt_rd_tlv_head(r, &t, &l) != PT_OK || pt_rd_bytes(r, l, val) != PT_OK) {
         r->pos = save;
         return PT_ERR_TRUNCATED;

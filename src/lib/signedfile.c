@@ -115,7 +115,17 @@ static int parse_fixed_item(pt_reader *r, int want_tag, const char *what, uint16
     return PT_OK;
 }
 
+static int header_parse(const uint8_t *data, size_t len, pt_header *h, pt_diag *d);
+
 int pt_header_parse(const uint8_t *data, size_t len, pt_header *h, pt_diag *d)
+{
+    int rc = header_parse(data, len, h, d);
+    if (rc)
+        pt_header_free(h); /* on failure nothing is left to free */
+    return rc;
+}
+
+static int header_parse(const uint8_t *data, size_t len, pt_header *h, pt_diag *d)
 {
     memset(h, 0, sizeof *h);
     h->hash = h->sig_algorithm = h->sig_modulus = -1;

@@ -267,12 +267,7 @@ int pt_tl_signer_index(const pt_trustlist *tl)
     return found;
 }
 
-static int verify_with_cert(const pt_trustlist *tl, X509 *cert, pt_diag *d)
-{
-    return pt_header_verify(tl->data, tl->len, &tl->hdr, X509_get0_pubkey(cert), d);
-}
-
-int pt_tl_verify(const pt_trustlist *tl, int *signer, pt_diag *d)
+int pt_tl_verify_cached(const pt_trustlist *tl, pt_keycache *cache, int *signer, pt_diag *d)
 {
     if (signer)
         *signer = -1;
@@ -285,22 +280,46 @@ int pt_tl_verify(const pt_trustlist *tl, int *signer, pt_diag *d)
                            pt_hex(tl->hdr.serial.p, n, hex));
     }
     const pt_record *r = &tl->recs[idx];
-    X509 *cert = pt_cert_from_der(r->certificate.p, r->certificate.n);
-    if (!cert)
-        return pt_diag_set(d, PT_ERR_KEY, r->offset,
-                           "record %d: the signer's certificate (tag 9) is not valid DER", idx + 1);
-    int rc = verify_with_cert(tl, cert, d);
-    X509_free(cert);
+    uint8_t dg[EVP_MAX_MD_SIZE];
+    size_t dglen;
+    int rc = pt_header_signed_digest(tl->data, tl->len, &tl->hdr, dg, &dglen);
     if (rc)
+        return pt_diag_set(d, rc, PT_NO_OFFSET, "cannot compute the %s digest", pt_hash_name(tl->hdr.hash));
+    rc = pt_verify_digest_der(cache, r->certificate.p, r->certificate.n, tl->hdr.hash, dg, dglen,
+                              tl->hdr.signature.p, tl->hdr.signature.n, d);
+    if (rc) {
+        if (rc == PT_ERR_SIGNATURE) {
+            d->has_offset = 1;
+            d->offset = tl->hdr.signature_offset;
+        }
         return pt_diag_prefix(d, rc, "signer record %d", idx + 1);
+    }
     if (signer)
         *signer = idx;
     return PT_OK;
 }
 
+int pt_tl_verify(const pt_trustlist *tl, int *signer, pt_diag *d)
+{
+    return pt_tl_verify_cached(tl, NULL, signer, d);
+}
+
 int pt_tl_verify_with(const pt_trustlist *tl, X509 *cert, pt_diag *d)
 {
-    return verify_with_cert(tl, cert, d);
+    return pt_header_verify(tl->data, tl->len, &tl->hdr, X509_get0_pubkey(cert), d);
+}
+
+int pt_tl_resign(pt_buf *out, const pt_signer *signer, const pt_sign_opts *opts,
+                 const pt_trustlist *tl, pt_diag *d)
+{
+    size_t body = tl->hdr.length;
+    int rc = pt_signed_build(out, signer, opts, tl->hdr.version[0], tl->hdr.version[1], 1, NULL, 0,
+                             tl->data + body, tl->len - body, d);
+    if (!rc && out->len > PT_TRUSTLIST_MAX_SIZE)
+        rc = pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET,
+                         "the trust list would be %zu bytes; phones cannot load trust lists of 64 KB or more",
+                         out->len);
+    return rc;
 }
 
 int pt_record_is_hash_only(const pt_record *r)
@@ -338,7 +357,7 @@ int pt_tl_record_encode(pt_buf *out, const pt_tl_entry *e, int layout, pt_diag *
     int rc = PT_OK;
     if (!subject || !issuer || pt_cert_serial(e->cert, serial, &serial_len) ||
         pt_cert_pubkey_bytes(e->cert, &pub) || pt_cert_signature_bytes(e->cert, &sig, &sig_len) ||
-        pt_cert_der(e->cert, &der)) {
+        (e->der ? (pt_buf_put(&der, e->der, e->der_len), pt_buf_error(&der)) : pt_cert_der(e->cert, &der))) {
         rc = pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "cannot read a certificate for the %s record",
                          pt_role_name(e->role));
         goto done;

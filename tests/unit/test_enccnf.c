@@ -112,6 +112,7 @@ static void deterministic_first_block(void **state)
     assert_int_equal(h.enc_padding, 2);
     pt_header_free(&h);
     pt_buf_free(&b);
+    pt_signer_free(&s);
     free(plain);
     EVP_PKEY_free(ccmk);
     X509_free(ccm);
@@ -188,6 +189,7 @@ static void round_trips_and_tampering(void **state)
     assert_int_equal(pt_enc_decrypt(b.data, b.len, pk, tc, &out, &d), PT_ERR_MISSING_TAG);
     pt_buf_free(&out);
     pt_buf_free(&b);
+    pt_signer_free(&s);
     EVP_PKEY_free(ek); X509_free(ec);
     EVP_PKEY_free(tk); X509_free(tc);
     EVP_PKEY_free(pk); X509_free(pc);

@@ -40,6 +40,7 @@ static void golden_sgn_both_layouts(void **state)
         pt_buf_free(&b);
     }
     free(payload);
+    pt_signer_free(&s);
     EVP_PKEY_free(key);
     X509_free(cert);
 }
@@ -119,6 +120,7 @@ static void same_serial_other_key_fails_signature(void **state)
     assert_int_equal(pt_sgn_verify(b.data, b.len, c1, &h, &d), PT_OK);
     pt_header_free(&h);
     pt_buf_free(&b);
+    pt_signer_free(&s);
     EVP_PKEY_free(k1); EVP_PKEY_free(k2);
     X509_free(c1); X509_free(c2);
 }

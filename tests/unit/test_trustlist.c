@@ -164,6 +164,7 @@ static void golden_vectors_are_reproduced_byte_for_byte(void **state)
         pt_buf_free(&b);
         for (size_t r = 1; r < n; r++)
             X509_free(e[r].cert);
+        pt_signer_free(&s);
         EVP_PKEY_free(key);
         X509_free(cert);
     }
@@ -253,6 +254,7 @@ static void round_trip_every_role_hash_key_type_and_size(void **state)
                 assert_int_equal(r1->items[r1->n_items - 1].tag, PT_REC_IP_ADDRESS);
                 pt_tl_free(&tl);
                 pt_buf_free(&b);
+                pt_signer_free(&s);
             }
         }
     }
@@ -269,6 +271,7 @@ static void round_trip_every_role_hash_key_type_and_size(void **state)
     e[0] = (pt_tl_entry){.cert = rcert[0], .role = PT_ROLE_SAST};
     assert_int_equal(pt_tl_build(&b, &s, &o, e, 1, &d), PT_ERR_UNSUPPORTED);
     pt_buf_free(&b);
+    pt_signer_free(&s);
     assert_int_equal(pt_signer_init_key(&s, ekey[0], ecert[0], &d), PT_ERR_KEY);
     assert_int_equal(pt_signer_init_key(&s, rkey[1], rcert[2], &d), PT_ERR_KEY); /* key/cert mismatch */
 
@@ -318,6 +321,7 @@ static void verification_names_the_signing_record(void **state)
         assert_int_not_equal(pt_tl_verify_with(&tl, cases[(i + 1) % 3].c, &d), PT_OK);
         pt_tl_free(&tl);
         pt_buf_free(&b);
+        pt_signer_free(&s);
     }
     /* a hash-only SAST record can never be the signer */
     pt_tl_entry h[] = {{.cert = ca, .role = PT_ROLE_SAST, .hash_only = 1}};
@@ -336,6 +340,7 @@ static void verification_names_the_signing_record(void **state)
     assert_non_null(strstr(d.msg, "no SAST record with a certificate has the signer's serial number"));
     pt_tl_free(&tl);
     pt_buf_free(&b);
+    pt_signer_free(&s);
     EVP_PKEY_free(ka); EVP_PKEY_free(kb); EVP_PKEY_free(kc);
     X509_free(ca); X509_free(cb); X509_free(cc);
 }
@@ -360,6 +365,7 @@ static void lists_of_64k_or_more_are_refused(void **state)
     assert_int_equal(pt_tl_build(&b, &s, &o, e, 50, &d), PT_ERR_TOO_LARGE);
     assert_non_null(strstr(d.msg, "64 KB"));
     pt_buf_free(&b);
+    pt_signer_free(&s);
     EVP_PKEY_free(k);
     X509_free(c);
 }
@@ -426,6 +432,95 @@ static void record_errors_say_where_and_what(void **state)
     free(data);
 }
 
+static void resign_keeps_records_and_changes_signer(void **state)
+{
+    (void)state;
+    /* utils itl reset: the CallManager-signed ITL re-signed by ITLRecovery */
+    EVP_PKEY *kc, *kr;
+    X509 *cm, *rec;
+    tu_make_cert(PT_KEY_RSA, 2048, NULL, "test10pub", &kc, &cm);
+    tu_make_cert(PT_KEY_RSA, 2048, NULL, "ITLRECOVERY_test10pub", &kr, &rec);
+    pt_tl_entry e[] = {{.cert = cm, .role = PT_ROLE_SAST}, {.cert = cm, .role = PT_ROLE_TFTP},
+                       {.cert = rec, .role = PT_ROLE_SAST}};
+    pt_signer sc, sr;
+    pt_diag d;
+    pt_signer_init_key(&sc, kc, cm, &d);
+    pt_signer_init_key(&sr, kr, rec, &d);
+    pt_sign_opts o;
+    pt_sign_opts_init(&o);
+    o.filename = "ITLFile.tlv";
+    o.layout = PT_LAYOUT_LEGACY;
+    o.signer_version = PT_SIGNER_VERSION_NONE;
+    pt_buf b, r;
+    pt_buf_init(&b);
+    pt_buf_init(&r);
+    assert_int_equal(pt_tl_build(&b, &sc, &o, e, 3, &d), PT_OK);
+    pt_trustlist old, neu;
+    assert_int_equal(pt_tl_parse(b.data, b.len, &old, &d), PT_OK);
+    assert_int_equal(pt_tl_resign(&r, &sr, &o, &old, &d), PT_OK);
+    assert_int_equal(pt_tl_parse(r.data, r.len, &neu, &d), PT_OK);
+    int signer;
+    assert_int_equal(pt_tl_verify(&neu, &signer, &d), PT_OK);
+    assert_int_equal(signer, 2);
+    /* the records are the same bytes; only the header changed */
+    assert_int_equal(r.len - neu.hdr.length, b.len - old.hdr.length);
+    assert_memory_equal(r.data + neu.hdr.length, b.data + old.hdr.length, b.len - old.hdr.length);
+    /* the new list verifies against the old list's ITLRecovery record (what the phone checks) */
+    X509 *anchor = pt_cert_from_der(old.recs[2].certificate.p, old.recs[2].certificate.n);
+    assert_int_equal(pt_tl_verify_with(&neu, anchor, &d), PT_OK);
+    X509_free(anchor);
+    pt_tl_free(&old);
+    pt_tl_free(&neu);
+    pt_buf_free(&b);
+    pt_buf_free(&r);
+    pt_signer_free(&sc);
+    pt_signer_free(&sr);
+    EVP_PKEY_free(kc); EVP_PKEY_free(kr);
+    X509_free(cm); X509_free(rec);
+}
+
+static void key_cache_gives_the_same_answers(void **state)
+{
+    (void)state;
+    pt_keycache *c = pt_keycache_new(2);
+    const char *files[] = {"vectors/tlv/tiny.tlv", "vectors/tlv/ITLFile.tlv", "real/itl-buba0-ITLFile.tlv",
+                           "vectors/tlv/ITLFile-v11-sha512.tlv"};
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < 4; i++) {
+            size_t len;
+            uint8_t *data = tu_read(files[i], &len);
+            pt_trustlist tl;
+            pt_diag d;
+            assert_int_equal(pt_tl_parse(data, len, &tl, &d), PT_OK);
+            int signer;
+            assert_int_equal(pt_tl_verify_cached(&tl, c, &signer, &d), PT_OK);
+            assert_int_equal(signer, 0);
+            pt_tl_free(&tl);
+            /* a flipped signature byte fails through the cache too */
+            data[tl.hdr.signature_offset + 10] ^= 1;
+            assert_int_equal(pt_tl_parse(data, len, &tl, &d), PT_OK);
+            assert_int_equal(pt_tl_verify_cached(&tl, c, &signer, &d), PT_ERR_SIGNATURE);
+            pt_tl_free(&tl);
+            free(data);
+        }
+    }
+    pt_keycache_free(c);
+    /* not an RSA certificate, and not DER at all */
+    X509 *ec = NULL;
+    tu_pem("vectors/certs/apache-ec.pem", NULL, &ec);
+    pt_buf der;
+    pt_buf_init(&der);
+    pt_cert_der(ec, &der);
+    EVP_PKEY *k;
+    pt_diag d;
+    assert_int_equal(pt_cert_der_rsa_pubkey(der.data, der.len, &k, &d), PT_ERR_KEY);
+    assert_non_null(strstr(d.msg, "not RSA"));
+    assert_int_equal(pt_cert_der_rsa_pubkey(der.data, der.len - 1, &k, &d), PT_ERR_KEY);
+    assert_int_equal(pt_cert_der_rsa_pubkey((const uint8_t *)"0", 1, &k, &d), PT_ERR_KEY);
+    pt_buf_free(&der);
+    X509_free(ec);
+}
+
 static void role_names(void **state)
 {
     (void)state;
@@ -448,6 +543,8 @@ int main(void)
         cmocka_unit_test(verification_names_the_signing_record),
         cmocka_unit_test(lists_of_64k_or_more_are_refused),
         cmocka_unit_test(record_errors_say_where_and_what),
+        cmocka_unit_test(resign_keeps_records_and_changes_signer),
+        cmocka_unit_test(key_cache_gives_the_same_answers),
         cmocka_unit_test(role_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
