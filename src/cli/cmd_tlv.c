@@ -255,16 +255,104 @@ static int tlv_build(int argc, char **argv)
     return ex;
 }
 
+/* ---- tlv resign ---- */
+
+/* The layout a file was written in: legacy puts SERIAL_NUMBER before ISSUER_NAME. */
+static int detect_layout(const pt_header *h)
+{
+    for (size_t i = 0; i < h->n_items; i++) {
+        if (h->items[i].tag == PT_HDR_SERIAL_NUMBER)
+            return PT_LAYOUT_LEGACY;
+        if (h->items[i].tag == PT_HDR_ISSUER_NAME)
+            return PT_LAYOUT_CURRENT;
+    }
+    return PT_LAYOUT_CURRENT;
+}
+
+static int tlv_resign(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL, *signer_path = NULL, *filename = NULL, *v;
+    const char *layout_arg = NULL, *sv_arg = NULL;
+    pt_sign_opts opts;
+    pt_sign_opts_init(&opts);
+    int ex = EXIT_OK, hash = 0;
+    for (int i = 2; i < argc && !ex; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--signer", &v))) signer_path = v;
+        else if ((m = cli_opt(argc, argv, &i, "--hash", &v))) ex = m > 0 ? cli_parse_hash(v, &hash) : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--timestamp", &v))) ex = m > 0 ? cli_parse_timestamp(v, &opts.timestamp) : 0;
+        else if ((m = cli_opt(argc, argv, &i, "--filename", &v))) filename = v;
+        else if ((m = cli_opt(argc, argv, &i, "--layout", &v))) layout_arg = v;
+        else if ((m = cli_opt(argc, argv, &i, "--signer-version", &v))) sv_arg = v;
+        else if (argv[i][0] == '-') ex = cli_usage("tlv resign: unknown option %s", argv[i]);
+        else if (!in) in = argv[i];
+        else if (!out) out = argv[i];
+        else ex = cli_usage("tlv resign: unexpected argument %s", argv[i]);
+        if (m < 0)
+            ex = cli_usage("tlv resign: %s needs a value", argv[i]);
+    }
+    if (!ex && (!in || !out || !signer_path))
+        ex = cli_usage("tlv resign: usage: tlv resign IN OUT --signer PEM");
+    if (ex)
+        return ex;
+    uint8_t *data;
+    size_t len;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_file_read(in, &data, &len, PT_FILE_MAX, &d);
+    if (rc)
+        return cli_fail(in, rc, &d);
+    pt_trustlist tl;
+    rc = pt_tl_parse(data, len, &tl, &d);
+    if (rc) {
+        free(data);
+        return cli_fail(in, rc, &d);
+    }
+    /* keep what the file had unless told otherwise */
+    opts.layout = detect_layout(&tl.hdr);
+    opts.hash = hash ? hash : tl.hdr.hash;
+    opts.signer_version = tl.hdr.has_signer_version
+                              ? (tl.hdr.signer_version[0] << 8) | tl.hdr.signer_version[1]
+                              : PT_SIGNER_VERSION_NONE;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)tl.hdr.filename.n, tl.hdr.filename.p);
+    opts.filename = filename ? filename : (name[0] ? name : pt_basename(out));
+    if ((layout_arg && (ex = cli_parse_layout(layout_arg, &opts.layout))) ||
+        (sv_arg && (ex = cli_parse_signer_version(sv_arg, &opts.signer_version)))) {
+        pt_tl_free(&tl);
+        free(data);
+        return ex;
+    }
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    pt_signer signer = {0};
+    if (!(ex = cli_load_signer(signer_path, &key, &cert, &signer))) {
+        pt_buf b;
+        pt_buf_init(&b);
+        rc = pt_tl_resign(&b, &signer, &opts, &tl, &d);
+        ex = rc ? cli_fail(out, rc, &d) : cli_write(out, b.data, b.len, 0644);
+        pt_buf_free(&b);
+    }
+    pt_signer_free(&signer);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    pt_tl_free(&tl);
+    free(data);
+    return ex;
+}
+
 int cmd_tlv(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("tlv: expected 'tlv build' or 'tlv dump'");
+        return cli_usage("tlv: expected 'tlv build', 'tlv resign' or 'tlv dump'");
     if (!strcmp(argv[1], "build"))
         return tlv_build(argc, argv);
+    if (!strcmp(argv[1], "resign"))
+        return tlv_resign(argc, argv);
     if (!strcmp(argv[1], "dump")) {
         if (argc != 3)
             return cli_usage("tlv dump: usage: tlv dump FILE");
         return tlv_dump(argv[2]);
     }
-    return cli_usage("tlv %s: expected build or dump", argv[1]);
+    return cli_usage("tlv %s: expected build, resign or dump", argv[1]);
 }
