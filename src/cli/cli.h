@@ -41,6 +41,27 @@ int cli_parse_signer_version(const char *s, int *sv);
 int cli_parse_timestamp(const char *s, uint32_t *ts);
 int cli_parse_int(const char *s, long min, long max, long *out);
 
+/* The options every signing command shares. */
+typedef struct cli_signing {
+    const char *signer_path;  /* --signer */
+    const char *filename;     /* --filename */
+    pt_sign_opts opts;        /* --hash, --timestamp, --layout, --signer-version */
+    int hash_given, layout_given, signer_version_given;
+} cli_signing;
+
+void cli_signing_init(cli_signing *s);
+/*
+ * Consumes one signing option at argv[*i] (advancing *i past its value).
+ * Returns 1 when it was one (with *ex set to EXIT_USAGE on a bad or missing
+ * value), 0 when it was not.  --signer-version only when with_sv.
+ */
+int cli_signing_opt(int argc, char **argv, int *i, cli_signing *s, int with_sv, int *ex);
+
+/* Parses "IN OUT" plus signing options (what `sgn build` and `tlv resign`
+ * take); --signer is required.  Returns an exit code. */
+int cli_parse_in_out_signing(int argc, char **argv, const char *cmd, int with_sv,
+                             const char **in, const char **out, cli_signing *sg);
+
 /* Loads key + certificate and makes a signer.  Returns an exit code. */
 int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s);
 /* Writes a file atomically; returns an exit code. */

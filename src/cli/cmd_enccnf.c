@@ -25,19 +25,14 @@ static int default_stub(const char *out, char *stub, size_t n)
 
 static int enc_encrypt(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *signer_path = NULL, *phone = NULL, *filename = NULL;
-    const char *stub = NULL, *v;
+    const char *in = NULL, *out = NULL, *phone = NULL, *stub = NULL, *v;
     int no_stub = 0, ex = EXIT_OK;
-    pt_sign_opts opts;
-    pt_sign_opts_init(&opts);
+    cli_signing sg;
+    cli_signing_init(&sg);
     for (int i = 2; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--signer", &v))) signer_path = v;
+        int m = 0;
+        if (cli_signing_opt(argc, argv, &i, &sg, 0, &ex)) continue;
         else if ((m = cli_opt(argc, argv, &i, "--phone-cert", &v))) phone = v;
-        else if ((m = cli_opt(argc, argv, &i, "--hash", &v))) ex = m > 0 ? cli_parse_hash(v, &opts.hash) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--timestamp", &v))) ex = m > 0 ? cli_parse_timestamp(v, &opts.timestamp) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--filename", &v))) filename = v;
-        else if ((m = cli_opt(argc, argv, &i, "--layout", &v))) ex = m > 0 ? cli_parse_layout(v, &opts.layout) : 0;
         else if ((m = cli_opt(argc, argv, &i, "--stub", &v))) stub = v;
         else if (cli_flag(argv, i, "--no-stub")) no_stub = 1;
         else if (argv[i][0] == '-') ex = cli_usage("enccnf encrypt: unknown option %s", argv[i]);
@@ -47,7 +42,7 @@ static int enc_encrypt(int argc, char **argv)
         if (m < 0)
             ex = cli_usage("enccnf encrypt: %s needs a value", argv[i]);
     }
-    if (!ex && (!in || !out || !signer_path || !phone))
+    if (!ex && (!in || !out || !sg.signer_path || !phone))
         ex = cli_usage("enccnf encrypt: usage: enccnf encrypt IN OUT --signer PEM --phone-cert PEM");
     if (ex)
         return ex;
@@ -60,8 +55,9 @@ static int enc_encrypt(int argc, char **argv)
     EVP_PKEY *key = NULL;
     X509 *cert = NULL, *phone_cert = NULL;
     pt_signer signer = {0};
-    if ((ex = cli_load_signer(signer_path, &key, &cert, &signer)))
+    if ((ex = cli_load_signer(sg.signer_path, &key, &cert, &signer)))
         return ex;
+    pt_sign_opts opts = sg.opts;
     pt_diag d;
     pt_diag_clear(&d);
     uint8_t *plain = NULL;
@@ -80,7 +76,7 @@ static int enc_encrypt(int argc, char **argv)
     pt_buf_init(&enc);
     pt_buf_init(&stub_xml);
     pt_buf_init(&stub_sgn);
-    opts.filename = filename ? filename : pt_basename(out);
+    opts.filename = sg.filename ? sg.filename : pt_basename(out);
     rc = pt_enc_encrypt(&enc, &signer, &opts, phone_cert, plain, len, NULL, NULL, &d);
     if (rc) {
         ex = cli_fail(in, rc, &d);

@@ -14,32 +14,15 @@
 
 static int sgn_build(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *signer_path = NULL, *filename = NULL, *v;
-    pt_sign_opts opts;
-    pt_sign_opts_init(&opts);
-    int ex = EXIT_OK;
-    for (int i = 2; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--signer", &v))) signer_path = v;
-        else if ((m = cli_opt(argc, argv, &i, "--hash", &v))) ex = m > 0 ? cli_parse_hash(v, &opts.hash) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--timestamp", &v))) ex = m > 0 ? cli_parse_timestamp(v, &opts.timestamp) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--filename", &v))) filename = v;
-        else if ((m = cli_opt(argc, argv, &i, "--layout", &v))) ex = m > 0 ? cli_parse_layout(v, &opts.layout) : 0;
-        else if (argv[i][0] == '-') ex = cli_usage("sgn build: unknown option %s", argv[i]);
-        else if (!in) in = argv[i];
-        else if (!out) out = argv[i];
-        else ex = cli_usage("sgn build: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("sgn build: %s needs a value", argv[i]);
-    }
-    if (!ex && (!in || !out || !signer_path))
-        ex = cli_usage("sgn build: usage: sgn build IN OUT --signer PEM");
+    const char *in, *out;
+    cli_signing sg;
+    int ex = cli_parse_in_out_signing(argc, argv, "sgn build", 0, &in, &out, &sg);
     if (ex)
         return ex;
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     pt_signer signer = {0};
-    if ((ex = cli_load_signer(signer_path, &key, &cert, &signer)))
+    if ((ex = cli_load_signer(sg.signer_path, &key, &cert, &signer)))
         return ex;
     uint8_t *data;
     size_t len;
@@ -49,10 +32,10 @@ static int sgn_build(int argc, char **argv)
     if (rc) {
         ex = cli_fail(in, rc, &d);
     } else {
-        opts.filename = filename ? filename : pt_basename(out);
+        sg.opts.filename = sg.filename ? sg.filename : pt_basename(out);
         pt_buf b;
         pt_buf_init(&b);
-        rc = pt_sgn_build(&b, &signer, &opts, data, len, &d);
+        rc = pt_sgn_build(&b, &signer, &sg.opts, data, len, &d);
         ex = rc ? cli_fail(out, rc, &d) : cli_write(out, b.data, b.len, 0644);
         pt_buf_free(&b);
         free(data);

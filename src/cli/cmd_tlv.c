@@ -201,9 +201,9 @@ static int add_entry(build_list *l, const char *spec, int hash_only, const char 
 
 static int tlv_build(int argc, char **argv)
 {
-    const char *out = NULL, *signer_path = NULL, *filename = NULL, *v;
-    pt_sign_opts opts;
-    pt_sign_opts_init(&opts);
+    const char *out = NULL, *v;
+    cli_signing sg;
+    cli_signing_init(&sg);
     build_list list = {0};
     int ex = EXIT_OK;
     /* slot 0 is the signer's SAST record */
@@ -213,15 +213,10 @@ static int tlv_build(int argc, char **argv)
         return EXIT_OTHER;
     list.n = 1;
     for (int i = 2; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--signer", &v))) signer_path = v;
-        else if ((m = cli_opt(argc, argv, &i, "--record", &v))) ex = m > 0 ? add_entry(&list, v, 0, "--record") : 0;
+        int m = 0;
+        if ((m = cli_opt(argc, argv, &i, "--record", &v))) ex = m > 0 ? add_entry(&list, v, 0, "--record") : 0;
         else if ((m = cli_opt(argc, argv, &i, "--hash-only", &v))) ex = m > 0 ? add_entry(&list, v, 1, "--hash-only") : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--hash", &v))) ex = m > 0 ? cli_parse_hash(v, &opts.hash) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--timestamp", &v))) ex = m > 0 ? cli_parse_timestamp(v, &opts.timestamp) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--filename", &v))) filename = v;
-        else if ((m = cli_opt(argc, argv, &i, "--layout", &v))) ex = m > 0 ? cli_parse_layout(v, &opts.layout) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--signer-version", &v))) ex = m > 0 ? cli_parse_signer_version(v, &opts.signer_version) : 0;
+        else if (cli_signing_opt(argc, argv, &i, &sg, 1, &ex)) continue;
         else if (argv[i][0] == '-') ex = cli_usage("tlv build: unknown option %s", argv[i]);
         else if (!out) out = argv[i];
         else ex = cli_usage("tlv build: unexpected argument %s", argv[i]);
@@ -231,13 +226,14 @@ static int tlv_build(int argc, char **argv)
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     pt_signer signer = {0};
-    if (!ex && (!out || !signer_path))
+    if (!ex && (!out || !sg.signer_path))
         ex = cli_usage("tlv build: usage: tlv build OUT --signer PEM [--record ROLE=PEM]...");
     if (!ex)
-        ex = cli_load_signer(signer_path, &key, &cert, &signer);
+        ex = cli_load_signer(sg.signer_path, &key, &cert, &signer);
     if (!ex) {
         list.e[0] = (pt_tl_entry){.cert = cert, .role = PT_ROLE_SAST};
-        opts.filename = filename ? filename : pt_basename(out);
+        pt_sign_opts opts = sg.opts;
+        opts.filename = sg.filename ? sg.filename : pt_basename(out);
         pt_buf b;
         pt_buf_init(&b);
         pt_diag d;
@@ -271,28 +267,9 @@ static int detect_layout(const pt_header *h)
 
 static int tlv_resign(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *signer_path = NULL, *filename = NULL, *v;
-    const char *layout_arg = NULL, *sv_arg = NULL;
-    pt_sign_opts opts;
-    pt_sign_opts_init(&opts);
-    int ex = EXIT_OK, hash = 0;
-    for (int i = 2; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--signer", &v))) signer_path = v;
-        else if ((m = cli_opt(argc, argv, &i, "--hash", &v))) ex = m > 0 ? cli_parse_hash(v, &hash) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--timestamp", &v))) ex = m > 0 ? cli_parse_timestamp(v, &opts.timestamp) : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--filename", &v))) filename = v;
-        else if ((m = cli_opt(argc, argv, &i, "--layout", &v))) layout_arg = v;
-        else if ((m = cli_opt(argc, argv, &i, "--signer-version", &v))) sv_arg = v;
-        else if (argv[i][0] == '-') ex = cli_usage("tlv resign: unknown option %s", argv[i]);
-        else if (!in) in = argv[i];
-        else if (!out) out = argv[i];
-        else ex = cli_usage("tlv resign: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("tlv resign: %s needs a value", argv[i]);
-    }
-    if (!ex && (!in || !out || !signer_path))
-        ex = cli_usage("tlv resign: usage: tlv resign IN OUT --signer PEM");
+    const char *in, *out;
+    cli_signing sg;
+    int ex = cli_parse_in_out_signing(argc, argv, "tlv resign", 1, &in, &out, &sg);
     if (ex)
         return ex;
     uint8_t *data;
@@ -309,24 +286,22 @@ static int tlv_resign(int argc, char **argv)
         return cli_fail(in, rc, &d);
     }
     /* keep what the file had unless told otherwise */
-    opts.layout = detect_layout(&tl.hdr);
-    opts.hash = hash ? hash : tl.hdr.hash;
-    opts.signer_version = tl.hdr.has_signer_version
-                              ? (tl.hdr.signer_version[0] << 8) | tl.hdr.signer_version[1]
-                              : PT_SIGNER_VERSION_NONE;
+    pt_sign_opts opts = sg.opts;
+    if (!sg.layout_given)
+        opts.layout = detect_layout(&tl.hdr);
+    if (!sg.hash_given)
+        opts.hash = tl.hdr.hash;
+    if (!sg.signer_version_given)
+        opts.signer_version = tl.hdr.has_signer_version
+                                  ? (tl.hdr.signer_version[0] << 8) | tl.hdr.signer_version[1]
+                                  : PT_SIGNER_VERSION_NONE;
     char name[256];
     snprintf(name, sizeof name, "%.*s", (int)tl.hdr.filename.n, tl.hdr.filename.p);
-    opts.filename = filename ? filename : (name[0] ? name : pt_basename(out));
-    if ((layout_arg && (ex = cli_parse_layout(layout_arg, &opts.layout))) ||
-        (sv_arg && (ex = cli_parse_signer_version(sv_arg, &opts.signer_version)))) {
-        pt_tl_free(&tl);
-        free(data);
-        return ex;
-    }
+    opts.filename = sg.filename ? sg.filename : (name[0] ? name : pt_basename(out));
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     pt_signer signer = {0};
-    if (!(ex = cli_load_signer(signer_path, &key, &cert, &signer))) {
+    if (!(ex = cli_load_signer(sg.signer_path, &key, &cert, &signer))) {
         pt_buf b;
         pt_buf_init(&b);
         rc = pt_tl_resign(&b, &signer, &opts, &tl, &d);

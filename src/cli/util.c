@@ -135,6 +135,60 @@ int cli_parse_timestamp(const char *s, uint32_t *ts)
     return 0;
 }
 
+void cli_signing_init(cli_signing *s)
+{
+    memset(s, 0, sizeof *s);
+    pt_sign_opts_init(&s->opts);
+}
+
+int cli_signing_opt(int argc, char **argv, int *i, cli_signing *s, int with_sv, int *ex)
+{
+    const char *name = argv[*i], *v = NULL;
+    int m;
+    if ((m = cli_opt(argc, argv, i, "--signer", &v)) > 0) {
+        s->signer_path = v;
+    } else if (!m && (m = cli_opt(argc, argv, i, "--hash", &v)) > 0) {
+        *ex = cli_parse_hash(v, &s->opts.hash);
+        s->hash_given = 1;
+    } else if (!m && (m = cli_opt(argc, argv, i, "--timestamp", &v)) > 0) {
+        *ex = cli_parse_timestamp(v, &s->opts.timestamp);
+    } else if (!m && (m = cli_opt(argc, argv, i, "--filename", &v)) > 0) {
+        s->filename = v;
+    } else if (!m && (m = cli_opt(argc, argv, i, "--layout", &v)) > 0) {
+        *ex = cli_parse_layout(v, &s->opts.layout);
+        s->layout_given = 1;
+    } else if (!m && with_sv && (m = cli_opt(argc, argv, i, "--signer-version", &v)) > 0) {
+        *ex = cli_parse_signer_version(v, &s->opts.signer_version);
+        s->signer_version_given = 1;
+    }
+    if (m < 0)
+        *ex = cli_usage("%s needs a value", name);
+    return m != 0;
+}
+
+int cli_parse_in_out_signing(int argc, char **argv, const char *cmd, int with_sv,
+                             const char **in, const char **out, cli_signing *sg)
+{
+    int ex = EXIT_OK;
+    *in = *out = NULL;
+    cli_signing_init(sg);
+    for (int i = 2; i < argc && !ex; i++) {
+        if (cli_signing_opt(argc, argv, &i, sg, with_sv, &ex))
+            continue;
+        else if (argv[i][0] == '-')
+            ex = cli_usage("%s: unknown option %s", cmd, argv[i]);
+        else if (!*in)
+            *in = argv[i];
+        else if (!*out)
+            *out = argv[i];
+        else
+            ex = cli_usage("%s: unexpected argument %s", cmd, argv[i]);
+    }
+    if (!ex && (!*in || !*out || !sg->signer_path))
+        ex = cli_usage("%s: usage: %s IN OUT --signer PEM", cmd, cmd);
+    return ex;
+}
+
 int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s)
 {
     pt_diag d;
