@@ -31,7 +31,12 @@ typedef enum pt_err {
     PT_ERR_TOO_LARGE = -14,   /* a length does not fit its field */
     PT_ERR_KEY = -15,         /* a key or certificate is unusable */
     PT_ERR_DECRYPT = -16,     /* decryption failed (wrong key, bad padding) */
-    PT_ERR_LAST = -17
+    PT_ERR_REFUSED = -17,     /* the cluster's rules forbid it now (hold timer, not publisher) */
+    PT_ERR_NOT_FOUND = -18,   /* no such node, certificate, device, parameter */
+    PT_ERR_EXISTS = -19,      /* already there */
+    PT_ERR_DB = -20,          /* the cluster database failed */
+    PT_ERR_AUTH = -21,        /* wrong password */
+    PT_ERR_LAST = -22
 } pt_err;
 
 /* Returns a static, never NULL, English description of err. */

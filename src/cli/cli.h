@@ -18,7 +18,9 @@ enum {
     EXIT_USAGE = 2,   /* bad command line */
     EXIT_FORMAT = 3,  /* malformed input file */
     EXIT_IO = 4,      /* a file cannot be read or written */
-    EXIT_OTHER = 5    /* unusable key, unsupported, crypto failure */
+    EXIT_OTHER = 5,   /* unusable key, unsupported, crypto failure */
+    EXIT_REFUSED = 6, /* refused: hold timer, not a publisher, wrong password, declined */
+    EXIT_STATE = 7    /* no cluster home, or its database is unusable */
 };
 
 int cli_exit_code(int rc);
@@ -66,6 +68,20 @@ int cli_parse_in_out_signing(int argc, char **argv, const char *cmd, int with_sv
 int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s);
 /* Writes a file atomically; returns an exit code. */
 int cli_write(const char *path, const void *data, size_t len, unsigned mode);
+
+/* cluster commands (cmd_cluster.c) and the global options they read */
+extern const char *cli_home;
+extern const char *cli_node;
+const char *cli_home_dir(void);
+char *cli_read_secret(const char *prompt);
+int cmd_install(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cluster_set(int argc, char **argv);
+int cluster_show_cert(int argc, char **argv);
+int cluster_show_param(int argc, char **argv);
+int cluster_utils(int argc, char **argv);
+/* The path of the current node's served FILE; returns an exit code. */
+int cluster_tftp_file(const char *file, char *out, size_t n);
 
 int cmd_show(int argc, char **argv);
 int cmd_tlv(int argc, char **argv);

@@ -110,7 +110,7 @@ int cmd_cert(int argc, char **argv)
     if (issuer_path) {
         int rc = pt_pem_load(issuer_path, &issuer_key, &issuer_cert, &d);
         if (rc)
-            return cli_fail(issuer_path, rc, &d);
+            return cli_fail(NULL, rc, &d);
         spec.issuer_key = issuer_key;
         spec.issuer_cert = issuer_cert;
     }

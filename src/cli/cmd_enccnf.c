@@ -64,7 +64,7 @@ static int enc_encrypt(int argc, char **argv)
     size_t len = 0;
     int rc = pt_pem_load(phone, NULL, &phone_cert, &d);
     if (rc) {
-        ex = cli_fail(phone, rc, &d);
+        ex = cli_fail(NULL, rc, &d);
         goto done;
     }
     rc = pt_file_read(in, &plain, &len, PT_FILE_MAX, &d);
@@ -136,10 +136,10 @@ static int enc_decrypt(int argc, char **argv)
     size_t len;
     int rc = pt_pem_load(key_path, &key, NULL, &d);
     if (rc)
-        return cli_fail(key_path, rc, &d);
+        return cli_fail(NULL, rc, &d);
     if (cert_path && (rc = pt_pem_load(cert_path, NULL, &tftp, &d))) {
         EVP_PKEY_free(key);
-        return cli_fail(cert_path, rc, &d);
+        return cli_fail(NULL, rc, &d);
     }
     rc = pt_file_read(in, &data, &len, PT_FILE_MAX, &d);
     if (rc) {

@@ -94,7 +94,7 @@ static int sgn_verify(int argc, char **argv)
         rc = pt_pem_load(cert_path, NULL, &cert, &d);
         if (rc) {
             free(data);
-            return cli_fail(cert_path, rc, &d);
+            return cli_fail(NULL, rc, &d);
         }
         pt_header h;
         rc = pt_sgn_verify(data, len, cert, &h, &d);
@@ -170,7 +170,7 @@ static int sgn_strip(int argc, char **argv)
         rc = pt_pem_load(cert_path, NULL, &cert, &d);
         if (rc) {
             free(data);
-            return cli_fail(cert_path, rc, &d);
+            return cli_fail(NULL, rc, &d);
         }
         rc = pt_sgn_verify(data, len, cert, &h, &d);
         X509_free(cert);

@@ -450,8 +450,12 @@ static int show_file(const char *path, const char *kind, int as_json)
 int cmd_show(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("show: expected 'show itl FILE' or 'show ctl FILE'");
+        return cli_usage("show: expected itl, ctl, cert or param");
     const char *what = argv[1];
+    if (!strcmp(what, "cert"))
+        return cluster_show_cert(argc, argv);
+    if (!strcmp(what, "param"))
+        return cluster_show_param(argc, argv);
     const char *kind;
     if (!strcmp(what, "itl"))
         kind = "ITL";
@@ -471,7 +475,12 @@ int cmd_show(int argc, char **argv)
         else
             return cli_usage("show %s: one file at a time", what);
     }
-    if (!file)
-        return cli_usage("show %s: which file? (show %s FILE)", what, what);
+    char served[4200];
+    if (!file) { /* the file this node serves */
+        int ex = cluster_tftp_file(!strcmp(kind, "ITL") ? "ITLFile.tlv" : "CTLFile.tlv", served, sizeof served);
+        if (ex)
+            return ex;
+        file = served;
+    }
     return show_file(file, kind, as_json);
 }

@@ -185,7 +185,7 @@ static int add_entry(build_list *l, const char *spec, int hash_only, const char 
     pt_diag_clear(&d);
     int rc = pt_pem_load(eq + 1, NULL, &cert, &d);
     if (rc)
-        return cli_fail(eq + 1, rc, &d);
+        return cli_fail(NULL, rc, &d);
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 8;
         pt_tl_entry *ne = realloc(l->e, l->cap * sizeof *ne);

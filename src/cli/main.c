@@ -28,15 +28,57 @@ static const char usage[] =
     "        [--org O --unit OU --locality L --state ST --country C] [--issuer PEM]\n"
     "        [--digest sha1|sha256|sha512] [--cucm-order]\n"
     "\n"
+    "\n"
+    "The cluster (global options: --home DIR or PHONETRUST_HOME; --node HOST, default the publisher)\n"
+    "  install --publisher HOST --domain DOMAIN --ip ADDR [--org O --unit OU --locality L --state ST\n"
+    "        --country C] [--admin-password PW] [--security-password PW]\n"
+    "  node add HOST --ip ADDR [--services tftp,tvs,callmanager] | node list | node remove HOST\n"
+    "  show param [NAME] | set param NAME VALUE\n"
+    "  show cert list | show cert own NAME\n"
+    "  set cert regen NAME [--yes] [--force]     CallManager, CallManager-ECDSA, TVS, CAPF, ITLRecovery\n"
+    "  set cert import PURPOSE FILE [--name NAME] | set cert delete PURPOSE NAME\n"
+    "  utils service restart \"Cisco Tftp\"        rebuild and serve this node's ITL\n"
+    "  utils itl reset localkey                  re-sign the ITL with the ITLRecovery key, on every TFTP node\n"
+    "  show itl | show ctl                       (no FILE) the file this node serves\n"
+    "\n"
     "ROLE: sast, ccm, ccm+tftp, tftp, capf, app-server, tvs (cert create also: callmanager,\n"
     "      callmanager-ecdsa, itlrecovery, ca, mic, etoken, lsc)\n"
     "PEM:  a file holding a private key and/or a certificate (key first, as cert create writes it)\n"
     "\n"
     "Exit status: 0 success; 1 does not verify; 2 usage error; 3 malformed input;\n"
-    "             4 file cannot be read or written; 5 unusable key, unsupported or internal error\n";
+    "             4 file cannot be read or written; 5 unusable key, unsupported or internal error;\n"
+    "             6 refused (hold timer, not a publisher node, wrong password, declined);\n"
+    "             7 no cluster home, or its database is unusable\n";
+
+/* Takes the global options (--home DIR, --node HOST) out of argv. */
+static int take_globals(int *argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *v;
+        int m;
+        if ((m = cli_opt(*argc, argv, &i, "--home", &v))) {
+            if (m < 0)
+                return cli_usage("--home needs a directory");
+            cli_home = v;
+        } else if ((m = cli_opt(*argc, argv, &i, "--node", &v))) {
+            if (m < 0)
+                return cli_usage("--node needs a host name");
+            cli_node = v;
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
+    int gx = take_globals(&argc, argv);
+    if (gx)
+        return gx;
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -56,5 +98,13 @@ int main(int argc, char **argv)
         return cmd_enccnf(argc - 1, argv + 1);
     if (!strcmp(cmd, "cert"))
         return cmd_cert(argc - 1, argv + 1);
+    if (!strcmp(cmd, "install"))
+        return cmd_install(argc - 1, argv + 1);
+    if (!strcmp(cmd, "node"))
+        return cmd_node(argc - 1, argv + 1);
+    if (!strcmp(cmd, "set"))
+        return cluster_set(argc - 1, argv + 1);
+    if (!strcmp(cmd, "utils"))
+        return cluster_utils(argc - 1, argv + 1);
     return cli_usage("unknown command '%s'", cmd);
 }

@@ -22,7 +22,14 @@ int cli_exit_code(int rc)
     case PT_ERR_DIGEST:
         return EXIT_VERIFY;
     case PT_ERR_ARG:
+    case PT_ERR_NOT_FOUND:
+    case PT_ERR_EXISTS:
         return EXIT_USAGE;
+    case PT_ERR_REFUSED:
+    case PT_ERR_AUTH:
+        return EXIT_REFUSED;
+    case PT_ERR_DB:
+        return EXIT_STATE;
     case PT_ERR_TRUNCATED:
     case PT_ERR_FORMAT:
     case PT_ERR_UNKNOWN_TAG:
@@ -201,7 +208,7 @@ int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s)
         X509_free(*cert);
         *key = NULL;
         *cert = NULL;
-        return cli_fail(path, rc, &d);
+        return cli_fail(NULL, rc, &d);
     }
     return EXIT_OK;
 }

@@ -25,6 +25,11 @@ static const char *const messages[] = {
     [14] = "value too large for its field",
     [15] = "unusable key or certificate",
     [16] = "decryption failed",
+    [17] = "refused",
+    [18] = "not found",
+    [19] = "already exists",
+    [20] = "cluster database error",
+    [21] = "wrong password",
 };
 
 const char *pt_strerror(int err)

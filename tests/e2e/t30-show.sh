@@ -91,7 +91,8 @@ import json
 j = json.load(open('$SCRATCH/out'))
 assert j['verified'] is False and 'offset 0xfb2' in j['error']
 "
-expect_exit 2 "show with no file" $PT show itl
+expect_exit 7 "show itl with no file and no cluster" env PHONETRUST_HOME=$SCRATCH/none $PT show itl
+expect_err "says there is no cluster" "no cluster at $SCRATCH/none"
 expect_exit 2 "show with unknown option" $PT show itl x --bogus
 expect_exit 2 "show what?" $PT show nothing x
 finish

@@ -1,0 +1,142 @@
+/*
+ * cluster.h - the cluster's state: nodes, their certificates and keys,
+ * trust stores, enterprise parameters, and the files each TFTP node serves
+ * (mission M1-M8, M16-M18).
+ *
+ * Everything lives in a cluster home directory:
+ *   cluster.db           SQLite database (schema versioned by user_version)
+ *   keys/                private keys, 0700; each key file 0600, named by
+ *                        node, certificate and serial, so a key is never
+ *                        overwritten: the database switches to a new file
+ *                        in one transaction
+ *   tftp/<node>/         the files that node's TFTP service serves
+ * Every change is one database transaction; every file is written
+ * atomically (temp + fsync + rename).
+ */
+#ifndef PHONETRUST_CLUSTER_H
+#define PHONETRUST_CLUSTER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "phonetrust/crypto.h"
+#include "phonetrust/error.h"
+#include "phonetrust/signedfile.h"
+
+typedef struct pt_cluster pt_cluster;
+
+/* The node certificates (M2). */
+#define PT_CERT_CALLMANAGER "CallManager"
+#define PT_CERT_CALLMANAGER_EC "CallManager-ECDSA"
+#define PT_CERT_TVS "TVS"
+#define PT_CERT_CAPF "CAPF"
+#define PT_CERT_ITLRECOVERY "ITLRecovery"
+
+/* Seconds within which a second CallManager/TVS regeneration is refused (M16). */
+#define PT_REGEN_HOLD_SECONDS 300
+
+typedef struct pt_install {
+    const char *publisher, *domain, *ip;
+    const char *org, *unit, *locality, *state, *country;
+    const char *admin_password, *security_password;
+} pt_install;
+
+enum { PT_SVC_TFTP = 1, PT_SVC_TVS = 2, PT_SVC_CALLMANAGER = 4 };
+
+typedef struct pt_node {
+    char name[64];
+    char ip[64];
+    int publisher;
+    int services; /* PT_SVC_* */
+} pt_node;
+
+/* Creates a new cluster home (refuses an existing one) with the
+ * publisher's certificates.  Does not open it. */
+int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d);
+int pt_cluster_open(const char *home, pt_cluster **out, pt_diag *d);
+void pt_cluster_close(pt_cluster *c);
+const char *pt_cluster_home(const pt_cluster *c);
+/* The domain and subject attributes given at install. */
+const char *pt_cluster_domain(const pt_cluster *c);
+
+/* Nodes, publisher first then in the order they were added. */
+int pt_cluster_nodes(pt_cluster *c, pt_node **nodes, size_t *n, pt_diag *d);
+int pt_cluster_node(pt_cluster *c, const char *name, pt_node *out, pt_diag *d);
+int pt_cluster_publisher(pt_cluster *c, pt_node *out, pt_diag *d);
+int pt_cluster_node_add(pt_cluster *c, const char *name, const char *ip, int services, pt_diag *d);
+int pt_cluster_node_remove(pt_cluster *c, const char *name, pt_diag *d);
+/* "tftp,tvs,callmanager" <-> PT_SVC_* bits; -1 on an unknown service. */
+int pt_services_parse(const char *s);
+void pt_services_format(int services, char *out, size_t n);
+
+/* Enterprise parameters (M4), by their CUCM names. */
+typedef struct pt_param_def {
+    const char *name;
+    const char *dflt;
+    int read_only;
+} pt_param_def;
+const pt_param_def *pt_cluster_param_defs(size_t *n);
+int pt_cluster_param_get(pt_cluster *c, const char *name, char *out, size_t n, pt_diag *d);
+int pt_cluster_param_set(pt_cluster *c, const char *name, const char *value, pt_diag *d);
+
+/* Certificates.  name is one of PT_CERT_*; node NULL means the publisher
+ * (CAPF and ITLRecovery exist on the publisher only). */
+int pt_cluster_cert(pt_cluster *c, const char *node, const char *name, X509 **cert, pt_diag *d);
+int pt_cluster_cert_key(pt_cluster *c, const char *node, const char *name, EVP_PKEY **key,
+                        X509 **cert, pt_diag *d);
+/* When name on node was last regenerated (0 = never). */
+time_t pt_cluster_cert_modified(pt_cluster *c, const char *node, const char *name);
+/*
+ * The hold-timer check of M16: PT_ERR_REFUSED with the seed's message in d
+ * when regenerating name on node now would follow a CallManager or TVS
+ * regeneration of less than 5 minutes ago.
+ */
+int pt_cluster_regen_allowed(pt_cluster *c, const char *node, const char *name, time_t now, pt_diag *d);
+/* Regenerates (new key and certificate, same subject); force skips the hold timer. */
+int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int force, pt_diag *d);
+/* The certificate names every node has, and those only the publisher has. */
+int pt_cluster_cert_name_valid(const char *name, int publisher);
+
+/* Trust stores (M3). */
+int pt_cluster_trust_import(pt_cluster *c, const char *purpose, const char *name, X509 *cert, pt_diag *d);
+int pt_cluster_trust_delete(pt_cluster *c, const char *purpose, const char *name, pt_diag *d);
+typedef struct pt_trust_entry {
+    char purpose[64];
+    char name[128];
+    X509 *cert;
+} pt_trust_entry;
+int pt_cluster_trust_list(pt_cluster *c, pt_trust_entry **out, size_t *n, pt_diag *d);
+void pt_trust_entries_free(pt_trust_entry *e, size_t n);
+int pt_trust_purpose_valid(const char *purpose);
+
+/* Passwords (stored as salted PBKDF2 hashes). */
+int pt_cluster_check_admin_password(pt_cluster *c, const char *password, pt_diag *d);
+
+/* The TFTP directory of a node (home/tftp/<node>). */
+int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n);
+
+/*
+ * Builds node's ITLFile.tlv (M6): the node's CallManager certificate as
+ * SAST and TFTP, its CallManager-ECDSA as TFTP, then the publisher's CAPF
+ * (hash only), every TVS node's TVS certificate (hash only) with the
+ * publisher's ITLRecovery (SAST) after the publisher's TVS; signed by the
+ * node's CallManager key.  With "Prepare Cluster for Rollback to pre-8.0"
+ * True it builds the rollback ITL of M8 instead (no TVS, no TFTP records).
+ */
+int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *d);
+
+/* `utils service restart "Cisco Tftp"` on node: rebuild and write its files. */
+int pt_cluster_tftp_restart(pt_cluster *c, const char *node, pt_diag *d);
+
+/* Who signs the ITL a node serves now: "CallManager" or "ITLRecovery". */
+int pt_cluster_itl_signer(pt_cluster *c, const char *node, char *out, size_t n);
+
+/*
+ * `utils itl reset`: re-signs the publisher's current ITL with signer (the
+ * ITLRecovery key) and installs it on every TFTP node.  progress is called
+ * with each of the seed's progress lines.
+ */
+int pt_cluster_itl_reset(pt_cluster *c, const pt_signer *signer,
+                         void (*progress)(const char *line, void *arg), void *arg, pt_diag *d);
+
+#endif

@@ -1,0 +1,571 @@
+/*
+ * cmd_cluster.c - the administrator's commands on a cluster, spelled as on
+ * CUCM (seeds 001, 003): install, node, show/set param, show/set cert,
+ * utils service restart "Cisco Tftp", utils itl reset.
+ *
+ * The global options --home DIR (or PHONETRUST_HOME) and --node HOST say
+ * which cluster and whose command line this is (default: the publisher).
+ */
+#include "cli.h"
+
+#include "phonetrust/cluster.h"
+#include "phonetrust/fileio.h"
+#include "phonetrust/trustlist.h"
+
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <unistd.h>
+
+const char *cli_home;     /* --home / PHONETRUST_HOME */
+const char *cli_node;     /* --node */
+
+const char *cli_home_dir(void)
+{
+    static char dflt[4096];
+    if (cli_home)
+        return cli_home;
+    const char *env = getenv("PHONETRUST_HOME");
+    if (env && *env)
+        return env;
+    const char *home = getenv("HOME");
+    snprintf(dflt, sizeof dflt, "%s/.phonetrust", home && *home ? home : ".");
+    return dflt;
+}
+
+int cli_open_cluster(pt_cluster **c, pt_node *self)
+{
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_open(cli_home_dir(), c, &d);
+    if (!rc && self) {
+        rc = cli_node ? pt_cluster_node(*c, cli_node, self, &d) : pt_cluster_publisher(*c, self, &d);
+        if (rc) {
+            pt_cluster_close(*c);
+            *c = NULL;
+        }
+    }
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+/* Reads a line from the terminal without echo, or from standard input. */
+char *cli_read_secret(const char *prompt)
+{
+    fputs(prompt, stdout);
+    fflush(stdout);
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    putchar('\n'); /* the Enter the user typed, echoed or not */
+    if (n < 0) {
+        free(line);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    return line;
+}
+
+static void free_secret(char *s)
+{
+    if (s) {
+        pt_wipe(s, strlen(s));
+        free(s);
+    }
+}
+
+/* Reads a yes/no answer; EOF is no. */
+static int ask_yes(const char *prompt, const char *yes_word)
+{
+    fputs(prompt, stdout);
+    fflush(stdout);
+    char buf[32];
+    if (!fgets(buf, sizeof buf, stdin))
+        return 0;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (!isatty(STDIN_FILENO))
+        printf("%s\n", buf);
+    return !strcasecmp(buf, yes_word) || !strcasecmp(buf, "y") || !strcasecmp(buf, "yes");
+}
+
+static int require_publisher(const pt_node *self)
+{
+    if (!self->publisher) {
+        fprintf(stderr, "This is not a publisher node\n");
+        return EXIT_REFUSED;
+    }
+    return EXIT_OK;
+}
+
+/* ---- install ---- */
+
+int cmd_install(int argc, char **argv)
+{
+    pt_install in = {0};
+    const char *v;
+    int ex = EXIT_OK;
+    for (int i = 1; i < argc && !ex; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--publisher", &v))) in.publisher = v;
+        else if ((m = cli_opt(argc, argv, &i, "--domain", &v))) in.domain = v;
+        else if ((m = cli_opt(argc, argv, &i, "--ip", &v))) in.ip = v;
+        else if ((m = cli_opt(argc, argv, &i, "--org", &v))) in.org = v;
+        else if ((m = cli_opt(argc, argv, &i, "--unit", &v))) in.unit = v;
+        else if ((m = cli_opt(argc, argv, &i, "--locality", &v))) in.locality = v;
+        else if ((m = cli_opt(argc, argv, &i, "--state", &v))) in.state = v;
+        else if ((m = cli_opt(argc, argv, &i, "--country", &v))) in.country = v;
+        else if ((m = cli_opt(argc, argv, &i, "--admin-password", &v))) in.admin_password = v;
+        else if ((m = cli_opt(argc, argv, &i, "--security-password", &v))) in.security_password = v;
+        else ex = cli_usage("install: unexpected argument %s", argv[i]);
+        if (m < 0)
+            ex = cli_usage("install: %s needs a value", argv[i]);
+    }
+    if (ex)
+        return ex;
+    if (!in.publisher || !in.domain || !in.ip)
+        return cli_usage("install: usage: install --publisher HOST --domain DOMAIN --ip ADDR [--org O ...]");
+    char *admin = NULL, *security = NULL;
+    if (!in.admin_password)
+        in.admin_password = admin = cli_read_secret("Administrator password: ");
+    if (in.admin_password && !in.security_password)
+        in.security_password = security = cli_read_secret("Cluster security password: ");
+    int rc = PT_ERR_ARG;
+    pt_diag d;
+    pt_diag_clear(&d);
+    if (!in.admin_password || !in.security_password)
+        pt_diag_set(&d, PT_ERR_ARG, PT_NO_OFFSET, "install: no password given");
+    else
+        rc = pt_cluster_install(cli_home_dir(), &in, &d);
+    free_secret(admin);
+    free_secret(security);
+    if (rc)
+        return cli_fail("install", rc, &d);
+    printf("Cluster home: %s\n", cli_home_dir());
+    printf("Publisher %s (%s.%s, %s): certificates CallManager, CallManager-ECDSA, TVS, CAPF, ITLRecovery\n",
+           in.publisher, in.publisher, in.domain, in.ip);
+    return EXIT_OK;
+}
+
+/* ---- node ---- */
+
+int cmd_node(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage("node: expected add, list or remove");
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK;
+    if (!strcmp(argv[1], "list")) {
+        pt_node *nodes;
+        size_t n;
+        rc = pt_cluster_nodes(c, &nodes, &n, &d);
+        if (!rc) {
+            printf("%-24s %-16s %-10s %s\n", "NODE", "IP", "ROLE", "SERVICES");
+            for (size_t i = 0; i < n; i++) {
+                char svc[64];
+                pt_services_format(nodes[i].services, svc, sizeof svc);
+                printf("%-24s %-16s %-10s %s\n", nodes[i].name, nodes[i].ip,
+                       nodes[i].publisher ? "publisher" : "subscriber", svc);
+            }
+            free(nodes);
+        }
+    } else if (!strcmp(argv[1], "add") || !strcmp(argv[1], "remove")) {
+        const char *host = NULL, *ip = NULL, *services = "tftp,tvs,callmanager", *v;
+        for (int i = 2; i < argc && !ex; i++) {
+            int m;
+            if ((m = cli_opt(argc, argv, &i, "--ip", &v))) ip = v;
+            else if ((m = cli_opt(argc, argv, &i, "--services", &v))) services = v;
+            else if (argv[i][0] == '-') ex = cli_usage("node %s: unknown option %s", argv[1], argv[i]);
+            else if (!host) host = argv[i];
+            else ex = cli_usage("node %s: unexpected argument %s", argv[1], argv[i]);
+            if (m < 0)
+                ex = cli_usage("node %s: %s needs a value", argv[1], argv[i]);
+        }
+        if (!ex && !host)
+            ex = cli_usage("node %s: which host?", argv[1]);
+        if (!ex)
+            ex = require_publisher(&self);
+        if (!ex && !strcmp(argv[1], "add")) {
+            int svc = pt_services_parse(services);
+            if (svc < 0)
+                ex = cli_usage("node add: --services %s: use tftp, tvs, callmanager", services);
+            else if (!(rc = pt_cluster_node_add(c, host, ip, svc, &d)))
+                printf("Node %s added (%s); certificates CallManager, CallManager-ECDSA, TVS\n", host, services);
+        } else if (!ex) {
+            if (!(rc = pt_cluster_node_remove(c, host, &d)))
+                printf("Node %s removed\n", host);
+        }
+    } else {
+        ex = cli_usage("node %s: expected add, list or remove", argv[1]);
+    }
+    pt_cluster_close(c);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+/* ---- show / set param ---- */
+
+static int show_param(pt_cluster *c, const char *name)
+{
+    size_t n;
+    const pt_param_def *defs = pt_cluster_param_defs(&n);
+    pt_diag d;
+    pt_diag_clear(&d);
+    char value[128];
+    if (name) {
+        int rc = pt_cluster_param_get(c, name, value, sizeof value, &d);
+        if (rc)
+            return cli_fail(NULL, rc, &d);
+        printf("%s\n", value);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pt_cluster_param_get(c, defs[i].name, value, sizeof value, NULL);
+        printf("%-42s %s%s\n", defs[i].name, value, defs[i].read_only ? "   (read-only)" : "");
+    }
+    return EXIT_OK;
+}
+
+/* ---- certificates ---- */
+
+static void print_cert_line(const char *owner, const char *name, X509 *x, time_t modified)
+{
+    char *subject = pt_name_string(X509_get_subject_name(x), ',');
+    uint8_t serial[64];
+    size_t sn = 0;
+    char hex[130], until[40] = "?";
+    pt_cert_serial(x, serial, &sn);
+    struct tm tm;
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+        strftime(until, sizeof until, "%Y-%m-%d", &tm);
+    printf("%s/%s: %s, serial %s, expires %s%s\n", owner, name, subject ? subject : "?", pt_hex(serial, sn, hex),
+           until, modified ? ", regenerated" : "");
+    free(subject);
+}
+
+static const char *next_steps(const char *name)
+{
+    if (!strcmp(name, "CallManager"))
+        return "Next steps (TFTP certificate regeneration):\n"
+               "  1. If the cluster is in mixed mode: utils ctl update CTLFile\n"
+               "  2. utils service restart \"Cisco Tftp\" on every node that runs it\n"
+               "     (in mixed mode also Cisco CallManager, Cisco CTL Provider)\n"
+               "  3. Reset all phones, and let them take the new ITL before you regenerate TVS\n"
+               "  4. If the cluster takes part in cross-cluster mobility, repeat the bulk certificate provisioning\n"
+               "  5. Take a new backup (utils disaster_recovery backup)\n";
+    if (!strcmp(name, "TVS"))
+        return "Next steps (TVS certificate regeneration):\n"
+               "  1. utils service restart \"Cisco Tftp\" on every node that runs it\n"
+               "  2. Reset all phones, and let them take the new ITL before you regenerate CallManager\n";
+    if (!strcmp(name, "CAPF"))
+        return "Next steps (CAPF certificate regeneration):\n"
+               "  1. Restart the Cisco Certificate Authority Proxy Function service\n"
+               "  2. utils service restart \"Cisco Tftp\" on every node that runs it\n"
+               "  3. Reset all phones\n";
+    if (!strcmp(name, "ITLRecovery"))
+        return "Next steps (ITLRecovery certificate regeneration):\n"
+               "  1. utils service restart \"Cisco Tftp\" on every node that runs it\n"
+               "  2. Reset all devices (System > Enterprise Parameters > Reset)\n"
+               "  3. Back up the new recovery key: file get tftp ITLRecovery.p12\n";
+    return "Next steps:\n"
+           "  1. utils service restart \"Cisco Tftp\" on every node that runs it\n"
+           "  2. Reset all phones\n";
+}
+
+static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
+{
+    const char *name = NULL;
+    int yes = 0, force = 0;
+    for (int i = 3; i < argc; i++) {
+        if (cli_flag(argv, i, "--yes"))
+            yes = 1;
+        else if (cli_flag(argv, i, "--force"))
+            force = 1;
+        else if (argv[i][0] == '-')
+            return cli_usage("set cert regen: unknown option %s", argv[i]);
+        else if (!name)
+            name = argv[i];
+        else
+            return cli_usage("set cert regen: one certificate at a time");
+    }
+    if (!name)
+        return cli_usage("set cert regen NAME: CallManager, CallManager-ECDSA, TVS, CAPF or ITLRecovery");
+    if (!pt_cluster_cert_name_valid(name, 1))
+        return cli_usage("set cert regen %s: unknown certificate (CallManager, CallManager-ECDSA, TVS, CAPF, "
+                         "ITLRecovery)", name);
+    if (!pt_cluster_cert_name_valid(name, self->publisher)) {
+        fprintf(stderr, "%s exists on the publisher only\nThis is not a publisher node\n", name);
+        return EXIT_REFUSED;
+    }
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_regen_allowed(c, self->name, name, time(NULL), &d);
+    if (rc && !force) {
+        fprintf(stderr, "\n%s\n", d.msg);
+        return EXIT_REFUSED;
+    }
+    if (rc && force)
+        printf("\nWARNING: --force bypasses the 5-minute hold timer (%s).\n"
+               "Regenerating the CallManager and the TVS certificate before the phones have\n"
+               "taken the ITL of the first regeneration strands them: they show\n"
+               "\"Trust List Update Failed\" and need utils itl reset or a manual ITL erase.\n",
+               strchr(d.msg, '\n') ? "CallManager/TVS modified less than 5 minutes ago" : d.msg);
+    printf("\nWARNING: This operation will overwrite any CA signed certificate\n"
+           "previously imported for %s\n", name);
+    if (!yes && !ask_yes("Proceed with regeneration (yes|no)? ", "yes")) {
+        printf("\nCertificate regeneration cancelled\n");
+        return EXIT_REFUSED;
+    }
+    if (yes)
+        printf("Proceed with regeneration (yes|no)? yes\n");
+    rc = pt_cluster_cert_regen(c, self->name, name, force, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("\n\nSuccessfully Regenerated Certificate for %s.\n"
+           "Please do a backup of the server as soon as possible. Failure to do\n"
+           "so can stale the cluster in case of a crash.\n"
+           "You must restart services related to %s for the regenerated\n"
+           "certificates to become active.\n\n%s",
+           name, name, next_steps(name));
+    return EXIT_OK;
+}
+
+int cluster_show_cert(int argc, char **argv)
+{
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK;
+    if (argc >= 3 && !strcmp(argv[2], "own")) {
+        if (argc != 4)
+            ex = cli_usage("show cert own NAME");
+        else if (!pt_cluster_cert_name_valid(argv[3], self.publisher))
+            ex = cli_usage("show cert own %s: unknown certificate on node %s", argv[3], self.name);
+        else {
+            X509 *x;
+            if (!(rc = pt_cluster_cert(c, self.name, argv[3], &x, &d))) {
+                PEM_write_X509(stdout, x);
+                X509_free(x);
+            }
+        }
+    } else if (argc == 3 && !strcmp(argv[2], "list")) {
+        pt_node *nodes;
+        size_t n;
+        if (!(rc = pt_cluster_nodes(c, &nodes, &n, &d))) {
+            static const char *const names[] = {"CallManager", "CallManager-ECDSA", "TVS", "CAPF", "ITLRecovery"};
+            for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < 5; k++) {
+                    X509 *x;
+                    if (!pt_cluster_cert_name_valid(names[k], nodes[i].publisher) ||
+                        pt_cluster_cert(c, nodes[i].name, names[k], &x, NULL))
+                        continue;
+                    print_cert_line(nodes[i].name, names[k], x, pt_cluster_cert_modified(c, nodes[i].name, names[k]));
+                    X509_free(x);
+                }
+            free(nodes);
+            pt_trust_entry *t;
+            size_t nt;
+            if (!(rc = pt_cluster_trust_list(c, &t, &nt, &d))) {
+                for (size_t i = 0; i < nt; i++)
+                    print_cert_line(t[i].purpose, t[i].name, t[i].cert, 0);
+                pt_trust_entries_free(t, nt);
+            }
+        }
+    } else {
+        ex = cli_usage("show cert: expected 'show cert list' or 'show cert own NAME'");
+    }
+    pt_cluster_close(c);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+static int cert_import(pt_cluster *c, int argc, char **argv)
+{
+    const char *purpose = NULL, *file = NULL, *name = NULL, *v;
+    for (int i = 3; i < argc; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--name", &v))) {
+            if (m < 0)
+                return cli_usage("set cert import: --name needs a value");
+            name = v;
+        } else if (argv[i][0] == '-') {
+            return cli_usage("set cert import: unknown option %s", argv[i]);
+        } else if (!purpose) {
+            purpose = argv[i];
+        } else if (!file) {
+            file = argv[i];
+        } else {
+            return cli_usage("set cert import: unexpected argument %s", argv[i]);
+        }
+    }
+    if (!purpose || !file)
+        return cli_usage("set cert import PURPOSE FILE [--name NAME]");
+    pt_diag d;
+    pt_diag_clear(&d);
+    if (!pt_trust_purpose_valid(purpose))
+        return cli_usage("set cert import: unknown purpose %s (CallManager-trust, Phone-SAST-trust, CAPF-trust, "
+                         "Phone-trust, ...)", purpose);
+    X509 *x = NULL;
+    int rc = pt_pem_load(file, NULL, &x, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    char base[128];
+    snprintf(base, sizeof base, "%s", name ? name : pt_basename(file));
+    char *dot = strrchr(base, '.');
+    if (!name && dot)
+        *dot = '\0';
+    rc = pt_cluster_trust_import(c, purpose, base, x, &d);
+    X509_free(x);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("Successfully imported certificate %s as %s\n", base, purpose);
+    return EXIT_OK;
+}
+
+int cluster_set(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage("set: expected 'set param' or 'set cert'");
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK;
+    if (!strcmp(argv[1], "param")) {
+        if (argc != 4)
+            ex = cli_usage("set param NAME VALUE (quote names with spaces)");
+        else if (!(ex = require_publisher(&self)) && !(rc = pt_cluster_param_set(c, argv[2], argv[3], &d)))
+            printf("%s set\n", argv[2]);
+    } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "regen")) {
+        ex = cert_regen(c, &self, argc, argv);
+    } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "import")) {
+        ex = require_publisher(&self);
+        if (!ex)
+            ex = cert_import(c, argc, argv);
+    } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "delete")) {
+        if (argc != 5)
+            ex = cli_usage("set cert delete PURPOSE NAME");
+        else if (!(ex = require_publisher(&self)) && !(rc = pt_cluster_trust_delete(c, argv[3], argv[4], &d)))
+            printf("Successfully deleted certificate %s from %s\n", argv[4], argv[3]);
+    } else {
+        ex = cli_usage("set %s: expected 'set param NAME VALUE', 'set cert regen|import|delete ...'", argv[1]);
+    }
+    pt_cluster_close(c);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+int cluster_show_param(int argc, char **argv)
+{
+    pt_cluster *c;
+    int ex = cli_open_cluster(&c, NULL);
+    if (ex)
+        return ex;
+    ex = argc > 3 ? cli_usage("show param [NAME] (quote names with spaces)") : show_param(c, argc == 3 ? argv[2] : NULL);
+    pt_cluster_close(c);
+    return ex;
+}
+
+/* The node's served trust list, for `show itl` / `show ctl` without a file. */
+int cluster_tftp_file(const char *file, char *out, size_t n)
+{
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
+    if (ex)
+        return ex;
+    char dir[4096];
+    pt_cluster_tftp_dir(c, self.name, dir, sizeof dir);
+    snprintf(out, n, "%s/%s", dir, file);
+    pt_cluster_close(c);
+    return EXIT_OK;
+}
+
+/* ---- utils ---- */
+
+static void print_progress(const char *line, void *arg)
+{
+    (void)arg;
+    fputs(line, stdout);
+    fflush(stdout);
+}
+
+static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
+{
+    if (argc < 4 || strcmp(argv[3], "localkey"))
+        return cli_usage("utils itl reset localkey");
+    int ex = require_publisher(self);
+    if (ex)
+        return ex;
+    char *pw = cli_read_secret("Enter CCM Administrator password :");
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pw ? pt_cluster_check_admin_password(c, pw, &d) : PT_ERR_AUTH;
+    free_secret(pw);
+    if (rc) {
+        if (!d.msg[0])
+            pt_diag_set(&d, PT_ERR_AUTH, PT_NO_OFFSET, "no CCM Administrator password given");
+        return cli_fail(NULL, rc, &d);
+    }
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    pt_signer s = {0};
+    rc = pt_cluster_cert_key(c, NULL, "ITLRecovery", &key, &cert, &d);
+    if (!rc)
+        rc = pt_signer_init_key(&s, key, cert, &d);
+    if (!rc)
+        rc = pt_cluster_itl_reset(c, &s, print_progress, NULL, &d);
+    pt_signer_free(&s);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+int cluster_utils(int argc, char **argv)
+{
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK;
+    if (argc >= 4 && !strcmp(argv[1], "service") && !strcmp(argv[2], "restart")) {
+        if (strcasecmp(argv[3], "Cisco Tftp"))
+            ex = cli_usage("utils service restart \"%s\": only \"Cisco Tftp\" is managed here", argv[3]);
+        else {
+            printf("Service Manager is running\nCisco Tftp[STOPPING]\nCisco Tftp[STARTING]\n");
+            rc = pt_cluster_tftp_restart(c, self.name, &d);
+            if (!rc)
+                printf("Cisco Tftp[STARTED]\n");
+        }
+    } else if (argc >= 3 && !strcmp(argv[1], "itl") && !strcmp(argv[2], "reset")) {
+        ex = itl_reset(c, &self, argc, argv);
+    } else {
+        ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' or 'utils itl reset localkey'");
+    }
+    pt_cluster_close(c);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
