@@ -78,6 +78,8 @@ void pt_buf_put_u16(pt_buf *b, uint16_t v);
 void pt_buf_put_u32(pt_buf *b, uint32_t v);
 void pt_buf_put_u32le(pt_buf *b, uint32_t v);
 void pt_buf_put(pt_buf *b, const void *p, size_t n);
+/* Appends a string literal (its length computed, not typed). */
+#define pt_buf_put_lit(b, lit) pt_buf_put((b), (lit), sizeof(lit) - 1)
 /* Appends n zero bytes and returns the offset of the first (for patching). */
 size_t pt_buf_put_zeros(pt_buf *b, size_t n);
 /* tag, u16 length, value; PT_ERR_TOO_LARGE if n > 65535. */

@@ -139,4 +139,66 @@ int pt_cluster_itl_signer(pt_cluster *c, const char *node, char *out, size_t n);
 int pt_cluster_itl_reset(pt_cluster *c, const pt_signer *signer,
                          void (*progress)(const char *line, void *arg), void *arg, pt_diag *d);
 
+/* ---- devices (M5, M11): devices.c ---- */
+
+enum pt_security_mode { PT_MODE_NON_SECURE = 1, PT_MODE_AUTHENTICATED = 2, PT_MODE_ENCRYPTED = 3 };
+
+typedef struct pt_secprofile {
+    char name[64];
+    int mode;             /* pt_security_mode */
+    int encrypted_config; /* TFTP Encrypted Config */
+    char capf_auth[32];   /* null-string, auth-string, lsc, mic, lsc-or-mic */
+} pt_secprofile;
+
+typedef struct pt_device {
+    char name[16];        /* SEP + 12 upper-case hex digits */
+    char model[16];
+    char pool[64];
+    char profile[64];
+    int settings_access, web_access, ssh_access, span_to_pc;
+    char directory_url[256], services_url[256], authentication_url[256], locale[64];
+    int has_lsc, has_mic;
+    char itl_sha1[41], ctl_sha1[41], reported_tftp[64];
+    time_t reported;
+} pt_device;
+
+/* SEP<MAC> with 12 hex digits; the canonical (upper-case) form into out. */
+int pt_device_name_valid(const char *name, char out[16]);
+/* Known models; *sbd says whether it supports Security By Default (M24). */
+int pt_model_known(const char *model, int *sbd);
+const char *pt_models_list(void);
+
+int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, const char *pool,
+                          const char *profile, pt_diag *d);
+int pt_cluster_device(pt_cluster *c, const char *name, pt_device *out, pt_diag *d);
+int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d);
+int pt_cluster_device_remove(pt_cluster *c, const char *name, pt_diag *d);
+/* key: settings-access, web-access, ssh-access, span-to-pc (on/off),
+ * directory-url, services-url, authentication-url, locale, pool, profile. */
+int pt_cluster_device_set(pt_cluster *c, const char *name, const char *key, const char *value, pt_diag *d);
+/* Records the phone's LSC or MIC certificate ("lsc" / "mic"); NULL deletes. */
+int pt_cluster_device_set_cert(pt_cluster *c, const char *name, const char *which, X509 *cert, pt_diag *d);
+int pt_cluster_device_cert(pt_cluster *c, const char *name, const char *which, X509 **cert, pt_diag *d);
+/* DeviceTLInfo (M22): what the phone reported. */
+int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sha1, const char *ctl_sha1,
+                             const char *tftp, pt_diag *d);
+
+int pt_cluster_pool_set(pt_cluster *c, const char *name, const char *group_csv, pt_diag *d);
+int pt_cluster_pool_group(pt_cluster *c, const char *name, char *group_csv, size_t n, pt_diag *d);
+int pt_cluster_profile_set(pt_cluster *c, const pt_secprofile *p, pt_diag *d);
+int pt_cluster_profile(pt_cluster *c, const char *name, pt_secprofile *out, pt_diag *d);
+
+/* The SEP<MAC>.cnf.xml a node serves to a device (M11). */
+int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d);
+/*
+ * Writes the configuration files node serves: for each device (or only
+ * `device` when given) SEP<MAC>.cnf.xml and its .sgn signed with the
+ * node's CallManager (TFTP) key, or - when its profile asks for encrypted
+ * configuration and the device has an LSC or MIC on record - the .enc.sgn
+ * and its signed stub instead of the plain file; and, with
+ * auto-registration on, XMLDefault.cnf.xml (unsigned, for models without
+ * Security By Default) and XMLDefault.cnf.xml.sgn.
+ */
+int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *device, pt_diag *d);
+
 #endif

@@ -76,6 +76,8 @@ const char *cli_home_dir(void);
 char *cli_read_secret(const char *prompt);
 int cmd_install(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cluster_itl_status(int argc, char **argv);
 int cluster_set(int argc, char **argv);
 int cluster_show_cert(int argc, char **argv);
 int cluster_show_param(int argc, char **argv);

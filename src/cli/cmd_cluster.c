@@ -36,6 +36,9 @@ const char *cli_home_dir(void)
     return dflt;
 }
 
+int cli_open_cluster(pt_cluster **c, pt_node *self);
+int cli_open_cluster_node(pt_cluster **c, pt_node *self) { return cli_open_cluster(c, self); }
+
 int cli_open_cluster(pt_cluster **c, pt_node *self)
 {
     pt_diag d;

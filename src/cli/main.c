@@ -40,6 +40,13 @@ static const char usage[] =
     "  utils service restart \"Cisco Tftp\"        rebuild and serve this node's ITL\n"
     "  utils itl reset localkey                  re-sign the ITL with the ITLRecovery key, on every TFTP node\n"
     "  show itl | show ctl                       (no FILE) the file this node serves\n"
+    "  device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME] | device list | device show NAME\n"
+    "  device set NAME KEY VALUE | device remove NAME | device cert NAME lsc|mic FILE|--delete\n"
+    "  device pool NAME --group NODE[,NODE...]   a device pool and its CallManager group (= TVS list)\n"
+    "  device profile NAME [--mode non-secure|authenticated|encrypted] [--encrypted-config on|off]\n"
+    "        [--capf-auth null-string|auth-string|lsc|mic|lsc-or-mic]\n"
+    "  device report NAME --itl-sha1 SHA1 [--ctl-sha1 SHA1] [--tftp HOST]   a DeviceTLInfo report\n"
+    "  show itl-status                           each device's ITL against its TFTP server's (M22)\n"
     "\n"
     "ROLE: sast, ccm, ccm+tftp, tftp, capf, app-server, tvs (cert create also: callmanager,\n"
     "      callmanager-ecdsa, itlrecovery, ca, mic, etoken, lsc)\n"
@@ -102,6 +109,8 @@ int main(int argc, char **argv)
         return cmd_install(argc - 1, argv + 1);
     if (!strcmp(cmd, "node"))
         return cmd_node(argc - 1, argv + 1);
+    if (!strcmp(cmd, "device"))
+        return cmd_device(argc - 1, argv + 1);
     if (!strcmp(cmd, "set"))
         return cluster_set(argc - 1, argv + 1);
     if (!strcmp(cmd, "utils"))

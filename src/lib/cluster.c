@@ -23,14 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
-struct pt_cluster {
-    char home[PATH_MAX];
-    sqlite3 *db;
-    char domain[256];
-    char org[128], unit[128], locality[128], state[128], country[8];
-};
+#include "cluster_internal.h"
 
 /* ---- schema and migrations ---- */
 
@@ -56,14 +51,32 @@ static const char *const migrations[] = {
     "CREATE TABLE itl_state (\n"
     "  node TEXT PRIMARY KEY REFERENCES nodes(name) ON DELETE CASCADE,\n"
     "  signer TEXT NOT NULL, sha1 TEXT NOT NULL, built INTEGER NOT NULL);\n",
+    /* 1 -> 2: devices, device pools (CallManager groups), security profiles */
+    "CREATE TABLE pools (name TEXT PRIMARY KEY, cm_group TEXT NOT NULL);\n"
+    "CREATE TABLE profiles (\n"
+    "  name TEXT PRIMARY KEY, mode INTEGER NOT NULL, encrypted_config INTEGER NOT NULL,\n"
+    "  capf_auth TEXT NOT NULL);\n"
+    "CREATE TABLE devices (\n"
+    "  name TEXT PRIMARY KEY, model TEXT NOT NULL,\n"
+    "  pool TEXT NOT NULL REFERENCES pools(name), profile TEXT NOT NULL REFERENCES profiles(name),\n"
+    "  lsc BLOB, mic BLOB,\n"
+    "  settings_access INTEGER NOT NULL DEFAULT 1, web_access INTEGER NOT NULL DEFAULT 1,\n"
+    "  ssh_access INTEGER NOT NULL DEFAULT 0, span_to_pc INTEGER NOT NULL DEFAULT 0,\n"
+    "  directory_url TEXT NOT NULL DEFAULT '', services_url TEXT NOT NULL DEFAULT '',\n"
+    "  authentication_url TEXT NOT NULL DEFAULT '', locale TEXT NOT NULL DEFAULT 'English_United_States',\n"
+    "  itl_sha1 TEXT, ctl_sha1 TEXT, reported_tftp TEXT, reported INTEGER);\n"
+    "INSERT INTO pools (name, cm_group) SELECT 'Default', name FROM nodes WHERE publisher = 1;\n"
+    "INSERT INTO profiles VALUES ('Standard Non-Secure', 1, 0, 'null-string');\n"
+    "INSERT INTO profiles VALUES ('Standard Authenticated', 2, 0, 'null-string');\n"
+    "INSERT INTO profiles VALUES ('Standard Encrypted', 3, 1, 'null-string');\n",
 };
 
-static int db_err(pt_cluster *c, pt_diag *d, const char *what)
+int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
 {
     return pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
-static int exec(pt_cluster *c, const char *sql, pt_diag *d)
+int pt__exec(pt_cluster *c, const char *sql, pt_diag *d)
 {
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -74,16 +87,16 @@ static int exec(pt_cluster *c, const char *sql, pt_diag *d)
     return PT_OK;
 }
 
-static int begin(pt_cluster *c, pt_diag *d) { return exec(c, "BEGIN IMMEDIATE", d); }
-static int commit(pt_cluster *c, pt_diag *d) { return exec(c, "COMMIT", d); }
-static void rollback(pt_cluster *c) { sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); }
+int pt__begin(pt_cluster *c, pt_diag *d) { return pt__exec(c, "BEGIN IMMEDIATE", d); }
+int pt__commit(pt_cluster *c, pt_diag *d) { return pt__exec(c, "COMMIT", d); }
+void pt__rollback(pt_cluster *c) { sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); }
 
 static int migrate(pt_cluster *c, pt_diag *d)
 {
     sqlite3_stmt *st;
     int version = 0;
     if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "reading the schema version");
+        return pt__db_err(c, d, "reading the schema version");
     if (sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -92,17 +105,17 @@ static int migrate(pt_cluster *c, pt_diag *d)
                            "the cluster database has schema %d; this phonetrust knows up to %d (upgrade phonetrust)",
                            version, SCHEMA_VERSION);
     for (int v = version; v < SCHEMA_VERSION; v++) {
-        int rc = begin(c, d);
+        int rc = pt__begin(c, d);
         if (!rc)
-            rc = exec(c, migrations[v], d);
+            rc = pt__exec(c, migrations[v], d);
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
         if (!rc)
-            rc = exec(c, sql, d);
+            rc = pt__exec(c, sql, d);
         if (!rc)
-            rc = commit(c, d);
+            rc = pt__commit(c, d);
         if (rc) {
-            rollback(c);
+            pt__rollback(c);
             return rc;
         }
     }
@@ -121,7 +134,7 @@ static int open_db(pt_cluster *c, const char *path, int create, pt_diag *d)
     }
     /* Another command may hold the database: wait for it, then fail clearly. */
     sqlite3_busy_timeout(c->db, 15000);
-    int rc = exec(c, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", d);
+    int rc = pt__exec(c, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", d);
     if (!rc) {
         /* a corrupt file fails here rather than half-way through a command */
         sqlite3_stmt *st;
@@ -190,7 +203,7 @@ static int home_path(const pt_cluster *c, const char *sub, const char *name, cha
     return n > 0 && n < PATH_MAX ? PT_OK : PT_ERR_ARG;
 }
 
-static int is_ipv4(const char *s, uint8_t out[4])
+int pt__is_ipv4(const char *s, uint8_t out[4])
 {
     struct in_addr a;
     if (inet_pton(AF_INET, s, &a) != 1)
@@ -313,7 +326,7 @@ static int cert_row(pt_cluster *c, const char *node, const char *name, uint8_t *
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT der, key_file, modified FROM certs WHERE node = ? AND name = ?", -1, &st,
                            NULL) != SQLITE_OK)
-        return db_err(c, d, "reading certificates");
+        return pt__db_err(c, d, "reading certificates");
     sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     int rc = PT_OK;
@@ -434,7 +447,7 @@ static int insert_cert(pt_cluster *c, const char *node, const char *name, const 
         if (sqlite3_prepare_v2(c->db,
                                "INSERT INTO certs (node, name, der, key_file, created) VALUES (?, ?, ?, ?, ?)",
                                -1, &st, NULL) != SQLITE_OK) {
-            rc = db_err(c, d, "storing a certificate");
+            rc = pt__db_err(c, d, "storing a certificate");
         } else {
             sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -442,7 +455,7 @@ static int insert_cert(pt_cluster *c, const char *node, const char *name, const 
             sqlite3_bind_text(st, 4, file, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = db_err(c, d, "storing a certificate");
+                rc = pt__db_err(c, d, "storing a certificate");
             sqlite3_finalize(st);
         }
     }
@@ -523,11 +536,11 @@ int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int
     rc = store_key(c, node, name, key, cert, file, sizeof file, d);
     if (!rc)
         rc = pt_cert_der(cert, &der);
-    if (!rc && !(rc = begin(c, d))) {
+    if (!rc && !(rc = pt__begin(c, d))) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(c->db, "UPDATE certs SET der = ?, key_file = ?, modified = ? WHERE node = ? AND name = ?",
                                -1, &st, NULL) != SQLITE_OK) {
-            rc = db_err(c, d, "updating a certificate");
+            rc = pt__db_err(c, d, "updating a certificate");
         } else {
             sqlite3_bind_blob(st, 1, der.data, (int)der.len, SQLITE_STATIC);
             sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
@@ -535,15 +548,15 @@ int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int
             sqlite3_bind_text(st, 4, node, -1, SQLITE_STATIC);
             sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = db_err(c, d, "updating a certificate");
+                rc = pt__db_err(c, d, "updating a certificate");
             sqlite3_finalize(st);
         }
         if (!rc && !strcmp(name, PT_CERT_ITLRECOVERY))
-            rc = exec(c, "UPDATE cluster SET itlrecovery_backup = NULL", d); /* back it up again */
+            rc = pt__exec(c, "UPDATE cluster SET itlrecovery_backup = NULL", d); /* back it up again */
         if (!rc)
-            rc = commit(c, d);
+            rc = pt__commit(c, d);
         else
-            rollback(c);
+            pt__rollback(c);
     }
     char path[PATH_MAX];
     /* on failure the new key file is an orphan and the old one stays in force */
@@ -567,7 +580,7 @@ static int load_cluster_row(pt_cluster *c, pt_diag *d)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT domain, org, unit, locality, state, country FROM cluster WHERE id = 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "reading the cluster");
+        return pt__db_err(c, d, "reading the cluster");
     int rc = PT_OK;
     if (sqlite3_step(st) == SQLITE_ROW) {
         copy_attr(c->domain, sizeof c->domain, (const char *)sqlite3_column_text(st, 0));
@@ -608,7 +621,7 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
                            in->publisher ? in->publisher : "(missing)");
     if (!in->domain || !*in->domain || !valid_hostname(in->domain))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--domain %s is not a domain name", in->domain ? in->domain : "(missing)");
-    if (!in->ip || !is_ipv4(in->ip, ip))
+    if (!in->ip || !pt__is_ipv4(in->ip, ip))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ip %s is not an IPv4 address", in->ip ? in->ip : "(missing)");
     if (in->country && strlen(in->country) != 2)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--country %s: use a two-letter code", in->country);
@@ -662,13 +675,13 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     if (!rc && (hash_password(in->admin_password, NULL, admin, sizeof admin) ||
                 hash_password(in->security_password, NULL, security, sizeof security)))
         rc = pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot hash the passwords");
-    if (!rc && !(rc = begin(&c, d))) {
+    if (!rc && !(rc = pt__begin(&c, d))) {
         sqlite3_stmt *s;
         if (sqlite3_prepare_v2(c.db,
                                "INSERT INTO cluster (id, domain, org, unit, locality, state, country, admin_password,"
                                " security_password, security_password_changed, created) VALUES (1,?,?,?,?,?,?,?,?,?,?)",
                                -1, &s, NULL) != SQLITE_OK) {
-            rc = db_err(&c, d, "creating the cluster");
+            rc = pt__db_err(&c, d, "creating the cluster");
         } else {
             const char *v[] = {in->domain, in->org, in->unit, in->locality, in->state, in->country, admin, security};
             for (int i = 0; i < 8; i++)
@@ -676,7 +689,7 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
             sqlite3_bind_int64(s, 9, (sqlite3_int64)time(NULL));
             sqlite3_bind_int64(s, 10, (sqlite3_int64)time(NULL));
             if (sqlite3_step(s) != SQLITE_DONE)
-                rc = db_err(&c, d, "creating the cluster");
+                rc = pt__db_err(&c, d, "creating the cluster");
             sqlite3_finalize(s);
         }
         if (!rc && sqlite3_prepare_v2(c.db, "INSERT INTO nodes (name, ip, publisher, services, seq) VALUES (?, ?, 1, ?, 0)",
@@ -685,15 +698,22 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
             sqlite3_bind_text(s, 2, in->ip, -1, SQLITE_STATIC);
             sqlite3_bind_int(s, 3, PT_SVC_TFTP | PT_SVC_TVS | PT_SVC_CALLMANAGER);
             if (sqlite3_step(s) != SQLITE_DONE)
-                rc = db_err(&c, d, "adding the publisher");
+                rc = pt__db_err(&c, d, "adding the publisher");
+            sqlite3_finalize(s);
+        }
+        if (!rc && sqlite3_prepare_v2(c.db, "INSERT OR IGNORE INTO pools (name, cm_group) VALUES ('Default', ?)", -1,
+                                      &s, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, in->publisher, -1, SQLITE_STATIC);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                rc = pt__db_err(&c, d, "creating the default device pool");
             sqlite3_finalize(s);
         }
         if (!rc)
             rc = create_node_certs(&c, in->publisher, 1, d);
         if (!rc)
-            rc = commit(&c, d);
+            rc = pt__commit(&c, d);
         else
-            rollback(&c);
+            pt__rollback(&c);
     }
     pt_wipe(admin, sizeof admin);
     pt_wipe(security, sizeof security);
@@ -746,7 +766,7 @@ int pt_cluster_check_admin_password(pt_cluster *c, const char *password, pt_diag
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT admin_password FROM cluster WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "reading the cluster");
+        return pt__db_err(c, d, "reading the cluster");
     int ok = sqlite3_step(st) == SQLITE_ROW && check_password((const char *)sqlite3_column_text(st, 0), password);
     sqlite3_finalize(st);
     return ok ? PT_OK : pt_diag_set(d, PT_ERR_AUTH, PT_NO_OFFSET, "wrong CCM Administrator password");
@@ -769,7 +789,7 @@ int pt_cluster_nodes(pt_cluster *c, pt_node **nodes, size_t *n, pt_diag *d)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT name, ip, publisher, services FROM nodes ORDER BY publisher DESC, seq", -1,
                            &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "listing nodes");
+        return pt__db_err(c, d, "listing nodes");
     size_t cap = 0;
     int rc = PT_OK;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -793,7 +813,7 @@ int pt_cluster_node(pt_cluster *c, const char *name, pt_node *out, pt_diag *d)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT name, ip, publisher, services FROM nodes WHERE name = ?", -1, &st, NULL) !=
         SQLITE_OK)
-        return db_err(c, d, "reading nodes");
+        return pt__db_err(c, d, "reading nodes");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = PT_OK;
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -809,7 +829,7 @@ int pt_cluster_publisher(pt_cluster *c, pt_node *out, pt_diag *d)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT name, ip, publisher, services FROM nodes WHERE publisher = 1", -1, &st,
                            NULL) != SQLITE_OK)
-        return db_err(c, d, "reading nodes");
+        return pt__db_err(c, d, "reading nodes");
     int rc = PT_OK;
     if (sqlite3_step(st) == SQLITE_ROW)
         node_from_row(st, out);
@@ -833,7 +853,7 @@ int pt_cluster_node_add(pt_cluster *c, const char *name, const char *ip, int ser
     uint8_t b[4];
     if (!valid_hostname(name))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a host name", name);
-    if (!ip || !is_ipv4(ip, b))
+    if (!ip || !pt__is_ipv4(ip, b))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ip %s is not an IPv4 address", ip ? ip : "(missing)");
     if (services <= 0)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "a node runs at least one of tftp, tvs, callmanager");
@@ -844,7 +864,7 @@ int pt_cluster_node_add(pt_cluster *c, const char *name, const char *ip, int ser
     pt_cluster_tftp_dir(c, name, dir, sizeof dir);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", dir, strerror(errno));
-    int rc = begin(c, d);
+    int rc = pt__begin(c, d);
     if (rc)
         return rc;
     sqlite3_stmt *st;
@@ -852,21 +872,21 @@ int pt_cluster_node_add(pt_cluster *c, const char *name, const char *ip, int ser
                            "INSERT INTO nodes (name, ip, publisher, services, seq)"
                            " VALUES (?, ?, 0, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM nodes))",
                            -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(c, d, "adding a node");
+        rc = pt__db_err(c, d, "adding a node");
     } else {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 3, services);
         if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_err(c, d, "adding a node");
+            rc = pt__db_err(c, d, "adding a node");
         sqlite3_finalize(st);
     }
     if (!rc)
         rc = create_node_certs(c, name, 0, d);
     if (!rc)
-        rc = commit(c, d);
+        rc = pt__commit(c, d);
     else
-        rollback(c);
+        pt__rollback(c);
     return rc;
 }
 
@@ -888,21 +908,21 @@ int pt_cluster_node_remove(pt_cluster *c, const char *name, pt_diag *d)
             snprintf(files[nf++], sizeof files[0], "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
     }
-    if ((rc = begin(c, d)))
+    if ((rc = pt__begin(c, d)))
         return rc;
     if (sqlite3_prepare_v2(c->db, "DELETE FROM nodes WHERE name = ?", -1, &st, NULL) != SQLITE_OK) {
-        rc = db_err(c, d, "removing a node");
+        rc = pt__db_err(c, d, "removing a node");
     } else {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_err(c, d, "removing a node");
+            rc = pt__db_err(c, d, "removing a node");
         sqlite3_finalize(st);
     }
     if (rc) {
-        rollback(c);
+        pt__rollback(c);
         return rc;
     }
-    if ((rc = commit(c, d)))
+    if ((rc = pt__commit(c, d)))
         return rc;
     for (int i = 0; i < nf; i++) {
         char path[PATH_MAX];
@@ -922,6 +942,8 @@ int pt_cluster_node_remove(pt_cluster *c, const char *name, pt_diag *d)
 #define P_CAPF_PORT "CAPF Phone Port"
 #define P_CAPF_EXPIRES "CAPF Operation Expires in (days)"
 #define P_SECURITY_PASSWORD "Cluster Security Password"
+#define P_AUTO_REGISTRATION "Auto-registration"
+#define P_TVS_PORT "TVS Port"
 
 static const pt_param_def params[] = {
     {P_SECURITY_MODE, "0", 1},
@@ -929,6 +951,8 @@ static const pt_param_def params[] = {
     {P_CAPF_PORT, "3804", 0},
     {P_CAPF_EXPIRES, "10", 0},
     {P_SECURITY_PASSWORD, "********", 0},
+    {P_AUTO_REGISTRATION, "False", 0},
+    {P_TVS_PORT, "2445", 0},
 };
 
 const pt_param_def *pt_cluster_param_defs(size_t *n)
@@ -955,7 +979,7 @@ int pt_cluster_param_get(pt_cluster *c, const char *name, char *out, size_t n, p
         return PT_OK; /* never shown */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT value FROM params WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "reading parameters");
+        return pt__db_err(c, d, "reading parameters");
     sqlite3_bind_text(st, 1, def->name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -968,10 +992,10 @@ static int set_param_row(pt_cluster *c, const char *name, const char *value, pt_
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO params (name, value) VALUES (?, ?)", -1, &st, NULL) !=
         SQLITE_OK)
-        return db_err(c, d, "setting a parameter");
+        return pt__db_err(c, d, "setting a parameter");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : db_err(c, d, "setting a parameter");
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "setting a parameter");
     sqlite3_finalize(st);
     return rc;
 }
@@ -987,15 +1011,23 @@ int pt_cluster_param_set(pt_cluster *c, const char *name, const char *value, pt_
     char norm[64];
     long v;
     char *end;
-    if (!strcmp(def->name, P_ROLLBACK)) {
+    if (!strcmp(def->name, P_ROLLBACK) || !strcmp(def->name, P_AUTO_REGISTRATION)) {
         if (!strcasecmp(value, "true"))
             snprintf(norm, sizeof norm, "True");
         else if (!strcasecmp(value, "false"))
             snprintf(norm, sizeof norm, "False");
         else
             return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "'%s' is True or False", def->name);
-    } else if (!strcmp(def->name, P_CAPF_PORT) || !strcmp(def->name, P_CAPF_EXPIRES)) {
-        long max = !strcmp(def->name, P_CAPF_PORT) ? 65535 : 365;
+        if (!strcmp(def->name, P_AUTO_REGISTRATION) && !strcmp(norm, "True")) {
+            char mode[8];
+            pt_cluster_param_get(c, P_SECURITY_MODE, mode, sizeof mode, NULL);
+            if (strcmp(mode, "0"))
+                return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                                   "auto-registration is allowed only in non-secure mode (Cluster Security Mode 0)");
+        }
+    } else if (!strcmp(def->name, P_CAPF_PORT) || !strcmp(def->name, P_CAPF_EXPIRES) ||
+               !strcmp(def->name, P_TVS_PORT)) {
+        long max = strcmp(def->name, P_CAPF_EXPIRES) ? 65535 : 365;
         v = strtol(value, &end, 10);
         if (*value == '\0' || *end || v < 1 || v > max)
             return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "'%s' is a number from 1 to %ld", def->name, max);
@@ -1007,27 +1039,27 @@ int pt_cluster_param_set(pt_cluster *c, const char *name, const char *value, pt_
         if (hash_password(value, NULL, h, sizeof h))
             return pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot hash the password");
         sqlite3_stmt *st;
-        int rc = begin(c, d);
+        int rc = pt__begin(c, d);
         if (rc)
             return rc;
         if (sqlite3_prepare_v2(c->db,
                                "UPDATE cluster SET security_password = ?, security_password_changed = ?,"
                                " itlrecovery_backup = NULL WHERE id = 1",
                                -1, &st, NULL) != SQLITE_OK) {
-            rc = db_err(c, d, "setting the password");
+            rc = pt__db_err(c, d, "setting the password");
         } else {
             sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
             if (sqlite3_step(st) != SQLITE_DONE)
-                rc = db_err(c, d, "setting the password");
+                rc = pt__db_err(c, d, "setting the password");
             sqlite3_finalize(st);
         }
         pt_wipe(h, sizeof h);
         if (rc) {
-            rollback(c);
+            pt__rollback(c);
             return rc;
         }
-        return commit(c, d);
+        return pt__commit(c, d);
     }
     return set_param_row(c, def->name, norm, d);
 }
@@ -1064,7 +1096,7 @@ int pt_cluster_trust_import(pt_cluster *c, const char *purpose, const char *name
     if (sqlite3_prepare_v2(c->db, "INSERT INTO trust (purpose, name, der, added) VALUES (?, ?, ?, ?)", -1, &st,
                            NULL) != SQLITE_OK) {
         pt_buf_free(&der);
-        return db_err(c, d, "importing a certificate");
+        return pt__db_err(c, d, "importing a certificate");
     }
     sqlite3_bind_text(st, 1, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -1074,7 +1106,7 @@ int pt_cluster_trust_import(pt_cluster *c, const char *purpose, const char *name
     if (s == SQLITE_CONSTRAINT)
         rc = pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "%s already holds a certificate named %s", purpose, name);
     else if (s != SQLITE_DONE)
-        rc = db_err(c, d, "importing a certificate");
+        rc = pt__db_err(c, d, "importing a certificate");
     sqlite3_finalize(st);
     pt_buf_free(&der);
     return rc;
@@ -1084,10 +1116,10 @@ int pt_cluster_trust_delete(pt_cluster *c, const char *purpose, const char *name
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "DELETE FROM trust WHERE purpose = ? AND name = ?", -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "deleting a certificate");
+        return pt__db_err(c, d, "deleting a certificate");
     sqlite3_bind_text(st, 1, purpose, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : db_err(c, d, "deleting a certificate");
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "deleting a certificate");
     sqlite3_finalize(st);
     if (!rc && sqlite3_changes(c->db) == 0)
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s holds no certificate named %s", purpose, name);
@@ -1101,7 +1133,7 @@ int pt_cluster_trust_list(pt_cluster *c, pt_trust_entry **out, size_t *n, pt_dia
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "SELECT purpose, name, der FROM trust ORDER BY purpose, name", -1, &st, NULL) !=
         SQLITE_OK)
-        return db_err(c, d, "listing trust stores");
+        return pt__db_err(c, d, "listing trust stores");
     size_t cap = 0;
     int rc = PT_OK;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
@@ -1177,7 +1209,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     }
     keep(&parts, cm);
     uint8_t self_ip[4] = {0};
-    int self_has_ip = is_ipv4(self.ip, self_ip);
+    int self_has_ip = pt__is_ipv4(self.ip, self_ip);
     pt_tl_entry base = {.dns_name = self.name, .has_ip = self_has_ip};
     memcpy(base.ip, self_ip, 4);
 
@@ -1191,7 +1223,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     /* then, node by node (publisher first): CAPF, TVS, ITLRecovery - seeds 001 and 004 */
     for (size_t i = 0; !rc && i < nn; i++) {
         pt_tl_entry nb = {.dns_name = nodes[i].name};
-        nb.has_ip = is_ipv4(nodes[i].ip, nb.ip);
+        nb.has_ip = pt__is_ipv4(nodes[i].ip, nb.ip);
         if (nodes[i].publisher && !(rc = pt_cluster_cert(c, nodes[i].name, PT_CERT_CAPF, &x, d)) && keep(&parts, x))
             e[n] = nb, e[n].cert = x, e[n].role = PT_ROLE_CAPF, e[n].hash_only = 1, n++;
         if (!rc && !rollback_itl && (nodes[i].services & PT_SVC_TVS) &&
@@ -1232,12 +1264,12 @@ static int record_itl_state(pt_cluster *c, const char *node, const char *signer,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO itl_state (node, signer, sha1, built) VALUES (?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, d, "recording the ITL");
+        return pt__db_err(c, d, "recording the ITL");
     sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, signer, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : db_err(c, d, "recording the ITL");
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording the ITL");
     sqlite3_finalize(st);
     return rc;
 }
@@ -1269,6 +1301,8 @@ int pt_cluster_tftp_restart(pt_cluster *c, const char *node, pt_diag *d)
     if (!rc)
         rc = install_itl(c, node, PT_CERT_CALLMANAGER, itl.data, itl.len, d);
     pt_buf_free(&itl);
+    if (!rc)
+        rc = pt_cluster_write_config_files(c, node, NULL, d);
     return rc;
 }
 

@@ -199,7 +199,7 @@ static void put_escaped(pt_buf *b, const unsigned char *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = v[i];
         if (c == 0) {
-            pt_buf_put(b, "\\00", 3);
+            pt_buf_put_lit(b, "\\00");
             continue;
         }
         int esc = c == '\\' || c == '"' || c == '+' || c == ',' || c == ';' ||

@@ -148,7 +148,7 @@ int pt_enc_stub_xml(pt_buf *out, X509 *phone_cert, const uint8_t *plain, size_t 
             return pt_diag_set(d, PT_ERR_FORMAT, p, "the configuration's XML is not well formed");
         for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
             if (el.name_len == strlen(keep[k]) && !memcmp(plain + el.name_start, keep[k], el.name_len)) {
-                pt_buf_put(out, "  ", 2);
+                pt_buf_put_lit(out, "  ");
                 pt_buf_put(out, plain + el.start, el.end - el.start);
                 pt_buf_put_u8(out, '\n');
             }
@@ -166,9 +166,9 @@ int pt_enc_stub_xml(pt_buf *out, X509 *phone_cert, const uint8_t *plain, size_t 
     pt_buf_free(&der);
     char hex[2 * EVP_MAX_MD_SIZE + 1];
     pt_hex(md5, md5len, hex);
-    pt_buf_put(out, "  <certHash>", 12);
+    pt_buf_put_lit(out, "  <certHash>");
     pt_buf_put(out, hex, strlen(hex));
-    pt_buf_put(out, "</certHash>\n  <encrConfig>true</encrConfig>\n</device>\n", 54);
+    pt_buf_put_lit(out, "</certHash>\n  <encrConfig>true</encrConfig>\n</device>\n");
     return pt_buf_error(out);
 }
 

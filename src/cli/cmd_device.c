@@ -1,0 +1,269 @@
+/*
+ * cmd_device.c - devices, device pools and security profiles (M5), the
+ * DeviceTLInfo reports and `show itl-status` (M22).
+ */
+#include "cli.h"
+
+#include "phonetrust/cluster.h"
+#include "phonetrust/fileio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int cli_open_cluster_node(pt_cluster **c, pt_node *self);
+
+static int device_add(pt_cluster *c, int argc, char **argv, pt_diag *d)
+{
+    const char *name = NULL, *model = NULL, *pool = NULL, *profile = NULL, *v;
+    for (int i = 2; i < argc; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--model", &v))) model = v;
+        else if ((m = cli_opt(argc, argv, &i, "--pool", &v))) pool = v;
+        else if ((m = cli_opt(argc, argv, &i, "--profile", &v))) profile = v;
+        else if (argv[i][0] == '-') return cli_usage("device add: unknown option %s", argv[i]);
+        else if (!name) name = argv[i];
+        else return cli_usage("device add: unexpected argument %s", argv[i]);
+        if (m < 0)
+            return cli_usage("device add: %s needs a value", argv[i]);
+    }
+    if (!name || !model)
+        return cli_usage("device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME]");
+    int rc = pt_cluster_device_add(c, name, model, pool, profile, d);
+    if (rc)
+        return cli_fail(NULL, rc, d);
+    char canon[16];
+    pt_device_name_valid(name, canon);
+    printf("Device %s added (%s)\n", canon, model);
+    return EXIT_OK;
+}
+
+static void show_device(const pt_device *v)
+{
+    int sbd = 0;
+    pt_model_known(v->model, &sbd);
+    printf("Device Name:          %s\n", v->name);
+    printf("Model:                Cisco %s%s\n", v->model, sbd ? "" : " (no Security By Default)");
+    printf("Device Pool:          %s\n", v->pool);
+    printf("Security Profile:     %s\n", v->profile);
+    printf("LSC:                  %s\n", v->has_lsc ? "Installed" : "None");
+    printf("MIC:                  %s\n", v->has_mic ? "On record" : "None");
+    printf("Settings Access:      %s\n", v->settings_access ? "Enabled" : "Disabled");
+    printf("Web Access:           %s\n", v->web_access ? "Enabled" : "Disabled");
+    printf("SSH Access:           %s\n", v->ssh_access ? "Enabled" : "Disabled");
+    printf("Span to PC Port:      %s\n", v->span_to_pc ? "Enabled" : "Disabled");
+    printf("Directory URL:        %s\n", v->directory_url);
+    printf("Services URL:         %s\n", v->services_url);
+    printf("Authentication URL:   %s\n", v->authentication_url);
+    printf("User Locale:          %s\n", v->locale);
+    if (v->reported) {
+        char when[64];
+        struct tm tm;
+        localtime_r(&v->reported, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
+        printf("DeviceTLInfo:         ITL %s, CTL %s, TFTP %s, at %s\n", v->itl_sha1[0] ? v->itl_sha1 : "Not Installed",
+               v->ctl_sha1[0] ? v->ctl_sha1 : "Not Installed", v->reported_tftp, when);
+    }
+}
+
+static int device_cert(pt_cluster *c, int argc, char **argv, pt_diag *d)
+{
+    if (argc != 5 || (strcmp(argv[3], "lsc") && strcmp(argv[3], "mic")))
+        return cli_usage("device cert SEP<MAC> lsc|mic FILE|--delete");
+    X509 *x = NULL;
+    int rc;
+    if (strcmp(argv[4], "--delete") && (rc = pt_pem_load(argv[4], NULL, &x, d)))
+        return cli_fail(NULL, rc, d);
+    rc = pt_cluster_device_set_cert(c, argv[2], argv[3], x, d);
+    X509_free(x);
+    return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+}
+
+static int device_report(pt_cluster *c, int argc, char **argv, pt_diag *d)
+{
+    const char *name = NULL, *itl = NULL, *ctl = NULL, *tftp = NULL, *v;
+    for (int i = 2; i < argc; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--itl-sha1", &v))) itl = v;
+        else if ((m = cli_opt(argc, argv, &i, "--ctl-sha1", &v))) ctl = v;
+        else if ((m = cli_opt(argc, argv, &i, "--tftp", &v))) tftp = v;
+        else if (argv[i][0] == '-') return cli_usage("device report: unknown option %s", argv[i]);
+        else if (!name) name = argv[i];
+        else return cli_usage("device report: unexpected argument %s", argv[i]);
+        if (m < 0)
+            return cli_usage("device report: %s needs a value", argv[i]);
+    }
+    if (!name)
+        return cli_usage("device report SEP<MAC> --itl-sha1 SHA1 [--ctl-sha1 SHA1] [--tftp HOST]");
+    int rc = pt_cluster_device_report(c, name, itl, ctl, tftp, d);
+    return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+}
+
+static int pool_or_profile(pt_cluster *c, int argc, char **argv, pt_diag *d)
+{
+    const char *v;
+    if (argc < 3)
+        return cli_usage("device %s NAME ...", argv[1]);
+    int rc;
+    if (!strcmp(argv[1], "pool")) {
+        const char *group = NULL;
+        for (int i = 3; i < argc; i++) {
+            int m = cli_opt(argc, argv, &i, "--group", &v);
+            if (m <= 0)
+                return cli_usage("device pool NAME --group NODE[,NODE...]");
+            group = v;
+        }
+        if (!group) {
+            char g[256];
+            if ((rc = pt_cluster_pool_group(c, argv[2], g, sizeof g, d)))
+                return cli_fail(NULL, rc, d);
+            printf("%s: CallManager group %s\n", argv[2], g);
+            return EXIT_OK;
+        }
+        rc = pt_cluster_pool_set(c, argv[2], group, d);
+        if (!rc)
+            printf("Device pool %s: CallManager group %s\n", argv[2], group);
+        return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+    }
+    pt_secprofile p;
+    if (pt_cluster_profile(c, argv[2], &p, NULL)) {
+        memset(&p, 0, sizeof p);
+        snprintf(p.name, sizeof p.name, "%s", argv[2]);
+        p.mode = PT_MODE_NON_SECURE;
+        snprintf(p.capf_auth, sizeof p.capf_auth, "null-string");
+    }
+    for (int i = 3; i < argc; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--mode", &v)) > 0) {
+            p.mode = !strcmp(v, "non-secure") ? PT_MODE_NON_SECURE : !strcmp(v, "authenticated") ? PT_MODE_AUTHENTICATED
+                   : !strcmp(v, "encrypted") ? PT_MODE_ENCRYPTED : 0;
+        } else if (!m && (m = cli_opt(argc, argv, &i, "--encrypted-config", &v)) > 0) {
+            p.encrypted_config = !strcasecmp(v, "on") || !strcasecmp(v, "true");
+        } else if (!m && (m = cli_opt(argc, argv, &i, "--capf-auth", &v)) > 0) {
+            snprintf(p.capf_auth, sizeof p.capf_auth, "%s", v);
+        } else {
+            return cli_usage("device profile NAME [--mode non-secure|authenticated|encrypted] "
+                             "[--encrypted-config on|off] [--capf-auth null-string|auth-string|lsc|mic|lsc-or-mic]");
+        }
+    }
+    rc = pt_cluster_profile_set(c, &p, d);
+    if (!rc)
+        printf("Security profile %s: mode %d, encrypted config %s, CAPF authentication %s\n", p.name, p.mode,
+               p.encrypted_config ? "on" : "off", p.capf_auth);
+    return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+}
+
+int cmd_device(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage("device: expected add, list, show, set, cert, remove, report, pool or profile");
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster_node(&c, &self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    const char *sub = argv[1];
+    int rc = PT_OK;
+    if (!strcmp(sub, "add")) {
+        ex = device_add(c, argc, argv, &d);
+    } else if (!strcmp(sub, "list")) {
+        pt_device *v;
+        size_t n;
+        if (!(rc = pt_cluster_devices(c, &v, &n, &d))) {
+            printf("%-16s %-6s %-16s %-24s %s\n", "DEVICE", "MODEL", "POOL", "SECURITY PROFILE", "LSC");
+            for (size_t i = 0; i < n; i++)
+                printf("%-16s %-6s %-16s %-24s %s\n", v[i].name, v[i].model, v[i].pool, v[i].profile,
+                       v[i].has_lsc ? "Installed" : "None");
+            free(v);
+        }
+    } else if (!strcmp(sub, "show") && argc == 3) {
+        pt_device v;
+        if (!(rc = pt_cluster_device(c, argv[2], &v, &d)))
+            show_device(&v);
+    } else if (!strcmp(sub, "remove") && argc == 3) {
+        if (!(rc = pt_cluster_device_remove(c, argv[2], &d)))
+            printf("Device %s removed\n", argv[2]);
+    } else if (!strcmp(sub, "set") && argc == 5) {
+        rc = pt_cluster_device_set(c, argv[2], argv[3], argv[4], &d);
+    } else if (!strcmp(sub, "cert")) {
+        ex = device_cert(c, argc, argv, &d);
+    } else if (!strcmp(sub, "report")) {
+        ex = device_report(c, argc, argv, &d);
+    } else if (!strcmp(sub, "pool") || !strcmp(sub, "profile")) {
+        ex = pool_or_profile(c, argc, argv, &d);
+    } else {
+        ex = cli_usage("device: expected add, list, show NAME, set NAME KEY VALUE, cert, remove NAME, report, "
+                       "pool or profile");
+    }
+    pt_cluster_close(c);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+/* The SHA1 of the ITL a node serves now, or "" when it serves none. */
+static void served_itl_sha1(pt_cluster *c, const char *node, char out[41])
+{
+    char dir[4096], path[4200];
+    out[0] = '\0';
+    if (pt_cluster_tftp_dir(c, node, dir, sizeof dir))
+        return;
+    snprintf(path, sizeof path, "%s/ITLFile.tlv", dir);
+    uint8_t *data, dg[20];
+    size_t len, n;
+    if (pt_file_read(path, &data, &len, 1 << 20, NULL))
+        return;
+    pt_digest(1, data, len, dg, &n);
+    pt_hex(dg, n, out);
+    free(data);
+}
+
+int cluster_itl_status(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 2)
+        return cli_usage("show itl-status");
+    pt_cluster *c;
+    int ex = cli_open_cluster_node(&c, NULL);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    pt_device *v;
+    size_t n;
+    int rc = pt_cluster_devices(c, &v, &n, &d);
+    if (!rc) {
+        printf("%-16s %-12s %-40s %-40s %s\n", "DEVICE", "TFTP SERVER", "PHONE ITL SHA1", "SERVER ITL SHA1",
+               "ITL FILE STATUS");
+        size_t counts[4] = {0};
+        for (size_t i = 0; i < n; i++) {
+            /* the TFTP server the phone reported, else the first of its CallManager group */
+            char node[64] = "", group[256] = "", cur[41] = "";
+            if (v[i].reported_tftp[0])
+                snprintf(node, sizeof node, "%s", v[i].reported_tftp);
+            else if (!pt_cluster_pool_group(c, v[i].pool, group, sizeof group, NULL))
+                snprintf(node, sizeof node, "%.*s", (int)strcspn(group, ","), group);
+            served_itl_sha1(c, node, cur);
+            const char *status;
+            int k;
+            if (!v[i].reported)
+                status = "Unknown", k = 3;
+            else if (!v[i].itl_sha1[0])
+                status = "Not Installed", k = 2;
+            else if (cur[0] && !strcasecmp(cur, v[i].itl_sha1))
+                status = "Match", k = 0;
+            else
+                status = "MisMatch", k = 1;
+            counts[k]++;
+            printf("%-16s %-12s %-40s %-40s %s\n", v[i].name, node[0] ? node : "-",
+                   v[i].itl_sha1[0] ? v[i].itl_sha1 : "-", cur[0] ? cur : "-", status);
+        }
+        printf("\n%zu devices: %zu Match, %zu MisMatch, %zu Not Installed, %zu Unknown\n", n, counts[0], counts[1],
+               counts[2], counts[3]);
+        free(v);
+    }
+    pt_cluster_close(c);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}

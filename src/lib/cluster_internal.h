@@ -1,0 +1,28 @@
+/*
+ * cluster_internal.h - what the cluster's source files share and nothing
+ * else sees: the handle's layout and the database helpers.
+ */
+#ifndef PHONETRUST_CLUSTER_INTERNAL_H
+#define PHONETRUST_CLUSTER_INTERNAL_H
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "phonetrust/cluster.h"
+
+struct pt_cluster {
+    char home[PATH_MAX];
+    sqlite3 *db;
+    char domain[256];
+    char org[128], unit[128], locality[128], state[128], country[8];
+};
+
+int pt__db_err(pt_cluster *c, pt_diag *d, const char *what);
+int pt__exec(pt_cluster *c, const char *sql, pt_diag *d);
+int pt__begin(pt_cluster *c, pt_diag *d);
+int pt__commit(pt_cluster *c, pt_diag *d);
+void pt__rollback(pt_cluster *c);
+int pt__is_ipv4(const char *s, uint8_t out[4]);
+
+#endif

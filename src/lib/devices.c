@@ -1,0 +1,717 @@
+/*
+ * devices.c - phones known to the cluster (M5): device pools with their
+ * CallManager groups, security profiles, and the configuration files each
+ * TFTP node serves them (M11), signed or encrypted.
+ */
+#include "cluster_internal.h"
+
+#include "phonetrust/enccnf.h"
+#include "phonetrust/fileio.h"
+#include "phonetrust/sgn.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- names and models ---- */
+
+int pt_device_name_valid(const char *name, char out[16])
+{
+    if (strlen(name) != 15 || strncasecmp(name, "SEP", 3))
+        return 0;
+    for (int i = 3; i < 15; i++)
+        if (!isxdigit((unsigned char)name[i]))
+            return 0;
+    out[0] = 'S', out[1] = 'E', out[2] = 'P';
+    for (int i = 3; i < 15; i++)
+        out[i] = (char)toupper((unsigned char)name[i]);
+    out[15] = '\0';
+    return 1;
+}
+
+static const struct { const char *model; int sbd; } models[] = {
+    {"7940", 0}, {"7960", 0}, {"7935", 0}, {"7936", 0}, {"7937", 0},
+    {"7906", 1}, {"7911", 1}, {"7941", 1}, {"7942", 1}, {"7945", 1}, {"7961", 1}, {"7962", 1},
+    {"7965", 1}, {"7970", 1}, {"7971", 1}, {"7975", 1}, {"7811", 1}, {"7821", 1}, {"7841", 1},
+    {"7861", 1}, {"7832", 1}, {"8811", 1}, {"8832", 1}, {"8841", 1}, {"8845", 1}, {"8851", 1},
+    {"8861", 1}, {"8865", 1}, {"8961", 1}, {"9951", 1}, {"9971", 1},
+};
+
+int pt_model_known(const char *model, int *sbd)
+{
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (!strcmp(models[i].model, model)) {
+            if (sbd)
+                *sbd = models[i].sbd;
+            return 1;
+        }
+    return 0;
+}
+
+const char *pt_models_list(void)
+{
+    return "7940 7960 7935 7936 7937 (no Security By Default); 7906 7911 7941 7942 7945 7961 7962 7965 7970 "
+           "7971 7975 7811 7821 7841 7861 7832 8811 8832 8841 8845 8851 8861 8865 8961 9951 9971";
+}
+
+/* ---- pools and profiles ---- */
+
+int pt_cluster_pool_set(pt_cluster *c, const char *name, const char *group_csv, pt_diag *d)
+{
+    /* every member must be a CallManager node */
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", group_csv);
+    char *save = NULL;
+    int count = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), count++) {
+        pt_node n;
+        int rc = pt_cluster_node(c, t, &n, d);
+        if (rc)
+            return rc;
+        if (!(n.services & PT_SVC_CALLMANAGER))
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "node %s does not run Cisco CallManager", t);
+    }
+    if (count == 0 || count > 3)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "a CallManager group has 1 to 3 nodes, in order");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pools (name, cm_group) VALUES (?, ?)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return pt__db_err(c, d, "saving a device pool");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, group_csv, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "saving a device pool");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pt_cluster_pool_group(pt_cluster *c, const char *name, char *group_csv, size_t n, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT cm_group FROM pools WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "reading device pools");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = PT_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(group_csv, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    else
+        rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device pool named %s", name);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int capf_auth_valid(const char *a)
+{
+    return !strcmp(a, "null-string") || !strcmp(a, "auth-string") || !strcmp(a, "lsc") || !strcmp(a, "mic") ||
+           !strcmp(a, "lsc-or-mic");
+}
+
+int pt_cluster_profile_set(pt_cluster *c, const pt_secprofile *p, pt_diag *d)
+{
+    if (p->mode < PT_MODE_NON_SECURE || p->mode > PT_MODE_ENCRYPTED)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "mode is non-secure, authenticated or encrypted");
+    if (!capf_auth_valid(p->capf_auth))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET,
+                           "CAPF authentication mode is null-string, auth-string, lsc, mic or lsc-or-mic");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "saving a security profile");
+    sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, p->mode);
+    sqlite3_bind_int(st, 3, p->encrypted_config);
+    sqlite3_bind_text(st, 4, p->capf_auth, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "saving a security profile");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pt_cluster_profile(pt_cluster *c, const char *name, pt_secprofile *out, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT name, mode, encrypted_config, capf_auth FROM profiles WHERE name = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "reading security profiles");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = PT_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 0));
+        out->mode = sqlite3_column_int(st, 1);
+        out->encrypted_config = sqlite3_column_int(st, 2);
+        snprintf(out->capf_auth, sizeof out->capf_auth, "%s", (const char *)sqlite3_column_text(st, 3));
+    } else {
+        rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no security profile named %s", name);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- devices ---- */
+
+#define DEVICE_COLS                                                                                          \
+    "name, model, pool, profile, lsc IS NOT NULL, mic IS NOT NULL, settings_access, web_access, ssh_access, " \
+    "span_to_pc, directory_url, services_url, authentication_url, locale, itl_sha1, ctl_sha1, reported_tftp, " \
+    "reported"
+
+static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static void device_from_row(sqlite3_stmt *st, pt_device *v)
+{
+    memset(v, 0, sizeof *v);
+    text(v->name, sizeof v->name, st, 0);
+    text(v->model, sizeof v->model, st, 1);
+    text(v->pool, sizeof v->pool, st, 2);
+    text(v->profile, sizeof v->profile, st, 3);
+    v->has_lsc = sqlite3_column_int(st, 4);
+    v->has_mic = sqlite3_column_int(st, 5);
+    v->settings_access = sqlite3_column_int(st, 6);
+    v->web_access = sqlite3_column_int(st, 7);
+    v->ssh_access = sqlite3_column_int(st, 8);
+    v->span_to_pc = sqlite3_column_int(st, 9);
+    text(v->directory_url, sizeof v->directory_url, st, 10);
+    text(v->services_url, sizeof v->services_url, st, 11);
+    text(v->authentication_url, sizeof v->authentication_url, st, 12);
+    text(v->locale, sizeof v->locale, st, 13);
+    text(v->itl_sha1, sizeof v->itl_sha1, st, 14);
+    text(v->ctl_sha1, sizeof v->ctl_sha1, st, 15);
+    text(v->reported_tftp, sizeof v->reported_tftp, st, 16);
+    v->reported = (time_t)sqlite3_column_int64(st, 17);
+}
+
+int pt_cluster_device(pt_cluster *c, const char *name, pt_device *out, pt_diag *d)
+{
+    char canon[16];
+    if (!pt_device_name_valid(name, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", name);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "reading devices");
+    sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
+    int rc = PT_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        device_from_row(st, out);
+    else
+        rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device %s", canon);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT " DEVICE_COLS " FROM devices ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "listing devices");
+    size_t cap = 0;
+    int rc = PT_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            pt_device *nd = realloc(*out, cap * sizeof *nd);
+            if (!nd) {
+                rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+                break;
+            }
+            *out = nd;
+        }
+        device_from_row(st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Rewrites name's files on every TFTP node (or removes them). */
+static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
+{
+    pt_node *nodes;
+    size_t nn;
+    int rc = pt_cluster_nodes(c, &nodes, &nn, d);
+    for (size_t i = 0; !rc && i < nn; i++)
+        if (nodes[i].services & PT_SVC_TFTP)
+            rc = pt_cluster_write_config_files(c, nodes[i].name, name, d);
+    free(nodes);
+    return rc;
+}
+
+int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, const char *pool,
+                          const char *profile, pt_diag *d)
+{
+    char canon[16], group[256];
+    pt_secprofile prof;
+    if (!pt_device_name_valid(name, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", name);
+    if (!model || !pt_model_known(model, NULL))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model %s (known: %s)", model ? model : "(none)",
+                           pt_models_list());
+    pool = pool ? pool : "Default";
+    profile = profile ? profile : "Standard Non-Secure";
+    int rc = pt_cluster_pool_group(c, pool, group, sizeof group, d);
+    if (!rc)
+        rc = pt_cluster_profile(c, profile, &prof, d);
+    if (rc)
+        return rc;
+    pt_device existing;
+    if (pt_cluster_device(c, canon, &existing, NULL) == PT_OK)
+        return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "device %s already exists", canon);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO devices (name, model, pool, profile) VALUES (?, ?, ?, ?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "adding a device");
+    sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, pool, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, profile, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "adding a device");
+    sqlite3_finalize(st);
+    return rc ? rc : refresh_device_files(c, canon, d);
+}
+
+static void remove_device_files(pt_cluster *c, const char *node, const char *name)
+{
+    static const char *const suffixes[] = {".cnf.xml", ".cnf.xml.sgn", ".cnf.xml.enc.sgn"};
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    pt_cluster_tftp_dir(c, node, dir, sizeof dir);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s%s", dir, name, suffixes[i]);
+        unlink(path);
+    }
+}
+
+int pt_cluster_device_remove(pt_cluster *c, const char *name, pt_diag *d)
+{
+    pt_device dev;
+    int rc = pt_cluster_device(c, name, &dev, d);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "DELETE FROM devices WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "removing a device");
+    sqlite3_bind_text(st, 1, dev.name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "removing a device");
+    sqlite3_finalize(st);
+    pt_node *nodes;
+    size_t nn;
+    if (!rc && !pt_cluster_nodes(c, &nodes, &nn, NULL)) {
+        for (size_t i = 0; i < nn; i++)
+            remove_device_files(c, nodes[i].name, dev.name);
+        free(nodes);
+    }
+    return rc;
+}
+
+static int on_off(const char *v)
+{
+    if (!strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "enabled"))
+        return 1;
+    if (!strcasecmp(v, "off") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "disabled"))
+        return 0;
+    return -1;
+}
+
+int pt_cluster_device_set(pt_cluster *c, const char *name, const char *key, const char *value, pt_diag *d)
+{
+    static const struct { const char *key, *col; int boolean; } keys[] = {
+        {"settings-access", "settings_access", 1}, {"web-access", "web_access", 1},
+        {"ssh-access", "ssh_access", 1},           {"span-to-pc", "span_to_pc", 1},
+        {"directory-url", "directory_url", 0},     {"services-url", "services_url", 0},
+        {"authentication-url", "authentication_url", 0}, {"locale", "locale", 0},
+        {"pool", "pool", 0},                       {"profile", "profile", 0},
+    };
+    pt_device dev;
+    int rc = pt_cluster_device(c, name, &dev, d);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(keys[i].key, key))
+            continue;
+        char sql[128];
+        snprintf(sql, sizeof sql, "UPDATE devices SET %s = ? WHERE name = ?", keys[i].col);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+            return pt__db_err(c, d, "changing a device");
+        if (keys[i].boolean) {
+            int b = on_off(value);
+            if (b < 0) {
+                sqlite3_finalize(st);
+                return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is on or off", key);
+            }
+            sqlite3_bind_int(st, 1, b);
+        } else {
+            char group[256];
+            pt_secprofile p;
+            if ((!strcmp(key, "pool") && (rc = pt_cluster_pool_group(c, value, group, sizeof group, d))) ||
+                (!strcmp(key, "profile") && (rc = pt_cluster_profile(c, value, &p, d)))) {
+                sqlite3_finalize(st);
+                return rc;
+            }
+            sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+        }
+        sqlite3_bind_text(st, 2, dev.name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "changing a device");
+        sqlite3_finalize(st);
+        return rc ? rc : refresh_device_files(c, dev.name, d);
+    }
+    return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET,
+                       "unknown setting %s (settings-access, web-access, ssh-access, span-to-pc, directory-url, "
+                       "services-url, authentication-url, locale, pool, profile)", key);
+}
+
+int pt_cluster_device_set_cert(pt_cluster *c, const char *name, const char *which, X509 *cert, pt_diag *d)
+{
+    pt_device dev;
+    int rc = pt_cluster_device(c, name, &dev, d);
+    if (rc)
+        return rc;
+    if (strcmp(which, "lsc") && strcmp(which, "mic"))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "a device certificate is lsc or mic");
+    char sql[64];
+    snprintf(sql, sizeof sql, "UPDATE devices SET %s = ? WHERE name = ?", which);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "recording a device certificate");
+    pt_buf der;
+    pt_buf_init(&der);
+    if (cert && pt_cert_der(cert, &der) == PT_OK)
+        sqlite3_bind_blob(st, 1, der.data, (int)der.len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_text(st, 2, dev.name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a device certificate");
+    sqlite3_finalize(st);
+    pt_buf_free(&der);
+    return rc ? rc : refresh_device_files(c, dev.name, d);
+}
+
+int pt_cluster_device_cert(pt_cluster *c, const char *name, const char *which, X509 **cert, pt_diag *d)
+{
+    *cert = NULL;
+    char canon[16], sql[64];
+    if (!pt_device_name_valid(name, canon) || (strcmp(which, "lsc") && strcmp(which, "mic")))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "bad device or certificate name");
+    snprintf(sql, sizeof sql, "SELECT %s FROM devices WHERE name = ?", which);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "reading a device certificate");
+    sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
+    int rc = PT_ERR_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        *cert = pt_cert_from_der(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        rc = *cert ? PT_OK : PT_ERR_DB;
+    }
+    sqlite3_finalize(st);
+    if (rc == PT_ERR_NOT_FOUND)
+        pt_diag_set(d, rc, PT_NO_OFFSET, "%s has no %s on record", canon, which);
+    return rc;
+}
+
+static int hex40(const char *s)
+{
+    if (!s || strlen(s) != 40)
+        return 0;
+    for (int i = 0; i < 40; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sha1, const char *ctl_sha1,
+                             const char *tftp, pt_diag *d)
+{
+    pt_device dev;
+    int rc = pt_cluster_device(c, name, &dev, d);
+    if (rc)
+        return rc;
+    if (itl_sha1 && *itl_sha1 && !hex40(itl_sha1))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--itl-sha1 is 40 hex digits");
+    if (ctl_sha1 && *ctl_sha1 && !hex40(ctl_sha1))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ctl-sha1 is 40 hex digits");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE devices SET itl_sha1 = lower(?), ctl_sha1 = lower(?), reported_tftp = ?, reported = ?"
+                           " WHERE name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "recording a report");
+    sqlite3_bind_text(st, 1, itl_sha1 && *itl_sha1 ? itl_sha1 : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ctl_sha1 && *ctl_sha1 ? ctl_sha1 : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, tftp, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(st, 5, dev.name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a report");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- configuration files (M11) ---- */
+
+static void xml_escaped(pt_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': pt_buf_put_lit(b, "&amp;"); break;
+        case '<': pt_buf_put_lit(b, "&lt;"); break;
+        case '>': pt_buf_put_lit(b, "&gt;"); break;
+        case '"': pt_buf_put_lit(b, "&quot;"); break;
+        default: pt_buf_put_u8(b, (uint8_t)*s);
+        }
+    }
+}
+
+static void xml_elem(pt_buf *b, const char *indent, const char *tag, const char *value)
+{
+    char buf[640];
+    snprintf(buf, sizeof buf, "%s<%s>", indent, tag);
+    pt_buf_put(b, buf, strlen(buf));
+    xml_escaped(b, value);
+    snprintf(buf, sizeof buf, "</%s>\n", tag);
+    pt_buf_put(b, buf, strlen(buf));
+}
+
+static void xml_int(pt_buf *b, const char *indent, const char *tag, long v)
+{
+    char num[32];
+    snprintf(num, sizeof num, "%ld", v);
+    xml_elem(b, indent, tag, num);
+}
+
+static int capf_mode_code(const char *auth)
+{
+    if (!strcmp(auth, "auth-string"))
+        return 1;
+    if (!strcmp(auth, "null-string"))
+        return 2;
+    if (!strcmp(auth, "lsc") || !strcmp(auth, "lsc-or-mic"))
+        return 3;
+    if (!strcmp(auth, "mic"))
+        return 4;
+    return 0;
+}
+
+/* The config body for a device (dev may be NULL: the auto-registration default). */
+static int build_config(pt_cluster *c, const pt_device *dev, pt_buf *b, pt_diag *d)
+{
+    char group[256] = "", capf_port[16], tvs_port[16];
+    pt_secprofile prof = {.mode = PT_MODE_NON_SECURE};
+    snprintf(prof.capf_auth, sizeof prof.capf_auth, "null-string");
+    int rc = pt_cluster_pool_group(c, dev ? dev->pool : "Default", group, sizeof group, d);
+    if (!rc && dev)
+        rc = pt_cluster_profile(c, dev->profile, &prof, d);
+    if (rc)
+        return rc;
+    pt_cluster_param_get(c, "CAPF Phone Port", capf_port, sizeof capf_port, NULL);
+    pt_cluster_param_get(c, "TVS Port", tvs_port, sizeof tvs_port, NULL);
+    pt_node pub;
+    if ((rc = pt_cluster_publisher(c, &pub, d)))
+        return rc;
+
+    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<device>\n";
+    pt_buf_put(b, head, sizeof head - 1);
+    xml_elem(b, "  ", "fullConfig", "true");
+    xml_elem(b, "  ", "deviceProtocol", "SIP");
+    if (dev)
+        xml_elem(b, "  ", "name", dev->name);
+    xml_int(b, "  ", "deviceSecurityMode", prof.mode);
+    /* the CallManager group, in order: also the phone's TVS list (002, 003) */
+    pt_buf_put_lit(b, "  <devicePool>\n");
+    xml_elem(b, "    ", "name", dev ? dev->pool : "Default");
+    pt_buf_put_lit(b, "    <callManagerGroup>\n      <members>\n");
+    char buf[512], tvs[2048] = "";
+    size_t tvs_len = 0;
+    snprintf(buf, sizeof buf, "%s", group);
+    char *save = NULL;
+    int prio = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), prio++) {
+        pt_node n;
+        if ((rc = pt_cluster_node(c, t, &n, d)))
+            return rc;
+        char m[512];
+        snprintf(m, sizeof m,
+                 "        <member priority=\"%d\">\n          <callManager>\n            <name>%s</name>\n"
+                 "            <processNodeName>%s</processNodeName>\n          </callManager>\n        </member>\n",
+                 prio, n.name, n.ip);
+        pt_buf_put(b, m, strlen(m));
+        if (n.services & PT_SVC_TVS)
+            tvs_len += (size_t)snprintf(tvs + tvs_len, sizeof tvs - tvs_len,
+                                        "      <member priority=\"%d\">\n        <port>%s</port>\n"
+                                        "        <address>%s</address>\n      </member>\n",
+                                        prio, tvs_port, n.ip);
+        if (tvs_len >= sizeof tvs)
+            tvs_len = sizeof tvs - 1;
+    }
+    pt_buf_put_lit(b, "      </members>\n    </callManagerGroup>\n  </devicePool>\n");
+    pt_buf_put_lit(b, "  <TVS>\n    <members>\n");
+    pt_buf_put(b, tvs, tvs_len);
+    pt_buf_put_lit(b, "    </members>\n  </TVS>\n");
+    xml_int(b, "  ", "ipAddressMode", 0);
+    xml_int(b, "  ", "capfAuthMode", 0);
+    snprintf(buf, sizeof buf,
+             "  <capfList>\n    <capf>\n      <phonePort>%s</phonePort>\n"
+             "      <processNodeName>%s</processNodeName>\n    </capf>\n  </capfList>\n",
+             capf_port, pub.ip);
+    pt_buf_put(b, buf, strlen(buf));
+    xml_int(b, "  ", "profileCapfAuthMode", capf_mode_code(prof.capf_auth));
+    xml_elem(b, "  ", "authenticationURL", dev ? dev->authentication_url : "");
+    xml_elem(b, "  ", "directoryURL", dev ? dev->directory_url : "");
+    xml_elem(b, "  ", "servicesURL", dev ? dev->services_url : "");
+    xml_elem(b, "  ", "userLocale", dev ? dev->locale : "English_United_States");
+    pt_buf_put_lit(b, "  <vendorConfig>\n");
+    xml_int(b, "    ", "settingsAccess", dev ? dev->settings_access : 1);
+    xml_int(b, "    ", "webAccess", dev ? !dev->web_access : 0); /* Cisco: 0 = enabled */
+    xml_int(b, "    ", "sshAccess", dev ? !dev->ssh_access : 1);
+    xml_int(b, "    ", "spanToPCPort", dev ? dev->span_to_pc : 0);
+    pt_buf_put_lit(b, "  </vendorConfig>\n</device>\n");
+    return pt_buf_error(b);
+}
+
+int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d)
+{
+    (void)node; /* every node serves the same configuration; only the signer differs */
+    pt_device dev;
+    int rc = pt_cluster_device(c, name, &dev, d);
+    return rc ? rc : build_config(c, &dev, xml, d);
+}
+
+static int write_in(const char *dir, const char *file, const uint8_t *data, size_t len, mode_t mode, pt_diag *d)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int rc = pt_file_write_atomic(path, data, len, mode, d);
+    return rc ? pt_diag_prefix(d, rc, "%s", path) : PT_OK;
+}
+
+static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const pt_device *dev, pt_diag *d)
+{
+    pt_buf xml, sgn;
+    pt_buf_init(&xml);
+    pt_buf_init(&sgn);
+    xml.secret = 1; /* configuration can carry credentials */
+    int rc = build_config(c, dev, &xml, d);
+    char f_xml[64], f_sgn[64], f_enc[64];
+    snprintf(f_xml, sizeof f_xml, "%s.cnf.xml", dev->name);
+    snprintf(f_sgn, sizeof f_sgn, "%s.cnf.xml.sgn", dev->name);
+    snprintf(f_enc, sizeof f_enc, "%s.cnf.xml.enc.sgn", dev->name);
+    pt_sign_opts o;
+    pt_sign_opts_init(&o);
+    o.layout = PT_LAYOUT_LEGACY;
+    o.signer_version = PT_SIGNER_VERSION_NONE;
+    pt_secprofile prof;
+    if (!rc)
+        rc = pt_cluster_profile(c, dev->profile, &prof, d);
+    X509 *phone = NULL;
+    if (!rc && prof.encrypted_config &&
+        (pt_cluster_device_cert(c, dev->name, "lsc", &phone, NULL) == PT_OK ||
+         pt_cluster_device_cert(c, dev->name, "mic", &phone, NULL) == PT_OK)) {
+        /* encrypted: the .enc.sgn first, then the stub that points at it; no plain file */
+        pt_buf enc, stub;
+        pt_buf_init(&enc);
+        pt_buf_init(&stub);
+        o.filename = f_enc;
+        rc = pt_enc_encrypt(&enc, s, &o, phone, xml.data, xml.len, NULL, NULL, d);
+        if (!rc)
+            rc = pt_enc_stub_xml(&stub, phone, xml.data, xml.len, d);
+        o.filename = f_sgn;
+        if (!rc)
+            rc = pt_sgn_build(&sgn, s, &o, stub.data, stub.len, d);
+        if (!rc)
+            rc = write_in(dir, f_enc, enc.data, enc.len, 0644, d);
+        if (!rc)
+            rc = write_in(dir, f_sgn, sgn.data, sgn.len, 0644, d);
+        if (!rc) {
+            char path[PATH_MAX + 64];
+            snprintf(path, sizeof path, "%s/%s", dir, f_xml);
+            unlink(path);
+        }
+        pt_buf_free(&enc);
+        pt_buf_free(&stub);
+    } else if (!rc) {
+        o.filename = f_sgn;
+        rc = pt_sgn_build(&sgn, s, &o, xml.data, xml.len, d);
+        if (!rc)
+            rc = write_in(dir, f_xml, xml.data, xml.len, 0644, d);
+        if (!rc)
+            rc = write_in(dir, f_sgn, sgn.data, sgn.len, 0644, d);
+        if (!rc) {
+            char path[PATH_MAX + 64];
+            snprintf(path, sizeof path, "%s/%s", dir, f_enc);
+            unlink(path);
+        }
+    }
+    X509_free(phone);
+    pt_buf_free(&xml);
+    pt_buf_free(&sgn);
+    return rc;
+}
+
+int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *device, pt_diag *d)
+{
+    pt_node n;
+    int rc = pt_cluster_node(c, node, &n, d);
+    if (rc)
+        return rc;
+    if (!(n.services & PT_SVC_TFTP))
+        return PT_OK;
+    char dir[PATH_MAX];
+    pt_cluster_tftp_dir(c, node, dir, sizeof dir);
+    mkdir(dir, 0755);
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    pt_signer s = {0};
+    rc = pt_cluster_cert_key(c, node, PT_CERT_CALLMANAGER, &key, &cert, d);
+    if (!rc)
+        rc = pt_signer_init_key(&s, key, cert, d);
+    pt_device *devs = NULL;
+    size_t nd = 0;
+    if (!rc) {
+        if (device) {
+            devs = malloc(sizeof *devs);
+            nd = devs ? 1 : 0;
+            rc = devs ? pt_cluster_device(c, device, devs, d) : PT_ERR_NOMEM;
+        } else {
+            rc = pt_cluster_devices(c, &devs, &nd, d);
+        }
+    }
+    for (size_t i = 0; !rc && i < nd; i++)
+        rc = write_one(c, &s, dir, &devs[i], d);
+    if (!rc && !device) {
+        /* auto-registration defaults: signed for Security By Default models, unsigned for the others */
+        char auto_reg[16];
+        pt_cluster_param_get(c, "Auto-registration", auto_reg, sizeof auto_reg, NULL);
+        char p1[PATH_MAX + 64], p2[PATH_MAX + 64];
+        snprintf(p1, sizeof p1, "%s/XMLDefault.cnf.xml", dir);
+        snprintf(p2, sizeof p2, "%s/XMLDefault.cnf.xml.sgn", dir);
+        if (!strcmp(auto_reg, "True")) {
+            pt_buf xml, sgn;
+            pt_buf_init(&xml);
+            pt_buf_init(&sgn);
+            rc = build_config(c, NULL, &xml, d);
+            pt_sign_opts o;
+            pt_sign_opts_init(&o);
+            o.layout = PT_LAYOUT_LEGACY;
+            o.signer_version = PT_SIGNER_VERSION_NONE;
+            o.filename = "XMLDefault.cnf.xml.sgn";
+            if (!rc)
+                rc = pt_sgn_build(&sgn, &s, &o, xml.data, xml.len, d);
+            if (!rc)
+                rc = write_in(dir, "XMLDefault.cnf.xml", xml.data, xml.len, 0644, d);
+            if (!rc)
+                rc = write_in(dir, "XMLDefault.cnf.xml.sgn", sgn.data, sgn.len, 0644, d);
+            pt_buf_free(&xml);
+            pt_buf_free(&sgn);
+        } else {
+            unlink(p1);
+            unlink(p2);
+        }
+    }
+    free(devs);
+    pt_signer_free(&s);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    return rc;
+}
