@@ -139,6 +139,20 @@ int pt_cluster_itl_signer(pt_cluster *c, const char *node, char *out, size_t n);
 int pt_cluster_itl_reset(pt_cluster *c, const pt_signer *signer,
                          void (*progress)(const char *line, void *arg), void *arg, pt_diag *d);
 
+/* ---- the ITLRecovery key backup (M19) ---- */
+
+/* ITLRecovery key and certificate as PKCS#12, protected by a password
+ * derived from the cluster security password. out is marked secret. */
+int pt_cluster_itlrecovery_p12(pt_cluster *c, pt_buf *out, pt_diag *d);
+/* Records that ITLRecovery.p12 was saved (clears the daily alert). */
+int pt_cluster_itlrecovery_backed_up(pt_cluster *c, pt_diag *d);
+/* The alerts in force (text, possibly empty). */
+int pt_cluster_alerts(pt_cluster *c, char *out, size_t n, pt_diag *d);
+/* Replaces the publisher's ITLRecovery key and certificate with those of a
+ * saved ITLRecovery.p12 (utils itl reset remotekey). PT_ERR_AUTH when it
+ * does not open with this cluster's security password. */
+int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t len, pt_diag *d);
+
 /* ---- devices (M5, M11): devices.c ---- */
 
 enum pt_security_mode { PT_MODE_NON_SECURE = 1, PT_MODE_AUTHENTICATED = 2, PT_MODE_ENCRYPTED = 3 };

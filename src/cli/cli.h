@@ -82,6 +82,8 @@ int cluster_set(int argc, char **argv);
 int cluster_show_cert(int argc, char **argv);
 int cluster_show_param(int argc, char **argv);
 int cluster_utils(int argc, char **argv);
+int cluster_file(int argc, char **argv);
+int cluster_show_alerts(void);
 /* The path of the current node's served FILE; returns an exit code. */
 int cluster_tftp_file(const char *file, char *out, size_t n);
 

@@ -10,6 +10,7 @@
 
 #include "phonetrust/cluster.h"
 #include "phonetrust/fileio.h"
+#include "phonetrust/sftp.h"
 #include "phonetrust/trustlist.h"
 
 #include <openssl/pem.h>
@@ -505,6 +506,156 @@ int cluster_tftp_file(const char *file, char *out, size_t n)
     return EXIT_OK;
 }
 
+/* ---- SFTP (file get, remotekey) ---- */
+
+/* Consumes an SFTP option at argv[*i]; 1 when it was one. */
+static int sftp_opt(int argc, char **argv, int *i, pt_sftp *s, int *ex)
+{
+    const char *v;
+    int m;
+    long port;
+    if ((m = cli_opt(argc, argv, i, "--port", &v)) > 0) {
+        if (cli_parse_int(v, 1, 65535, &port))
+            *ex = cli_usage("--port %s: use 1-65535", v);
+        s->port = (int)port;
+    } else if (!m && (m = cli_opt(argc, argv, i, "--identity", &v)) > 0) {
+        s->identity = v;
+    } else if (!m && (m = cli_opt(argc, argv, i, "--known-hosts", &v)) > 0) {
+        s->known_hosts = v;
+    } else if (!m && cli_flag(argv, *i, "--accept-host-key")) {
+        s->accept_new = 1;
+        m = 1;
+    }
+    if (m < 0)
+        *ex = cli_usage("%s needs a value", argv[*i]);
+    return m != 0;
+}
+
+static char *ask_line(const char *prompt, const char *dflt)
+{
+    fputs(prompt, stdout);
+    fflush(stdout);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (n < 0) {
+        free(line);
+        return dflt ? strdup(dflt) : NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    if (!isatty(STDIN_FILENO))
+        printf("%s\n", line);
+    if (!*line && dflt) {
+        free(line);
+        return strdup(dflt);
+    }
+    return line;
+}
+
+/* file get tftp ITLRecovery.p12 (M19, seed 001) */
+int cluster_file(int argc, char **argv)
+{
+    if (argc < 4 || strcmp(argv[1], "get") || strcmp(argv[2], "tftp"))
+        return cli_usage("file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR] "
+                         "[--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]");
+    pt_sftp s = {0};
+    const char *server = NULL, *user = NULL, *dir = NULL, *v;
+    int yes = 0, ex = EXIT_OK;
+    for (int i = 4; i < argc && !ex; i++) {
+        int m = 0;
+        if (sftp_opt(argc, argv, &i, &s, &ex)) continue;
+        else if ((m = cli_opt(argc, argv, &i, "--server", &v))) server = v;
+        else if ((m = cli_opt(argc, argv, &i, "--user", &v))) user = v;
+        else if ((m = cli_opt(argc, argv, &i, "--dir", &v))) dir = v;
+        else if (cli_flag(argv, i, "--yes")) yes = 1;
+        else ex = cli_usage("file get: unexpected argument %s", argv[i]);
+        if (m < 0)
+            ex = cli_usage("file get: %s needs a value", argv[i]);
+    }
+    if (ex)
+        return ex;
+    pt_cluster *c;
+    pt_node self;
+    if ((ex = cli_open_cluster(&c, &self)))
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    printf("Please wait while the system is gathering files info ...");
+    if (strcmp(argv[3], "ITLRecovery.p12") || !self.publisher) {
+        /* the recovery key lives on the publisher only (001) */
+        printf("done.\nFile not found\n");
+        pt_cluster_close(c);
+        return EXIT_IO;
+    }
+    pt_buf p12;
+    pt_buf_init(&p12);
+    int rc = pt_cluster_itlrecovery_p12(c, &p12, &d);
+    char *srv = NULL, *port = NULL, *uid = NULL, *pw = NULL, *ddir = NULL;
+    if (!rc) {
+        printf("done.\nSub-directories were not traversed.\nNumber of files affected: 1\n"
+               "Total size in Bytes: %zu\nTotal size in Kbytes: %.8g\n", p12.len, p12.len / 1024.0);
+        if (!yes) {
+            char *a = ask_line("Would you like to proceed [y/n]? ", NULL);
+            int go = a && (!strcasecmp(a, "y") || !strcasecmp(a, "yes"));
+            free(a);
+            if (!go) {
+                printf("Cancelled\n");
+                pt_buf_free(&p12);
+                pt_cluster_close(c);
+                return EXIT_REFUSED;
+            }
+        } else {
+            printf("Would you like to proceed [y/n]? y\n");
+        }
+        s.host = server ? server : (srv = ask_line("SFTP server IP: ", NULL));
+        if (!s.port) {
+            port = ask_line("SFTP server port [22]: ", "22");
+            long pn;
+            s.port = port && !cli_parse_int(port, 1, 65535, &pn) ? (int)pn : 22;
+        }
+        s.user = user ? user : (uid = ask_line("User ID: ", NULL));
+        if (!s.identity)
+            s.password = pw = cli_read_secret("Password: ");
+        const char *target = dir ? dir : (ddir = ask_line("Download directory: ", NULL));
+        char remote[1024];
+        snprintf(remote, sizeof remote, "%s%sITLRecovery.p12", target ? target : "",
+                 target && *target && target[strlen(target) - 1] != '/' ? "/" : "");
+        rc = pt_sftp_put(&s, remote, p12.data, p12.len, &d);
+        if (!rc) {
+            printf(".\nTransfer completed.\nDownloading file: ITLRecovery.p12\n");
+            rc = pt_cluster_itlrecovery_backed_up(c, &d);
+        }
+    }
+    free(srv);
+    free(port);
+    free(uid);
+    free(ddir);
+    if (pw) {
+        pt_wipe(pw, strlen(pw));
+        free(pw);
+    }
+    pt_buf_free(&p12);
+    pt_cluster_close(c);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+int cluster_show_alerts(void)
+{
+    pt_cluster *c;
+    int ex = cli_open_cluster(&c, NULL);
+    if (ex)
+        return ex;
+    char text[2048];
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_alerts(c, text, sizeof text, &d);
+    if (!rc)
+        fputs(text[0] ? text : "No alerts\n", stdout);
+    pt_cluster_close(c);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
 /* ---- utils ---- */
 
 static void print_progress(const char *line, void *arg)
@@ -516,30 +667,67 @@ static void print_progress(const char *line, void *arg)
 
 static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
 {
-    if (argc < 4 || strcmp(argv[3], "localkey"))
-        return cli_usage("utils itl reset localkey");
-    int ex = require_publisher(self);
+    int remote = argc >= 4 && !strcmp(argv[3], "remotekey");
+    if (argc < 4 || (!remote && strcmp(argv[3], "localkey")) || (!remote && argc != 4))
+        return cli_usage("utils itl reset localkey | utils itl reset remotekey HOST USER PATH [--port N] "
+                         "[--identity KEY] [--known-hosts FILE] [--accept-host-key]");
+    pt_sftp s = {0};
+    const char *pos[3] = {0};
+    int np = 0, ex = EXIT_OK;
+    for (int i = 4; remote && i < argc && !ex; i++) {
+        if (sftp_opt(argc, argv, &i, &s, &ex))
+            continue;
+        if (argv[i][0] == '-' || np == 3)
+            ex = cli_usage("utils itl reset remotekey: unexpected argument %s", argv[i]);
+        else
+            pos[np++] = argv[i];
+    }
+    if (!ex && remote && np != 3)
+        ex = cli_usage("utils itl reset remotekey HOST USER PATH (PATH of ITLRecovery.p12 on the SFTP server)");
+    if (!ex)
+        ex = require_publisher(self);
     if (ex)
         return ex;
-    char *pw = cli_read_secret("Enter CCM Administrator password :");
     pt_diag d;
     pt_diag_clear(&d);
-    int rc = pw ? pt_cluster_check_admin_password(c, pw, &d) : PT_ERR_AUTH;
-    free_secret(pw);
-    if (rc) {
-        if (!d.msg[0])
-            pt_diag_set(&d, PT_ERR_AUTH, PT_NO_OFFSET, "no CCM Administrator password given");
-        return cli_fail(NULL, rc, &d);
+    int rc = PT_OK;
+    char *sftp_pw = NULL;
+    if (remote) {
+        s.host = pos[0];
+        s.user = pos[1];
+        if (!s.identity)
+            s.password = sftp_pw = cli_read_secret("Enter Sftp password :");
     }
+    char *pw = cli_read_secret("Enter CCM Administrator password :");
+    rc = pw ? pt_cluster_check_admin_password(c, pw, &d) : PT_ERR_AUTH;
+    free_secret(pw);
+    if (rc && !d.msg[0])
+        pt_diag_set(&d, PT_ERR_AUTH, PT_NO_OFFSET, "no CCM Administrator password given");
+    if (!rc && remote) {
+        /* fetch the saved key; it replaces the local one (001), then the ITL carries it again */
+        pt_buf p12;
+        pt_buf_init(&p12);
+        p12.secret = 1;
+        rc = pt_sftp_get(&s, pos[2], &p12, 1 << 20, &d);
+        if (!rc)
+            rc = pt_cluster_itlrecovery_import_p12(c, p12.data, p12.len, &d);
+        pt_buf_free(&p12);
+        pt_node pub;
+        if (!rc && !(rc = pt_cluster_publisher(c, &pub, &d)))
+            rc = pt_cluster_tftp_restart(c, pub.name, &d);
+    }
+    free_secret(sftp_pw);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    pt_signer s = {0};
+    pt_signer sg = {0};
     rc = pt_cluster_cert_key(c, NULL, "ITLRecovery", &key, &cert, &d);
     if (!rc)
-        rc = pt_signer_init_key(&s, key, cert, &d);
+        rc = pt_signer_init_key(&sg, key, cert, &d);
     if (!rc)
-        rc = pt_cluster_itl_reset(c, &s, print_progress, NULL, &d);
-    pt_signer_free(&s);
+        rc = pt_cluster_itl_reset(c, &sg, print_progress, NULL, &d);
+    pt_signer_free(&sg);
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
@@ -567,7 +755,7 @@ int cluster_utils(int argc, char **argv)
     } else if (argc >= 3 && !strcmp(argv[1], "itl") && !strcmp(argv[2], "reset")) {
         ex = itl_reset(c, &self, argc, argv);
     } else {
-        ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' or 'utils itl reset localkey'");
+        ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' or 'utils itl reset localkey|remotekey'");
     }
     pt_cluster_close(c);
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;

@@ -456,6 +456,8 @@ int cmd_show(int argc, char **argv)
         return cluster_show_cert(argc, argv);
     if (!strcmp(what, "param"))
         return cluster_show_param(argc, argv);
+    if (!strcmp(what, "alerts"))
+        return argc == 2 ? cluster_show_alerts() : cli_usage("show alerts");
     if (!strcmp(what, "itl-status"))
         return cluster_itl_status(argc, argv);
     const char *kind;

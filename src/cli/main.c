@@ -39,6 +39,11 @@ static const char usage[] =
     "  set cert import PURPOSE FILE [--name NAME] | set cert delete PURPOSE NAME\n"
     "  utils service restart \"Cisco Tftp\"        rebuild and serve this node's ITL\n"
     "  utils itl reset localkey                  re-sign the ITL with the ITLRecovery key, on every TFTP node\n"
+    "  utils itl reset remotekey HOST USER PATH  the same with an ITLRecovery.p12 fetched over SFTP\n"
+    "        [--port N] [--identity KEY] [--known-hosts FILE] [--accept-host-key]\n"
+    "  file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR]\n"
+    "        [--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]   back up the recovery key\n"
+    "  show alerts                               e.g. the daily ITLRecovery backup alert\n"
     "  show itl | show ctl                       (no FILE) the file this node serves\n"
     "  device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME] | device list | device show NAME\n"
     "  device set NAME KEY VALUE | device remove NAME | device cert NAME lsc|mic FILE|--delete\n"
@@ -115,5 +120,7 @@ int main(int argc, char **argv)
         return cluster_set(argc - 1, argv + 1);
     if (!strcmp(cmd, "utils"))
         return cluster_utils(argc - 1, argv + 1);
+    if (!strcmp(cmd, "file"))
+        return cluster_file(argc - 1, argv + 1);
     return cli_usage("unknown command '%s'", cmd);
 }

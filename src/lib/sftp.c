@@ -1,0 +1,145 @@
+/*
+ * sftp.c - SFTP transfers through libcurl (see sftp.h).
+ */
+#include "phonetrust/sftp.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct transfer {
+    const uint8_t *src;
+    size_t src_len, src_pos;
+    pt_buf *dst;
+    size_t max;
+    int too_big;
+    const pt_sftp *s;
+    int key_verdict; /* 0 fine, 1 unknown-refused, 2 mismatch */
+} transfer;
+
+static size_t read_cb(char *buf, size_t size, size_t n, void *arg)
+{
+    transfer *t = arg;
+    size_t want = size * n, left = t->src_len - t->src_pos;
+    if (want > left)
+        want = left;
+    memcpy(buf, t->src + t->src_pos, want);
+    t->src_pos += want;
+    return want;
+}
+
+static size_t write_cb(char *buf, size_t size, size_t n, void *arg)
+{
+    transfer *t = arg;
+    size_t got = size * n;
+    if (t->dst->len + got > t->max) {
+        t->too_big = 1;
+        return 0;
+    }
+    pt_buf_put(t->dst, buf, got);
+    return pt_buf_error(t->dst) ? 0 : got;
+}
+
+static int key_cb(CURL *easy, const struct curl_khkey *known, const struct curl_khkey *found,
+                  enum curl_khmatch match, void *arg)
+{
+    (void)easy, (void)known, (void)found;
+    transfer *t = arg;
+    if (match == CURLKHMATCH_OK)
+        return CURLKHSTAT_FINE;
+    if (match == CURLKHMATCH_MISMATCH) {
+        t->key_verdict = 2;
+        return CURLKHSTAT_REJECT;
+    }
+    if (t->s->accept_new)
+        return CURLKHSTAT_FINE_ADD_TO_FILE;
+    t->key_verdict = 1;
+    return CURLKHSTAT_REJECT;
+}
+
+static int run(const pt_sftp *s, const char *remote_path, transfer *t, pt_diag *d)
+{
+    if (!s->host || !*s->host || !s->user || !*s->user)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "SFTP needs a server and a user");
+    if (!remote_path || !*remote_path)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "SFTP needs a remote path");
+    static int inited;
+    if (!inited) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        inited = 1;
+    }
+    CURL *c = curl_easy_init();
+    if (!c)
+        return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot start libcurl");
+    char url[2048], known[1024];
+    /* sftp://host:port/abs/path ; a relative path is taken from the login directory (~) */
+    snprintf(url, sizeof url, "sftp://%s%s%s:%d%s%s", strchr(s->host, ':') ? "[" : "", s->host,
+             strchr(s->host, ':') ? "]" : "", s->port ? s->port : 22, remote_path[0] == '/' ? "" : "/~/", remote_path);
+    if (s->known_hosts) {
+        snprintf(known, sizeof known, "%s", s->known_hosts);
+    } else {
+        const char *home = getenv("HOME");
+        snprintf(known, sizeof known, "%s/.ssh/known_hosts", home ? home : ".");
+    }
+    char err[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
+    if (s->password)
+        curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
+    if (s->identity) {
+        curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, s->identity);
+        curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PUBLICKEY | CURLSSH_AUTH_PASSWORD));
+    } else {
+        curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
+    }
+    curl_easy_setopt(c, CURLOPT_SSH_KNOWNHOSTS, known);
+    curl_easy_setopt(c, CURLOPT_SSH_KEYFUNCTION, key_cb);
+    curl_easy_setopt(c, CURLOPT_SSH_KEYDATA, t);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, s->timeout > 0 ? s->timeout : 60L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "sftp");
+    if (t->src) {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+        curl_easy_setopt(c, CURLOPT_READDATA, t);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->src_len);
+        curl_easy_setopt(c, CURLOPT_NEW_FILE_PERMS, 0600L);
+    } else {
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+    }
+    CURLcode res = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    char where[300];
+    snprintf(where, sizeof where, "sftp://%s@%s:%d", s->user, s->host, s->port ? s->port : 22);
+    if (res == CURLE_OK)
+        return PT_OK;
+    if (t->key_verdict == 2)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                           "%s: the server's host key does not match %s (refused: possible man-in-the-middle)",
+                           where, known);
+    if (t->key_verdict == 1)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                           "%s: the server's host key is not in %s; accept it with --accept-host-key", where, known);
+    if (t->too_big)
+        return pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "%s: %s is larger than %zu bytes", where,
+                           remote_path, t->max);
+    int rc = res == CURLE_LOGIN_DENIED ? PT_ERR_AUTH : PT_ERR_IO;
+    return pt_diag_set(d, rc, PT_NO_OFFSET, "%s%s: %s", where, remote_path[0] == '/' ? remote_path : "",
+                       err[0] ? err : curl_easy_strerror(res));
+}
+
+int pt_sftp_put(const pt_sftp *s, const char *remote_path, const uint8_t *data, size_t len, pt_diag *d)
+{
+    transfer t = {.src = data ? data : (const uint8_t *)"", .src_len = len, .s = s};
+    return run(s, remote_path, &t, d);
+}
+
+int pt_sftp_get(const pt_sftp *s, const char *remote_path, pt_buf *out, size_t max, pt_diag *d)
+{
+    transfer t = {.dst = out, .max = max, .s = s};
+    return run(s, remote_path, &t, d);
+}

@@ -1,0 +1,89 @@
+# The ITLRecovery key backup (M19) and utils itl reset remotekey (M18),
+# against a real OpenSSH SFTP server on loopback.
+. "$PT_TESTLIB"
+. "$(dirname "$PT_TESTLIB")/sftp-server.sh"
+export PHONETRUST_HOME=$SCRATCH/cluster
+SFTP="--server 127.0.0.1 --port $SFTP_PORT --user $SFTP_USER --identity $SFTP_KEY --known-hosts $SFTP_KNOWN"
+$PT install --publisher pub --domain lab.example --ip 192.0.2.10 --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT node add sub --ip 192.0.2.11 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+$PT --node sub utils service restart "Cisco Tftp" >/dev/null
+
+expect_exit 0 "show alerts before the backup" $PT show alerts
+expect_out "the daily ITLRecovery alert" "ITLRecoveryCertNotBackedUp"
+expect_out "says what to do" "file get tftp ITLRecovery.p12"
+expect_exit 6 "an unknown host key is refused" $PT file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT --yes
+expect_err "and says how to accept it" "--accept-host-key"
+expect_true "nothing was written" test ! -e $SFTP_ROOT/ITLRecovery.p12
+expect_exit 0 "file get tftp ITLRecovery.p12" $PT file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT --yes --accept-host-key
+expect_out "seed 001 text" "Please wait while the system is gathering files info ...done."
+expect_out "seed 001 text" "Number of files affected: 1"
+expect_out "seed 001 text" "Transfer completed."
+expect_true "the file arrived on the SFTP server" test -s $SFTP_ROOT/ITLRecovery.p12
+expect_true "the host key was remembered" test -s $SFTP_KNOWN
+expect_true "it is a PKCS#12 holding the ITLRecovery key" sh -c \
+    "openssl pkcs12 -in $SFTP_ROOT/ITLRecovery.p12 -nokeys -passin pass:wrong >/dev/null 2>&1; [ \$? -ne 0 ]"
+expect_exit 0 "show alerts after the backup" $PT show alerts
+expect_out "no alert" "No alerts"
+expect_exit 4 "on a subscriber there is no such file" $PT --node sub file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT --yes
+expect_out "seed 001: file not found" "File not found"
+expect_exit 4 "an unreachable SFTP server" $PT file get tftp ITLRecovery.p12 --server 127.0.0.1 --port 1 --user x \
+    --identity $SFTP_KEY --known-hosts $SFTP_KNOWN --dir /tmp --yes
+expect_err "names the server" "sftp://x@127.0.0.1:1"
+expect_exit 6 "a key the server does not accept" sh -c "ssh-keygen -q -t ecdsa -m PEM -N '' -f other_key </dev/null && \
+    $PT file get tftp ITLRecovery.p12 --server 127.0.0.1 --port $SFTP_PORT --user $SFTP_USER --identity other_key --known-hosts $SFTP_KNOWN --dir $SFTP_ROOT --yes"
+cp $SFTP_KNOWN good_known
+# the same host, another key of the same type
+ssh-keygen -q -t ecdsa -b 256 -m PEM -N '' -f impostor_key </dev/null
+awk -v k="$(cut -d' ' -f2 impostor_key.pub)" '{ $3 = k; print }' good_known > bad_known
+expect_exit 6 "a changed host key is refused" $PT file get tftp ITLRecovery.p12 --server 127.0.0.1 --port $SFTP_PORT \
+    --user $SFTP_USER --identity $SFTP_KEY --known-hosts bad_known --dir $SFTP_ROOT --yes
+expect_err "says why" "does not match"
+
+# the security password changes: the alert comes back (001)
+expect_exit 0 "change the cluster security password" $PT set param "Cluster Security Password" newsecpw1
+expect_exit 0 "show alerts" $PT show alerts
+expect_out "the alert is back" "ITLRecoveryCertNotBackedUp"
+mkdir -p $SFTP_ROOT/new
+expect_exit 0 "back it up again" $PT file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT/new --yes
+expect_exit 0 "show alerts" $PT show alerts
+expect_out "cleared" "No alerts"
+cp $PHONETRUST_HOME/tftp/pub/ITLFile.tlv phone-itl.tlv   # what the phones hold
+
+# the publisher is rebuilt without a backup: new keys everywhere, same security password
+rm -rf $PHONETRUST_HOME
+$PT install --publisher pub --domain lab.example --ip 192.0.2.10 --admin-password adminpw1 --security-password newsecpw1 >/dev/null
+$PT node add sub --ip 192.0.2.11 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+$PT show itl phone-itl.tlv --json > old.json
+$PT show itl --json > new.json
+expect_true "phones cannot trust the rebuilt cluster's ITL: none of its SAST certificates is in theirs" python3 -c "
+import json
+old = {r['certificate_sha1'] for r in json.load(open('old.json'))['records'] if r['role_name'] == 'SAST'}
+new = {r['certificate_sha1'] for r in json.load(open('new.json'))['records'] if r['role_name'] == 'SAST'}
+assert not (old & new), (old, new)"
+expect_exit 6 "remotekey with the old .p12 but a wrong password set is refused" sh -c \
+    "printf 'adminpw1\n' | $PT --home $SCRATCH/cluster utils itl reset remotekey 127.0.0.1 $SFTP_USER $SFTP_ROOT/ITLRecovery.p12 \
+     --port $SFTP_PORT --identity $SFTP_KEY --known-hosts $SFTP_KNOWN"
+expect_err "says the .p12 does not open" "does not open with this cluster's security password"
+expect_exit 0 "utils itl reset remotekey" sh -c \
+    "printf 'adminpw1\n' | $PT utils itl reset remotekey 127.0.0.1 $SFTP_USER $SFTP_ROOT/new/ITLRecovery.p12 \
+     --port $SFTP_PORT --identity $SFTP_KEY --known-hosts $SFTP_KNOWN"
+expect_out "seed 001 progress" "The reset ITL file was generated successfully"
+expect_out "every TFTP node" "Successfully transferred reset ITL to node sub"
+# the phones' old ITL has the old ITLRecovery record: the new ITL must be signed by it
+expect_true "the reset ITL is signed by the old ITLRecovery key (the one the phones know)" sh -c "
+    $PT show cert own ITLRecovery > restored.pem &&
+    $PT sgn verify $PHONETRUST_HOME/tftp/pub/ITLFile.tlv --cert restored.pem >/dev/null &&
+    python3 -c \"
+import json, subprocess
+old = json.load(open('old.json'))
+rec = [r for r in old['records'] if r['subject_name'].startswith('CN=ITLRECOVERY_')][0]
+der = subprocess.run(['openssl', 'x509', '-in', 'restored.pem', '-outform', 'DER'], capture_output=True).stdout
+import hashlib
+assert hashlib.sha1(der).hexdigest() == rec['certificate_sha1'], 'restored key is not the one in the phones ITL'
+\""
+expect_exit 0 "the rebuilt cluster's reset ITL verifies" $PT show itl
+expect_out "signed by the restored ITLRecovery record" "This etoken was used to sign the ITL file."
+expect_true "the restored key replaced the local one" sh -c "$PT show cert own ITLRecovery | cmp -s - restored.pem"
+finish
