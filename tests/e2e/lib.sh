@@ -7,6 +7,8 @@ set -u
 PT=${PHONETRUST:?PHONETRUST must name the phonetrust binary}
 DATA=${PT_TEST_DATA:?PT_TEST_DATA must name tests/data}
 V=$DATA/vectors
+# libfaketime is preloaded by some tests; under ASan that needs this
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 passed=0
 failed=0
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-test.XXXXXX")
