@@ -111,6 +111,14 @@ int pt_trust_purpose_valid(const char *purpose);
 
 /* Passwords (stored as salted PBKDF2 hashes). */
 int pt_cluster_check_admin_password(pt_cluster *c, const char *password, pt_diag *d);
+int pt_cluster_check_security_password(pt_cluster *c, const char *password, pt_diag *d);
+
+/* Disaster-recovery backup (M19): the database, every key and every served
+ * file, encrypted with the cluster security password (backup.c). */
+int pt_cluster_backup(pt_cluster *c, const char *security_password, pt_buf *out, pt_diag *d);
+/* Restores a backup into a new cluster home (which must not exist). */
+int pt_cluster_restore(const uint8_t *data, size_t len, const char *security_password, const char *home,
+                       pt_diag *d);
 
 /* The TFTP directory of a node (home/tftp/<node>). */
 int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n);

@@ -25,6 +25,9 @@ int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_d
 int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          pt_diag *d);
 
+/* a + "/" + b into out (n bytes); PT_ERR_ARG when it does not fit. */
+int pt_path_join(char *out, size_t n, const char *a, const char *b);
+
 /* Base name of a path (pointer into it). */
 const char *pt_basename(const char *path);
 

@@ -733,8 +733,54 @@ static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
+/* utils disaster_recovery backup FILE | restore FILE (M19) */
+static int disaster_recovery(int argc, char **argv)
+{
+    if (argc != 4 || (strcmp(argv[2], "backup") && strcmp(argv[2], "restore")))
+        return cli_usage("utils disaster_recovery backup FILE | utils disaster_recovery restore FILE");
+    const char *file = argv[3];
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc;
+    char *pw = cli_read_secret("Enter the cluster security password:");
+    if (!pw)
+        return cli_usage("no cluster security password given");
+    if (!strcmp(argv[2], "backup")) {
+        pt_cluster *c;
+        int ex = cli_open_cluster(&c, NULL);
+        if (ex) {
+            free_secret(pw);
+            return ex;
+        }
+        pt_buf b;
+        pt_buf_init(&b);
+        rc = pt_cluster_backup(c, pw, &b, &d);
+        if (!rc)
+            rc = pt_file_write_atomic(file, b.data, b.len, 0600, &d);
+        if (!rc)
+            printf("Backup of %s written to %s (%zu bytes, encrypted with the cluster security password)\n",
+                   cli_home_dir(), file, b.len);
+        pt_buf_free(&b);
+        pt_cluster_close(c);
+    } else {
+        uint8_t *data;
+        size_t len;
+        rc = pt_file_read(file, &data, &len, 1u << 30, &d);
+        if (!rc) {
+            rc = pt_cluster_restore(data, len, pw, cli_home_dir(), &d);
+            free(data);
+        }
+        if (!rc)
+            printf("Restored %s into %s\n", file, cli_home_dir());
+    }
+    free_secret(pw);
+    return rc ? cli_fail(file, rc, &d) : EXIT_OK;
+}
+
 int cluster_utils(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "disaster_recovery"))
+        return disaster_recovery(argc, argv);
     pt_cluster *c;
     pt_node self;
     int ex = cli_open_cluster(&c, &self);

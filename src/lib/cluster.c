@@ -615,7 +615,7 @@ static int load_cluster_row(pt_cluster *c, pt_diag *d)
     return rc;
 }
 
-static int rm_tree(const char *path)
+int pt__rm_tree(const char *path)
 {
     DIR *dir = opendir(path);
     if (!dir)
@@ -626,7 +626,7 @@ static int rm_tree(const char *path)
             continue;
         char sub[PATH_MAX];
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        rm_tree(sub);
+        pt__rm_tree(sub);
     }
     closedir(dir);
     return rmdir(path);
@@ -750,7 +750,7 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     if (!rc && rename(tmp, home) != 0)
         rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
     if (rc)
-        rm_tree(tmp);
+        pt__rm_tree(tmp);
     return rc;
 }
 
@@ -785,6 +785,16 @@ void pt_cluster_close(pt_cluster *c)
     if (c->db)
         sqlite3_close(c->db);
     free(c);
+}
+
+int pt_cluster_check_security_password(pt_cluster *c, const char *password, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT security_password FROM cluster WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "reading the cluster");
+    int ok = sqlite3_step(st) == SQLITE_ROW && check_password((const char *)sqlite3_column_text(st, 0), password);
+    sqlite3_finalize(st);
+    return ok ? PT_OK : pt_diag_set(d, PT_ERR_AUTH, PT_NO_OFFSET, "wrong cluster security password");
 }
 
 int pt_cluster_check_admin_password(pt_cluster *c, const char *password, pt_diag *d)
@@ -956,7 +966,7 @@ int pt_cluster_node_remove(pt_cluster *c, const char *name, pt_diag *d)
     }
     char dir[PATH_MAX];
     pt_cluster_tftp_dir(c, name, dir, sizeof dir);
-    rm_tree(dir);
+    pt__rm_tree(dir);
     return PT_OK;
 }
 

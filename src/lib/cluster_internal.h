@@ -24,5 +24,6 @@ int pt__begin(pt_cluster *c, pt_diag *d);
 int pt__commit(pt_cluster *c, pt_diag *d);
 void pt__rollback(pt_cluster *c);
 int pt__is_ipv4(const char *s, uint8_t out[4]);
+int pt__rm_tree(const char *path);
 
 #endif

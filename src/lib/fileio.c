@@ -77,6 +77,12 @@ int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_d
     return PT_OK;
 }
 
+int pt_path_join(char *out, size_t n, const char *a, const char *b)
+{
+    int k = snprintf(out, n, "%s/%s", a, b);
+    return k >= 0 && (size_t)k < n ? PT_OK : PT_ERR_ARG;
+}
+
 const char *pt_basename(const char *path)
 {
     const char *s = strrchr(path, '/');

@@ -1,0 +1,262 @@
+/*
+ * backup.c - disaster-recovery backups (M19): one encrypted archive of
+ * the cluster database, every key, and the files each TFTP node serves, so
+ * that a restored cluster serves byte-identical files.
+ *
+ * Archive: "PTDRS1\n" || salt[16] || iterations u32 || nonce[12] ||
+ * AES-256-GCM(key = PBKDF2-HMAC-SHA256(security password, salt)) of the
+ * entries || tag[16]; the 39-byte header is the GCM additional data.
+ * Entries: u16 name length, name (relative path), u32 mode, u32 length,
+ * bytes.  Reading goes through pt_reader; names are checked.
+ */
+#include "cluster_internal.h"
+
+#include "phonetrust/fileio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC "PTDRS1\n"
+#define MAGIC_LEN 7
+#define HDR_LEN (MAGIC_LEN + 16 + 4 + 12)
+#define ITER 200000
+
+static int derive(const char *pw, const uint8_t *salt, uint32_t iter, uint8_t key[32])
+{
+    return PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, 16, (int)iter, EVP_sha256(), 32, key) == 1 ? PT_OK
+                                                                                                  : PT_ERR_CRYPTO;
+}
+
+static void add_entry(pt_buf *b, const char *name, mode_t mode, const uint8_t *data, size_t len)
+{
+    pt_buf_put_u16(b, (uint16_t)strlen(name));
+    pt_buf_put(b, name, strlen(name));
+    pt_buf_put_u32(b, (uint32_t)mode);
+    pt_buf_put_u32(b, (uint32_t)len);
+    pt_buf_put(b, data, len);
+}
+
+static int add_dir(pt_cluster *c, pt_buf *b, const char *rel, pt_diag *d)
+{
+    char path[PATH_MAX];
+    if (pt_path_join(path, sizeof path, c->home, rel))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long: %s", rel);
+    DIR *dir = opendir(path);
+    if (!dir)
+        return PT_OK;
+    struct dirent *e;
+    int rc = PT_OK;
+    while (!rc && (e = readdir(dir))) {
+        if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
+            continue;
+        char sub[PATH_MAX], full[PATH_MAX];
+        if (pt_path_join(sub, sizeof sub, rel, e->d_name) || pt_path_join(full, sizeof full, c->home, sub)) {
+            rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long: %s/%s", rel, e->d_name);
+            break;
+        }
+        struct stat st;
+        if (stat(full, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            rc = add_dir(c, b, sub, d);
+            continue;
+        }
+        uint8_t *data;
+        size_t len;
+        if ((rc = pt_file_read(full, &data, &len, PT_FILE_MAX, d)))
+            return pt_diag_prefix(d, rc, "%s", full);
+        add_entry(b, sub, st.st_mode & 0777, data, len);
+        pt_wipe(data, len);
+        free(data);
+    }
+    closedir(dir);
+    return rc;
+}
+
+int pt_cluster_backup(pt_cluster *c, const char *password, pt_buf *out, pt_diag *d)
+{
+    int rc = pt_cluster_check_security_password(c, password, d);
+    if (rc)
+        return rc;
+    /* a consistent copy of the database, even with other commands running */
+    char snap[PATH_MAX];
+    if (pt_path_join(snap, sizeof snap, c->home, "backup-snapshot.db"))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the cluster home's path is too long");
+    unlink(snap);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "snapshotting the database");
+    sqlite3_bind_text(st, 1, snap, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE) {
+        unlink(snap);
+        return pt__db_err(c, d, "snapshotting the database");
+    }
+    pt_buf plain;
+    pt_buf_init(&plain);
+    plain.secret = 1;
+    uint8_t *db;
+    size_t dblen;
+    rc = pt_file_read(snap, &db, &dblen, 1u << 30, d);
+    unlink(snap);
+    if (rc)
+        return rc;
+    add_entry(&plain, "cluster.db", 0600, db, dblen);
+    free(db);
+    rc = add_dir(c, &plain, "keys", d);
+    if (!rc)
+        rc = add_dir(c, &plain, "tftp", d);
+    if (!rc && (rc = pt_buf_error(&plain)))
+        pt_diag_set(d, rc, PT_NO_OFFSET, "cannot build the backup");
+
+    uint8_t hdr[HDR_LEN], key[32];
+    memcpy(hdr, MAGIC, MAGIC_LEN);
+    uint8_t *salt = hdr + MAGIC_LEN, *nonce = hdr + MAGIC_LEN + 20;
+    hdr[MAGIC_LEN + 16] = (uint8_t)(ITER >> 24);
+    hdr[MAGIC_LEN + 17] = (uint8_t)(ITER >> 16);
+    hdr[MAGIC_LEN + 18] = (uint8_t)(ITER >> 8);
+    hdr[MAGIC_LEN + 19] = (uint8_t)ITER;
+    if (!rc && (RAND_bytes(salt, 16) != 1 || RAND_bytes(nonce, 12) != 1 || derive(password, salt, ITER, key)))
+        rc = pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot derive the backup key");
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    int n = 0, f = 0;
+    if (!rc) {
+        pt_buf_put(out, hdr, HDR_LEN);
+        size_t off = out->len;
+        pt_buf_reserve(out, plain.len + 32);
+        if (pt_buf_error(out) || plain.len > INT32_MAX || !x ||
+            !EVP_EncryptInit_ex(x, EVP_aes_256_gcm(), NULL, key, nonce) ||
+            !EVP_EncryptUpdate(x, NULL, &n, hdr, HDR_LEN) ||
+            !EVP_EncryptUpdate(x, out->data + off, &n, plain.data, (int)plain.len) ||
+            !EVP_EncryptFinal_ex(x, out->data + off + n, &f) ||
+            !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, 16, out->data + off + n + f))
+            rc = pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot encrypt the backup");
+        else
+            out->len = off + (size_t)n + (size_t)f + 16;
+    }
+    EVP_CIPHER_CTX_free(x);
+    pt_wipe(key, sizeof key);
+    pt_buf_free(&plain);
+    return rc;
+}
+
+static int safe_name(const uint8_t *p, size_t n)
+{
+    if (n == 0 || p[0] == '/')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == 0)
+            return 0;
+    /* no ".." component */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (p[i] == '.' && p[i + 1] == '.' && (i == 0 || p[i - 1] == '/') && (i + 2 == n || p[i + 2] == '/'))
+            return 0;
+    return (n >= 5 && !memcmp(p, "keys/", 5)) || (n >= 5 && !memcmp(p, "tftp/", 5)) ||
+           (n == 10 && !memcmp(p, "cluster.db", 10));
+}
+
+static int mkdirs(const char *root, const char *rel)
+{
+    char path[PATH_MAX];
+    if (pt_path_join(path, sizeof path, root, rel))
+        return -1;
+    for (char *s = path + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+        *s = '\0';
+        if (mkdir(path, strncmp(rel, "keys", 4) ? 0755 : 0700) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return 0;
+}
+
+int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, const char *home, pt_diag *d)
+{
+    if (len < HDR_LEN + 16 || memcmp(data, MAGIC, MAGIC_LEN))
+        return pt_diag_set(d, PT_ERR_FORMAT, 0, "not a phonetrust disaster-recovery backup");
+    struct stat st;
+    if (stat(home, &st) == 0)
+        return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "%s exists; restore into a new --home", home);
+    const uint8_t *salt = data + MAGIC_LEN, *nonce = data + MAGIC_LEN + 20;
+    uint32_t iter = ((uint32_t)data[MAGIC_LEN + 16] << 24) | ((uint32_t)data[MAGIC_LEN + 17] << 16) |
+                    ((uint32_t)data[MAGIC_LEN + 18] << 8) | data[MAGIC_LEN + 19];
+    if (iter < 1000 || iter > 10000000)
+        return pt_diag_set(d, PT_ERR_FORMAT, MAGIC_LEN + 16, "implausible key-derivation count %u", iter);
+    uint8_t key[32];
+    if (derive(password, salt, iter, key))
+        return pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot derive the backup key");
+    size_t clen = len - HDR_LEN - 16;
+    pt_buf plain;
+    pt_buf_init(&plain);
+    plain.secret = 1;
+    pt_buf_reserve(&plain, clen + 16);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    int n = 0, f = 0;
+    int ok = x && !pt_buf_error(&plain) && clen <= INT32_MAX &&
+             EVP_DecryptInit_ex(x, EVP_aes_256_gcm(), NULL, key, nonce) &&
+             EVP_DecryptUpdate(x, NULL, &n, data, HDR_LEN) &&
+             EVP_DecryptUpdate(x, plain.data, &n, data + HDR_LEN, (int)clen) &&
+             EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, (void *)(data + len - 16)) &&
+             EVP_DecryptFinal_ex(x, plain.data + n, &f) > 0;
+    EVP_CIPHER_CTX_free(x);
+    pt_wipe(key, sizeof key);
+    if (!ok) {
+        pt_buf_free(&plain);
+        return pt_diag_set(d, PT_ERR_AUTH, PT_NO_OFFSET,
+                           "the backup does not open: wrong cluster security password, or the file is damaged");
+    }
+    plain.len = (size_t)n + (size_t)f;
+
+    /* unpacked beside the target, then renamed into place */
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s.restore-XXXXXX", home);
+    if (!mkdtemp(tmp)) {
+        pt_buf_free(&plain);
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
+    }
+    chmod(tmp, 0755);
+    pt_reader r;
+    pt_rd_init(&r, plain.data, plain.len);
+    int rc = PT_OK, have_db = 0;
+    while (!rc && !pt_rd_eof(&r)) {
+        size_t off = pt_rd_pos(&r);
+        uint16_t nlen;
+        uint32_t mode, dlen;
+        const uint8_t *name, *bytes;
+        if (pt_rd_u16(&r, &nlen) || pt_rd_bytes(&r, nlen, &name) || pt_rd_u32(&r, &mode) ||
+            pt_rd_u32(&r, &dlen) || pt_rd_bytes(&r, dlen, &bytes)) {
+            rc = pt_diag_set(d, PT_ERR_TRUNCATED, off, "the backup's entry list is truncated");
+            break;
+        }
+        if (!safe_name(name, nlen)) {
+            rc = pt_diag_set(d, PT_ERR_FORMAT, off, "the backup names a file outside the cluster home: %.*s",
+                             (int)nlen, name);
+            break;
+        }
+        char rel[1024], path[PATH_MAX];
+        snprintf(rel, sizeof rel, "%.*s", (int)(nlen < sizeof rel ? nlen : sizeof rel - 1), name);
+        have_db |= !strcmp(rel, "cluster.db");
+        if (pt_path_join(path, sizeof path, tmp, rel) || mkdirs(tmp, rel) != 0)
+            rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create directories for %s", rel);
+        else
+            rc = pt_file_write_atomic(path, bytes, dlen, (mode_t)(mode & 0777), d);
+    }
+    pt_buf_free(&plain);
+    if (!rc && !have_db)
+        rc = pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET, "the backup holds no cluster database");
+    char keys[PATH_MAX];
+    if (pt_path_join(keys, sizeof keys, tmp, "keys") == PT_OK)
+        chmod(keys, 0700);
+    if (!rc && rename(tmp, home) != 0)
+        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
+    if (rc)
+        pt__rm_tree(tmp); /* nothing half-restored is left behind */
+    return rc;
+}

@@ -1,0 +1,65 @@
+# Disaster recovery (M19): backup -> restore -> byte-identical files, and
+# what must fail: wrong password, tampering, a restore over a live home.
+# Also: a crash in the middle of a rebuild leaves the served ITL intact,
+# and two commands at once do not corrupt the database.
+. "$PT_TESTLIB"
+export PHONETRUST_HOME=$SCRATCH/cluster
+$PT install --publisher pub --domain lab.example --ip 192.0.2.10 --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT node add sub --ip 192.0.2.11 >/dev/null
+$PT device add SEP001122334455 --model 8845 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+$PT --node sub utils service restart "Cisco Tftp" >/dev/null
+
+expect_exit 6 "backup with the wrong security password" sh -c "echo nope | $PT utils disaster_recovery backup drs.bak"
+expect_true "writes nothing" test ! -e drs.bak
+expect_exit 0 "utils disaster_recovery backup" sh -c "echo secpw123 | $PT utils disaster_recovery backup drs.bak"
+expect_true "the backup is 0600" sh -c "[ \"\$(stat -c %a drs.bak)\" = 600 ]"
+expect_true "and encrypted: no key material in clear" sh -c "! grep -q 'PRIVATE KEY' drs.bak && ! grep -q 'SQLite format' drs.bak"
+
+# the publisher is lost; restore into a new home
+expect_exit 2 "restore over an existing home is refused" sh -c "echo secpw123 | $PT utils disaster_recovery restore drs.bak"
+expect_exit 6 "restore with the wrong password" sh -c "echo nope | $PT --home $SCRATCH/restored utils disaster_recovery restore drs.bak"
+expect_err "says so" "wrong cluster security password, or the file is damaged"
+expect_true "and leaves nothing behind" sh -c "! ls -d $SCRATCH/restored* 2>/dev/null"
+cp drs.bak bad.bak
+printf 'X' | dd of=bad.bak bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_exit 6 "a tampered backup is refused" sh -c "echo secpw123 | $PT --home $SCRATCH/restored utils disaster_recovery restore bad.bak"
+expect_exit 3 "not a backup at all" sh -c "echo secpw123 | $PT --home $SCRATCH/restored utils disaster_recovery restore $V/tlv/tiny.tlv"
+expect_exit 0 "utils disaster_recovery restore" sh -c "echo secpw123 | $PT --home $SCRATCH/restored utils disaster_recovery restore drs.bak"
+expect_true "the restored cluster serves byte-identical files" diff -r $PHONETRUST_HOME/tftp $SCRATCH/restored/tftp
+expect_true "keys restored 0600 in a 0700 directory" sh -c \
+    "[ \"\$(stat -c %a $SCRATCH/restored/keys)\" = 700 ] && [ -z \"\$(find $SCRATCH/restored/keys -type f ! -perm 0600)\" ]"
+expect_exit 0 "the restored cluster works" $PT --home $SCRATCH/restored show itl
+expect_exit 0 "and re-signs with the same keys" $PT --home $SCRATCH/restored show cert own CallManager
+$PT show cert own CallManager > orig.pem
+expect_true "same CallManager certificate" sh -c "$PT --home $SCRATCH/restored show cert own CallManager | cmp -s - orig.pem"
+expect_exit 0 "admin password survives" sh -c "echo adminpw1 | $PT --home $SCRATCH/restored utils itl reset localkey"
+
+# kill -9 in the middle of a rebuild: the previous ITL stays served, whole
+cp $PHONETRUST_HOME/tftp/pub/ITLFile.tlv served.tlv
+i=0
+while [ $i -lt 20 ]; do
+    $PT utils service restart "Cisco Tftp" >/dev/null 2>&1 &
+    pid=$!
+    sleep 0.0$((i % 10))
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    i=$((i + 1))
+done
+expect_exit 0 "after 20 killed rebuilds the served ITL is whole and verifies" $PT show itl
+expect_true "no temporary files are served" sh -c "! ls $PHONETRUST_HOME/tftp/pub | grep -qv -e '^ITLFile.tlv$' -e '^SEP001122334455.cnf.xml' "
+
+# a full disk (here: a file-size limit) while writing: the old file stays
+cp $PHONETRUST_HOME/tftp/pub/ITLFile.tlv before.tlv
+expect_true "a rebuild that cannot write fails..." sh -c "ulimit -f 1; trap '' XFSZ; ! $PT utils service restart 'Cisco Tftp' >/dev/null 2>&1"
+expect_same "...and the served ITL is the previous one" before.tlv $PHONETRUST_HOME/tftp/pub/ITLFile.tlv
+
+# two commands at once: both finish (one waits), the database stays sound
+( $PT device add SEP0011223344A1 --model 8845 >/dev/null 2>&1; echo $? > r1 ) &
+( $PT device add SEP0011223344A2 --model 8845 >/dev/null 2>&1; echo $? > r2 ) &
+( $PT set cert regen TVS --yes --force >/dev/null 2>&1; echo $? > r3 ) &
+wait
+expect_true "all three succeeded" sh -c "[ \$(cat r1 r2 r3 | tr -d '\n') = 000 ]"
+expect_true "database integrity" sh -c "sqlite3 $PHONETRUST_HOME/cluster.db 'PRAGMA integrity_check' | grep -qx ok"
+expect_exit 0 "both devices are there" $PT device show SEP0011223344A2
+finish
