@@ -161,6 +161,17 @@ int pt_cluster_alerts(pt_cluster *c, char *out, size_t n, pt_diag *d);
  * does not open with this cluster's security password. */
 int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t len, pt_diag *d);
 
+/* ---- bulk certificates between clusters (M20): bulkcert.c ---- */
+
+/* This cluster's TFTP certificates as a PEM bundle; name is its file name
+ * (<publisher>.<domain>.pem). */
+int pt_cluster_bulk_export(pt_cluster *c, pt_buf *out, char *name, size_t name_len, pt_diag *d);
+/* One file from several exports (duplicates dropped). */
+int pt_bulk_consolidate(const pt_buf *bundles, size_t n, pt_buf *out, pt_diag *d);
+/* Imports the other clusters' certificates of a (consolidated) bundle into
+ * Phone-SAST-trust and CallManager-trust, in one transaction. */
+int pt_cluster_bulk_import(pt_cluster *c, const uint8_t *data, size_t len, int *imported, pt_diag *d);
+
 /* ---- devices (M5, M11): devices.c ---- */
 
 enum pt_security_mode { PT_MODE_NON_SECURE = 1, PT_MODE_AUTHENTICATED = 2, PT_MODE_ENCRYPTED = 3 };

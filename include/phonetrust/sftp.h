@@ -32,4 +32,7 @@ int pt_sftp_put(const pt_sftp *s, const char *remote_path, const uint8_t *data, 
 /* Downloads remote_path into out (at most max bytes). */
 int pt_sftp_get(const pt_sftp *s, const char *remote_path, pt_buf *out, size_t max, pt_diag *d);
 
+/* Lists the names in remote_dir, one per line, into out. */
+int pt_sftp_list(const pt_sftp *s, const char *remote_dir, pt_buf *out, pt_diag *d);
+
 #endif

@@ -13,6 +13,7 @@
 #include "phonetrust/sftp.h"
 #include "phonetrust/trustlist.h"
 
+#include <dirent.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -656,6 +657,160 @@ int cluster_show_alerts(void)
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
+/* ---- bulk certificates (M20): a local directory or sftp://user@host[:port]/path ---- */
+
+typedef struct location {
+    char dir[1024];
+    int remote;
+    pt_sftp s;
+    char host[256], user[128];
+} location;
+
+static int parse_location(const char *arg, location *l)
+{
+    memset(l, 0, sizeof *l);
+    if (strncmp(arg, "sftp://", 7)) {
+        snprintf(l->dir, sizeof l->dir, "%s", arg);
+        return EXIT_OK;
+    }
+    const char *p = arg + 7, *at = strchr(p, '@'), *slash;
+    if (!at || !(slash = strchr(at, '/')))
+        return cli_usage("%s: use sftp://USER@HOST[:PORT]/PATH", arg);
+    snprintf(l->user, sizeof l->user, "%.*s", (int)(at - p), p);
+    snprintf(l->host, sizeof l->host, "%.*s", (int)(slash - at - 1), at + 1);
+    char *colon = strrchr(l->host, ':');
+    if (colon) {
+        long port;
+        if (cli_parse_int(colon + 1, 1, 65535, &port))
+            return cli_usage("%s: bad port", arg);
+        *colon = '\0';
+        l->s.port = (int)port;
+    }
+    snprintf(l->dir, sizeof l->dir, "%s", slash);
+    l->remote = 1;
+    l->s.host = l->host;
+    l->s.user = l->user;
+    return EXIT_OK;
+}
+
+static int loc_put(location *l, const char *name, const pt_buf *b, pt_diag *d)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", l->dir, name);
+    return l->remote ? pt_sftp_put(&l->s, path, b->data, b->len, d) : pt_file_write_atomic(path, b->data, b->len, 0644, d);
+}
+
+static int loc_get(location *l, const char *name, pt_buf *b, pt_diag *d)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", l->dir, name);
+    if (l->remote)
+        return pt_sftp_get(&l->s, path, b, 1 << 20, d);
+    uint8_t *data;
+    size_t len;
+    int rc = pt_file_read(path, &data, &len, 1 << 20, d);
+    if (!rc) {
+        pt_buf_put(b, data, len);
+        free(data);
+    }
+    return rc ? pt_diag_prefix(d, rc, "%s", path) : PT_OK;
+}
+
+static int loc_list(location *l, pt_buf *names, pt_diag *d)
+{
+    if (l->remote)
+        return pt_sftp_list(&l->s, l->dir, names, d);
+    DIR *dir = opendir(l->dir);
+    if (!dir)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open the directory", l->dir);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        pt_buf_put(names, e->d_name, strlen(e->d_name));
+        pt_buf_put_u8(names, '\n');
+    }
+    closedir(dir);
+    return PT_OK;
+}
+
+static int bulk_cert(int argc, char **argv)
+{
+    if (argc < 4)
+        return cli_usage("utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH "
+                         "[--identity KEY] [--known-hosts FILE] [--accept-host-key]");
+    location l;
+    int ex = parse_location(argv[3], &l);
+    for (int i = 4; !ex && i < argc; i++)
+        if (!sftp_opt(argc, argv, &i, &l.s, &ex))
+            ex = cli_usage("utils bulk-cert: unexpected argument %s", argv[i]);
+    if (ex)
+        return ex;
+    char *pw = NULL;
+    if (l.remote && !l.s.identity)
+        l.s.password = pw = cli_read_secret("Enter Sftp password :");
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK;
+    pt_buf b;
+    pt_buf_init(&b);
+    if (!strcmp(argv[2], "consolidate")) {
+        pt_buf names;
+        pt_buf_init(&names);
+        rc = loc_list(&l, &names, &d);
+        pt_buf bundles[64];
+        size_t nb = 0;
+        char *save = NULL;
+        pt_buf_put_u8(&names, 0);
+        for (char *n = rc ? NULL : strtok_r((char *)names.data, "\r\n", &save); !rc && n && nb < 64;
+             n = strtok_r(NULL, "\r\n", &save)) {
+            size_t k = strlen(n);
+            if (k < 5 || strcmp(n + k - 4, ".pem") || !strcmp(n, "consolidated.pem"))
+                continue;
+            pt_buf_init(&bundles[nb]);
+            rc = loc_get(&l, n, &bundles[nb], &d);
+            nb++;
+        }
+        if (!rc && nb == 0)
+            rc = pt_diag_set(&d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s holds no exported certificates (*.pem)", argv[3]);
+        if (!rc)
+            rc = pt_bulk_consolidate(bundles, nb, &b, &d);
+        if (!rc)
+            rc = loc_put(&l, "consolidated.pem", &b, &d);
+        if (!rc)
+            printf("Consolidated %zu cluster export%s into consolidated.pem\n", nb, nb == 1 ? "" : "s");
+        for (size_t i = 0; i < nb; i++)
+            pt_buf_free(&bundles[i]);
+        pt_buf_free(&names);
+    } else if (!strcmp(argv[2], "export") || !strcmp(argv[2], "import")) {
+        pt_cluster *c = NULL;
+        pt_node self;
+        if ((ex = cli_open_cluster(&c, &self)) == EXIT_OK && (ex = require_publisher(&self)) == EXIT_OK) {
+            if (!strcmp(argv[2], "export")) {
+                char name[512];
+                rc = pt_cluster_bulk_export(c, &b, name, sizeof name, &d);
+                if (!rc)
+                    rc = loc_put(&l, name, &b, &d);
+                if (!rc)
+                    printf("Exported the TFTP certificates of this cluster as %s\n", name);
+            } else {
+                int n = 0;
+                rc = loc_get(&l, "consolidated.pem", &b, &d);
+                if (!rc)
+                    rc = pt_cluster_bulk_import(c, b.data, b.len, &n, &d);
+                if (!rc)
+                    printf("Imported %d certificate%s of other clusters into Phone-SAST-trust and "
+                           "CallManager-trust\n", n, n == 1 ? "" : "s");
+            }
+        }
+        if (c)
+            pt_cluster_close(c);
+    } else {
+        ex = cli_usage("utils bulk-cert export|consolidate|import LOCATION");
+    }
+    pt_buf_free(&b);
+    free_secret(pw);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
 /* ---- utils ---- */
 
 static void print_progress(const char *line, void *arg)
@@ -781,6 +936,8 @@ int cluster_utils(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "disaster_recovery"))
         return disaster_recovery(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "bulk-cert"))
+        return bulk_cert(argc, argv);
     pt_cluster *c;
     pt_node self;
     int ex = cli_open_cluster(&c, &self);

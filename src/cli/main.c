@@ -44,6 +44,8 @@ static const char usage[] =
     "  file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR]\n"
     "        [--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]   back up the recovery key\n"
     "  show alerts                               e.g. the daily ITLRecovery backup alert\n"
+    "  utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH   move phones between\n"
+    "        clusters (M20): export TFTP certificates, consolidate them, import the others'\n"
     "  utils disaster_recovery backup FILE       database, keys and served files, encrypted\n"
     "  utils disaster_recovery restore FILE      into a new --home (prompts for the security password)\n"
     "  show itl | show ctl                       (no FILE) the file this node serves\n"

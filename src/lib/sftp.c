@@ -16,6 +16,7 @@ typedef struct transfer {
     int too_big;
     const pt_sftp *s;
     int key_verdict; /* 0 fine, 1 unknown-refused, 2 mismatch */
+    int list;        /* directory listing */
 } transfer;
 
 static size_t read_cb(char *buf, size_t size, size_t n, void *arg)
@@ -110,6 +111,8 @@ static int run(const pt_sftp *s, const char *remote_path, transfer *t, pt_diag *
     } else {
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+        if (t->list)
+            curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
     }
     CURLcode res = curl_easy_perform(c);
     curl_easy_cleanup(c);
@@ -142,4 +145,12 @@ int pt_sftp_get(const pt_sftp *s, const char *remote_path, pt_buf *out, size_t m
 {
     transfer t = {.dst = out, .max = max, .s = s};
     return run(s, remote_path, &t, d);
+}
+
+int pt_sftp_list(const pt_sftp *s, const char *remote_dir, pt_buf *out, pt_diag *d)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s%s", remote_dir, remote_dir[0] && remote_dir[strlen(remote_dir) - 1] == '/' ? "" : "/");
+    transfer t = {.dst = out, .max = 1 << 20, .s = s, .list = 1};
+    return run(s, dir, &t, d);
 }
