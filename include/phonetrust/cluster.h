@@ -152,6 +152,11 @@ int pt_cluster_itl_reset(pt_cluster *c, const pt_signer *signer,
 /* ITLRecovery key and certificate as PKCS#12, protected by a password
  * derived from the cluster security password. out is marked secret. */
 int pt_cluster_itlrecovery_p12(pt_cluster *c, pt_buf *out, pt_diag *d);
+/* Appends a line to home/log/phonetrust.log. */
+void pt_cluster_log(pt_cluster *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Logs the alerts in force, at most once a day (every process that opens
+ * the cluster calls it: commands and, later, the services). */
+int pt_cluster_log_daily_alerts(pt_cluster *c, time_t now);
 /* Records that ITLRecovery.p12 was saved (clears the daily alert). */
 int pt_cluster_itlrecovery_backed_up(pt_cluster *c, pt_diag *d);
 /* The alerts in force (text, possibly empty). */

@@ -88,6 +88,9 @@ int cluster_show_alerts(void);
 int cluster_tftp_file(const char *file, char *out, size_t n);
 
 int cmd_show(int argc, char **argv);
+/* Runs one command line (argv[0] is the program name). */
+int cli_dispatch(int argc, char **argv);
+int cmd_interactive(void);
 int cmd_tlv(int argc, char **argv);
 int cmd_sgn(int argc, char **argv);
 int cmd_enccnf(int argc, char **argv);

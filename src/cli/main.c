@@ -44,6 +44,7 @@ static const char usage[] =
     "  file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR]\n"
     "        [--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]   back up the recovery key\n"
     "  show alerts                               e.g. the daily ITLRecovery backup alert\n"
+    "  cli                                       an interactive admin: prompt for all of these\n"
     "  utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH   move phones between\n"
     "        clusters (M20): export TFTP certificates, consolidate them, import the others'\n"
     "  utils disaster_recovery backup FILE       database, keys and served files, encrypted\n"
@@ -90,11 +91,8 @@ static int take_globals(int *argc, char **argv)
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+int cli_dispatch(int argc, char **argv)
 {
-    int gx = take_globals(&argc, argv);
-    if (gx)
-        return gx;
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -126,5 +124,15 @@ int main(int argc, char **argv)
         return cluster_utils(argc - 1, argv + 1);
     if (!strcmp(cmd, "file"))
         return cluster_file(argc - 1, argv + 1);
+    if (!strcmp(cmd, "cli"))
+        return cmd_interactive();
     return cli_usage("unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    int gx = take_globals(&argc, argv);
+    if (gx)
+        return gx;
+    return cli_dispatch(argc, argv);
 }

@@ -18,6 +18,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 #include "cluster_internal.h"
 
@@ -73,6 +74,8 @@ static const char *const migrations[] = {
     "INSERT INTO profiles VALUES ('Standard Encrypted', 3, 1, 'null-string');\n",
     /* 2 -> 3: the ITLRecovery.p12 password, derived from the cluster security password */
     "ALTER TABLE cluster ADD COLUMN p12_password TEXT;\n",
+    /* 3 -> 4: when the daily alerts were last logged */
+    "ALTER TABLE cluster ADD COLUMN alert_logged INTEGER;\n",
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
@@ -774,6 +777,7 @@ int pt_cluster_open(const char *home, pt_cluster **out, pt_diag *d)
         pt_cluster_close(c);
         return rc;
     }
+    pt_cluster_log_daily_alerts(c, time(NULL));
     *out = c;
     return PT_OK;
 }
@@ -1603,4 +1607,58 @@ int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc;
+}
+
+/* ---- the cluster log ---- */
+
+void pt_cluster_log(pt_cluster *c, const char *fmt, ...)
+{
+    char path[PATH_MAX], dir[PATH_MAX];
+    if (pt_path_join(dir, sizeof dir, c->home, "log") || pt_path_join(path, sizeof path, dir, "phonetrust.log"))
+        return;
+    mkdir(dir, 0750);
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    time_t now = time(NULL);
+    struct tm tm;
+    char when[40];
+    localtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    fprintf(f, "%s ", when);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+    fclose(f);
+}
+
+int pt_cluster_log_daily_alerts(pt_cluster *c, time_t now)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT itlrecovery_backup IS NULL, alert_logged FROM cluster WHERE id = 1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return PT_ERR_DB;
+    int due = 0;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0)) {
+        time_t last = (time_t)sqlite3_column_int64(st, 1);
+        due = sqlite3_column_type(st, 1) == SQLITE_NULL || now - last >= 86400;
+    }
+    sqlite3_finalize(st);
+    if (!due)
+        return PT_OK;
+    /* claim the day in the database first, so concurrent commands log it once */
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE cluster SET alert_logged = ?1 WHERE id = 1 AND"
+                           " (alert_logged IS NULL OR ?1 - alert_logged >= 86400)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return PT_ERR_DB;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    int claimed = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(c->db) == 1;
+    sqlite3_finalize(st);
+    if (claimed)
+        pt_cluster_log(c, "ALERT ITLRecoveryCertNotBackedUp: the ITL recovery key has not been backed up; "
+                          "run 'file get tftp ITLRecovery.p12'");
+    return PT_OK;
 }

@@ -9,6 +9,12 @@ $PT node add sub --ip 192.0.2.11 >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 $PT --node sub utils service restart "Cisco Tftp" >/dev/null
 
+LOG=$PHONETRUST_HOME/log/phonetrust.log
+expect_true "the alert is logged once..." sh -c "[ \$(grep -c ITLRecoveryCertNotBackedUp $LOG) -eq 1 ]"
+$PT node list >/dev/null; $PT show param >/dev/null
+expect_true "...a day, however many commands run" sh -c "[ \$(grep -c ITLRecoveryCertNotBackedUp $LOG) -eq 1 ]"
+faketime -f "+25h" $PT node list >/dev/null
+expect_true "the next day it is logged again" sh -c "[ \$(grep -c ITLRecoveryCertNotBackedUp $LOG) -eq 2 ]"
 expect_exit 0 "show alerts before the backup" $PT show alerts
 expect_out "the daily ITLRecovery alert" "ITLRecoveryCertNotBackedUp"
 expect_out "says what to do" "file get tftp ITLRecovery.p12"
@@ -25,6 +31,8 @@ expect_true "it is a PKCS#12 holding the ITLRecovery key" sh -c \
     "openssl pkcs12 -in $SFTP_ROOT/ITLRecovery.p12 -nokeys -passin pass:wrong >/dev/null 2>&1; [ \$? -ne 0 ]"
 expect_exit 0 "show alerts after the backup" $PT show alerts
 expect_out "no alert" "No alerts"
+faketime -f "+50h" $PT node list >/dev/null
+expect_true "no more daily log lines once backed up" sh -c "[ \$(grep -c ITLRecoveryCertNotBackedUp $LOG) -eq 2 ]"
 expect_exit 4 "on a subscriber there is no such file" $PT --node sub file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT --yes
 expect_out "seed 001: file not found" "File not found"
 expect_exit 4 "an unreachable SFTP server" $PT file get tftp ITLRecovery.p12 --server 127.0.0.1 --port 1 --user x \
