@@ -1,37 +1,49 @@
 #!/bin/sh
-# The main job, for now (issue 2): a sample two-node cluster's certificates,
-# its publisher's ITL as CUCM builds it, `show itl`, and an ITL reset with
-# the ITLRecovery key, verified the way a phone checks it.
-# usage: scripts/demo.sh PATH/TO/phonetrust
+# The main job, for now: a two-node cluster on the embedded SQLite default,
+# as an administrator drives it - install, nodes, phones, each node's ITL,
+# the hold timer, an ITL reset with the recovery key, and what a phone
+# holding the old ITL checks.  (The services and simulated phones come with
+# later issues.)   usage: scripts/demo.sh PATH/TO/phonetrust
 set -eu
 PT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+export PHONETRUST_HOME=$work/cluster
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-subject="--org cisco --unit tac --locality rtp --state nc --country US --cucm-order"
 
-say "Certificates of a two-node cluster (test10pub, test10sub)"
-$PT cert create CallManager.pem       --cn test10pub.joemar2.lab --role callmanager $subject
-$PT cert create CallManager-ECDSA.pem --cn test10pub.joemar2.lab-EC --role callmanager-ecdsa --ec secp384r1 $subject
-$PT cert create TVS.pem               --cn test10pub.joemar2.lab --role tvs $subject
-$PT cert create TVS-sub.pem           --cn test10sub.joemar2.lab --role tvs $subject
-$PT cert create CAPF.pem              --cn CAPF-75638ad9 --role capf $subject
-$PT cert create ITLRecovery.pem       --cn ITLRECOVERY_test10pub.joemar2.lab --role itlrecovery $subject
+say "phonetrust install (publisher test10pub) and node add (test10sub)"
+printf 'Admin-pw1\nSecurity-pw1\n' | $PT install --publisher test10pub --domain joemar2.lab --ip 192.0.2.10 \
+    --org cisco --unit tac --locality rtp --state nc --country US
+$PT node add test10sub --ip 192.0.2.11
+$PT node list
 
-say "The publisher's ITLFile.tlv (CUCM layout: ';' names, no signer-version tag)"
-$PT tlv build ITLFile.tlv --signer CallManager.pem \
-    --record tftp=CallManager.pem --record tftp=CallManager-ECDSA.pem \
-    --hash-only capf=CAPF.pem --hash-only tvs=TVS.pem \
-    --record sast=ITLRecovery.pem --hash-only tvs=TVS-sub.pem \
-    --layout legacy --signer-version none
+say "phones: an 8845 and a 7960 (no Security By Default)"
+$PT device add SEP001122334455 --model 8845
+$PT device add SEP0011223344AA --model 7960
 
-say "admin:show itl"
-$PT show itl ITLFile.tlv
+say "admin:utils service restart \"Cisco Tftp\" on both nodes"
+$PT utils service restart "Cisco Tftp"
+$PT --node test10sub utils service restart "Cisco Tftp"
 
-say "utils itl reset localkey: the same records, signed by ITLRecovery"
-$PT tlv resign ITLFile.tlv ITLFile-reset.tlv --signer ITLRecovery.pem
-$PT show itl ITLFile-reset.tlv | sed -n '/ITL Record #:6/,$p'
+say "admin:show itl (publisher)"
+$PT show itl
+cp "$PHONETRUST_HOME/tftp/test10pub/ITLFile.tlv" phone-holds.tlv
 
-say "A phone holding the first ITL accepts the reset one: its signer is a SAST of the old list"
-$PT sgn verify ITLFile-reset.tlv --cert ITLRecovery.pem
+say "admin:set cert regen CallManager, then TVS: the 5-minute hold timer"
+$PT set cert regen CallManager --yes
+$PT set cert regen TVS --yes || true
+
+say "admin:utils itl reset localkey"
+echo Admin-pw1 | $PT utils itl reset localkey
+
+say "a phone holding the old ITL accepts the reset one: it is signed by the old list's ITLRecovery SAST"
+$PT show cert own ITLRecovery > itlrecovery.pem
+$PT sgn verify "$PHONETRUST_HOME/tftp/test10pub/ITLFile.tlv" --cert itlrecovery.pem
+$PT show itl phone-holds.tlv | grep -c "ITLRECOVERY_test10pub" >/dev/null && echo "(and the old ITL lists that ITLRecovery certificate)"
+
+say "DeviceTLInfo: one phone reported the old ITL, one nothing"
+$PT device report SEP001122334455 --itl-sha1 "$(sha1sum phone-holds.tlv | cut -c1-40)" --tftp test10pub
+$PT show itl-status
+say "admin:show alerts"
+$PT show alerts
