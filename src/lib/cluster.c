@@ -502,6 +502,58 @@ static int create_node_certs(pt_cluster *c, const char *node, int publisher, pt_
     return rc;
 }
 
+/*
+ * Puts a new key and certificate in force for name on node: the key file
+ * first (a new name, never overwriting), then the database row in one
+ * transaction, then the old key file goes.  A crash leaves the old pair or
+ * the new one in force.  A new ITLRecovery key brings the daily backup
+ * alert back.
+ */
+static int replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY *key, X509 *cert,
+                        time_t now, pt_diag *d)
+{
+    char file[400], old_file[400];
+    int rc = cert_row(c, node, name, NULL, NULL, old_file, sizeof old_file, NULL, d);
+    pt_buf der;
+    pt_buf_init(&der);
+    if (!rc)
+        rc = store_key(c, node, name, key, cert, file, sizeof file, d);
+    if (!rc)
+        rc = pt_cert_der(cert, &der);
+    if (rc) {
+        pt_buf_free(&der);
+        return rc;
+    }
+    if (!(rc = pt__begin(c, d))) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(c->db, "UPDATE certs SET der = ?, key_file = ?, modified = ? WHERE node = ? AND name = ?",
+                               -1, &st, NULL) != SQLITE_OK) {
+            rc = pt__db_err(c, d, "updating a certificate");
+        } else {
+            sqlite3_bind_blob(st, 1, der.data, (int)der.len, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+            sqlite3_bind_text(st, 4, node, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = pt__db_err(c, d, "updating a certificate");
+            sqlite3_finalize(st);
+        }
+        if (!rc && !strcmp(name, PT_CERT_ITLRECOVERY))
+            rc = pt__exec(c, "UPDATE cluster SET itlrecovery_backup = NULL", d); /* back it up again */
+        if (!rc)
+            rc = pt__commit(c, d);
+        else
+            pt__rollback(c);
+    }
+    char path[PATH_MAX];
+    /* on failure the new key file is an orphan and the old one stays in force */
+    if (strcmp(file, old_file) && home_path(c, "keys", rc ? file : old_file, path) == PT_OK)
+        unlink(path);
+    pt_buf_free(&der);
+    return rc;
+}
+
 int pt_cluster_regen_allowed(pt_cluster *c, const char *node, const char *name, time_t now, pt_diag *d)
 {
     if (strcmp(name, PT_CERT_CALLMANAGER) && strcmp(name, PT_CERT_TVS))
@@ -533,9 +585,7 @@ int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int
     if (!force && (rc = pt_cluster_regen_allowed(c, node, name, now, d)))
         return rc;
     X509 *old;
-    char old_file[400];
-    if ((rc = pt_cluster_cert(c, node, name, &old, d)) ||
-        (rc = cert_row(c, node, name, NULL, NULL, old_file, sizeof old_file, NULL, d)))
+    if ((rc = pt_cluster_cert(c, node, name, &old, d)))
         return rc;
     /* the same subject: ITLRecovery keeps its name even if the host changed (001) */
     char *cn = NULL;
@@ -552,39 +602,7 @@ int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int
     OPENSSL_free(cn);
     if (rc)
         return rc;
-    char file[400];
-    pt_buf der;
-    pt_buf_init(&der);
-    rc = store_key(c, node, name, key, cert, file, sizeof file, d);
-    if (!rc)
-        rc = pt_cert_der(cert, &der);
-    if (!rc && !(rc = pt__begin(c, d))) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(c->db, "UPDATE certs SET der = ?, key_file = ?, modified = ? WHERE node = ? AND name = ?",
-                               -1, &st, NULL) != SQLITE_OK) {
-            rc = pt__db_err(c, d, "updating a certificate");
-        } else {
-            sqlite3_bind_blob(st, 1, der.data, (int)der.len, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-            sqlite3_bind_text(st, 4, node, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = pt__db_err(c, d, "updating a certificate");
-            sqlite3_finalize(st);
-        }
-        if (!rc && !strcmp(name, PT_CERT_ITLRECOVERY))
-            rc = pt__exec(c, "UPDATE cluster SET itlrecovery_backup = NULL", d); /* back it up again */
-        if (!rc)
-            rc = pt__commit(c, d);
-        else
-            pt__rollback(c);
-    }
-    char path[PATH_MAX];
-    /* on failure the new key file is an orphan and the old one stays in force */
-    if (home_path(c, "keys", rc ? file : old_file, path) == PT_OK)
-        unlink(path);
-    pt_buf_free(&der);
+    rc = replace_cert(c, node, name, key, cert, now, d);
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc;
@@ -1566,44 +1584,10 @@ int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t
     }
     OPENSSL_free(cn);
     pt_node pub;
-    char file[400], old_file[400];
-    pt_buf der;
-    pt_buf_init(&der);
     if (!rc)
         rc = pt_cluster_publisher(c, &pub, d);
     if (!rc)
-        rc = cert_row(c, pub.name, PT_CERT_ITLRECOVERY, NULL, NULL, old_file, sizeof old_file, NULL, d);
-    if (!rc)
-        rc = store_key(c, pub.name, PT_CERT_ITLRECOVERY, key, cert, file, sizeof file, d);
-    if (!rc)
-        rc = pt_cert_der(cert, &der);
-    if (!rc && !(rc = pt__begin(c, d))) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(c->db, "UPDATE certs SET der = ?, key_file = ?, modified = ? WHERE node = ? AND name = ?",
-                               -1, &st, NULL) != SQLITE_OK) {
-            rc = pt__db_err(c, d, "replacing the ITLRecovery key");
-        } else {
-            sqlite3_bind_blob(st, 1, der.data, (int)der.len, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-            sqlite3_bind_text(st, 4, pub.name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 5, PT_CERT_ITLRECOVERY, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = pt__db_err(c, d, "replacing the ITLRecovery key");
-            sqlite3_finalize(st);
-        }
-        if (!rc)
-            rc = pt__commit(c, d);
-        else
-            pt__rollback(c);
-        char path[PATH_MAX];
-        if (!strcmp(file, old_file)) {
-            /* the same key again: nothing to remove */
-        } else if (home_path(c, "keys", rc ? file : old_file, path) == PT_OK) {
-            unlink(path);
-        }
-    }
-    pt_buf_free(&der);
+        rc = replace_cert(c, pub.name, PT_CERT_ITLRECOVERY, key, cert, time(NULL), d);
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc;
