@@ -166,6 +166,24 @@ int pt_cluster_alerts(pt_cluster *c, char *out, size_t n, pt_diag *d);
  * does not open with this cluster's security password. */
 int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t len, pt_diag *d);
 
+/* ---- the CTL (M9, M10): ctl.c ---- */
+
+/* Cluster Security Mode: 0 non-secure, 1 mixed. */
+int pt_cluster_security_mode(pt_cluster *c);
+/* Sets it (utils ctl set-cluster); mixed mode turns auto-registration off. */
+int pt_cluster_set_security_mode(pt_cluster *c, int mode, pt_diag *d);
+/* Builds the CTL: tokenless when ntokens == 0 (signer NULL: the publisher's
+ * CallManager key), else the tokens' certificates as SAST and signer the
+ * first token. */
+int pt_cluster_build_ctl(pt_cluster *c, const pt_signer *signer, X509 *const *tokens, size_t ntokens,
+                         pt_buf *out, pt_diag *d);
+/* Writes CTLFile.tlv on every TFTP node. */
+int pt_cluster_install_ctl(pt_cluster *c, const uint8_t *data, size_t len, pt_diag *d);
+/* The CTL node serves (NULL: the publisher); PT_ERR_NOT_FOUND when none. */
+int pt_cluster_current_ctl(pt_cluster *c, const char *node, uint8_t **data, size_t *len, pt_diag *d);
+/* file delete tftp CTLFile.tlv on node. */
+int pt_cluster_delete_ctl(pt_cluster *c, const char *node, int *found, pt_diag *d);
+
 /* ---- bulk certificates between clusters (M20): bulkcert.c ---- */
 
 /* This cluster's TFTP certificates as a PEM bundle; name is its file name

@@ -36,7 +36,8 @@ char *pt_hex(const uint8_t *p, size_t n, char *out);
 void pt_wipe(void *p, size_t n);
 
 /*
- * Loads a PEM file (or memory) holding a private key and/or a certificate.
+ * Loads a PEM file (or memory) holding a private key and/or a certificate;
+ * a certificate alone may also be DER (a .cer as certificates are exported).
  * Pass NULL for what you do not want; asking for something the file does
  * not hold is an error (PT_ERR_KEY, with a message naming the file).
  */

@@ -85,6 +85,8 @@ typedef struct pt_tl_entry {
     X509 *cert;
     int role;
     int hash_only;        /* write tags 11/12 instead of tag 9 */
+    int partial;          /* only RECORD_LENGTH, DNS_NAME, ROLE, IP_ADDRESS (a CTL left
+                             behind by a cluster that went back to non-secure mode) */
     int hash_alg;         /* for hash-only records; 0 means SHA-1 */
     const uint8_t *der;   /* optional: the certificate's DER, if the caller has it */
     size_t der_len;

@@ -13,6 +13,7 @@
 #include "phonetrust/sftp.h"
 #include "phonetrust/trustlist.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include <strings.h>
 #include <termios.h>
 #include <unistd.h>
+
+static int confirm(const char *question);
 
 const char *cli_home;     /* --home / PHONETRUST_HOME */
 const char *cli_node;     /* --node */
@@ -555,8 +558,36 @@ static char *ask_line(const char *prompt, const char *dflt)
 }
 
 /* file get tftp ITLRecovery.p12 (M19, seed 001) */
+/* file delete tftp CTLFile.tlv (seed 002), on the current node */
+static int file_delete(int argc, char **argv)
+{
+    int ctl = argc == 4 && ((!strcmp(argv[2], "tftp") && !strcmp(argv[3], "CTLFile.tlv")) ||
+                            (!strcmp(argv[2], "activelog") && !strcmp(argv[3], "cm/tftpdata/CTLFile.tlv")));
+    if (!ctl)
+        return cli_usage("file delete tftp CTLFile.tlv (the only file deleted here)");
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK, found = 0;
+    if (!confirm("Delete the File CTLFile.tlv?\nEnter \"y\" followed by return to continue: ")) {
+        pt_cluster_close(c);
+        return EXIT_REFUSED;
+    }
+    rc = pt_cluster_delete_ctl(c, self.name, &found, &d);
+    if (!rc)
+        printf("files: found = %d, deleted = %d\n", found, found);
+    pt_cluster_close(c);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
 int cluster_file(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "delete"))
+        return file_delete(argc, argv);
     if (argc < 4 || strcmp(argv[1], "get") || strcmp(argv[2], "tftp"))
         return cli_usage("file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR] "
                          "[--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]");
@@ -811,6 +842,169 @@ static int bulk_cert(int argc, char **argv)
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
+/* ---- the CTL (M9, seed 002) ---- */
+
+static const char restart_reminder[] =
+    "Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services\n";
+
+static int confirm(const char *question)
+{
+    fputs(question, stdout);
+    fflush(stdout);
+    char buf[16];
+    if (!fgets(buf, sizeof buf, stdin))
+        buf[0] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (!isatty(STDIN_FILENO))
+        printf("%s\n", buf);
+    return !strcasecmp(buf, "y") || !strcasecmp(buf, "yes");
+}
+
+static int build_and_install_ctl(pt_cluster *c, pt_diag *d)
+{
+    pt_buf ctl;
+    pt_buf_init(&ctl);
+    int rc = pt_cluster_build_ctl(c, NULL, NULL, 0, &ctl, d);
+    if (!rc)
+        rc = pt_cluster_install_ctl(c, ctl.data, ctl.len, d);
+    pt_buf_free(&ctl);
+    return rc;
+}
+
+static int utils_ctl(pt_cluster *c, const pt_node *self, int argc, char **argv)
+{
+    int ex = require_publisher(self);
+    if (ex)
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK, mode = pt_cluster_security_mode(c);
+    if (argc == 4 && !strcmp(argv[2], "set-cluster") && !strcmp(argv[3], "mixed-mode")) {
+        if (mode == 1) {
+            printf("The cluster is already in Mixed Mode\n");
+            return EXIT_OK;
+        }
+        if (!confirm("This operation sets the cluster to Mixed mode. Do you want to continue? (y/n):"))
+            return EXIT_REFUSED;
+        printf("\nMoving Cluster to Mixed Mode\n");
+        rc = pt_cluster_set_security_mode(c, 1, &d);
+        if (!rc)
+            rc = build_and_install_ctl(c, &d);
+        if (!rc)
+            printf("\nCluster set to Mixed Mode\n\n%s", restart_reminder);
+    } else if (argc == 4 && !strcmp(argv[2], "set-cluster") && !strcmp(argv[3], "non-secure-mode")) {
+        if (mode == 0) {
+            printf("The cluster is already in Non Secure Mode\n");
+            return EXIT_OK;
+        }
+        if (!confirm("This operation sets the cluster to non-secure mode. Do you want to continue? (y/n):"))
+            return EXIT_REFUSED;
+        printf("\nMoving Cluster to Non Secure Mode\n");
+        /* the CTL stays on servers and phones; its CCM+TFTP records lose their certificates */
+        rc = pt_cluster_set_security_mode(c, 0, &d);
+        if (!rc)
+            rc = build_and_install_ctl(c, &d);
+        if (!rc)
+            printf("\nCluster set to Non Secure Mode\n\n%s", restart_reminder);
+    } else if (argc == 4 && !strcmp(argv[2], "update") && !strcmp(argv[3], "CTLFile")) {
+        if (mode != 1) {
+            fprintf(stderr, "The cluster is not in Mixed Mode: there is no CTL file to update "
+                            "(utils ctl set-cluster mixed-mode)\n");
+            return EXIT_REFUSED;
+        }
+        if (!confirm("This operation updates the CTLFile. Do you want to continue? (y/n):"))
+            return EXIT_REFUSED;
+        printf("\nUpdating CTL file\n");
+        rc = build_and_install_ctl(c, &d); /* tokenless: every eToken record is dropped */
+        if (!rc)
+            printf("\nCTL file Updated\n\nPlease Restart the TFTP and Cisco CallManager services on all nodes in\n"
+                   "the cluster that run these services\n");
+    } else if (argc == 4 && !strcmp(argv[2], "reset") && !strcmp(argv[3], "localkey")) {
+        /* re-sign the current CTL with the second SAST: the ITLRecovery key */
+        uint8_t *cur;
+        size_t len;
+        if ((rc = pt_cluster_current_ctl(c, NULL, &cur, &len, &d)))
+            return cli_fail(NULL, rc, &d);
+        if (!confirm("This operation re-signs the CTLFile with the recovery key. Do you want to continue? (y/n):")) {
+            free(cur);
+            return EXIT_REFUSED;
+        }
+        printf("\nResetting CTL file\n");
+        pt_trustlist tl;
+        EVP_PKEY *key = NULL;
+        X509 *cert = NULL;
+        pt_signer sg = {0};
+        pt_buf out;
+        pt_buf_init(&out);
+        rc = pt_tl_parse(cur, len, &tl, &d);
+        if (!rc) {
+            rc = pt_cluster_cert_key(c, NULL, PT_CERT_ITLRECOVERY, &key, &cert, &d);
+            if (!rc)
+                rc = pt_signer_init_key(&sg, key, cert, &d);
+            pt_sign_opts o;
+            pt_sign_opts_init(&o);
+            o.layout = PT_LAYOUT_LEGACY;
+            o.signer_version = PT_SIGNER_VERSION_NONE;
+            o.hash = tl.hdr.hash;
+            o.filename = "CTLFile.tlv";
+            if (!rc)
+                rc = pt_tl_resign(&out, &sg, &o, &tl, &d);
+            pt_tl_free(&tl);
+        }
+        if (!rc)
+            rc = pt_cluster_install_ctl(c, out.data, out.len, &d);
+        if (!rc)
+            printf("\nCTL file reset, signed by the ITLRecovery key\n\n%s", restart_reminder);
+        pt_signer_free(&sg);
+        EVP_PKEY_free(key);
+        X509_free(cert);
+        pt_buf_free(&out);
+        free(cur);
+    } else {
+        return cli_usage("utils ctl set-cluster mixed-mode|non-secure-mode | utils ctl update CTLFile | "
+                         "utils ctl reset localkey");
+    }
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+int cluster_ctl_stale(void)
+{
+    pt_cluster *c;
+    if (pt_cluster_open(cli_home_dir(), &c, NULL))
+        return 0;
+    int stale = pt_cluster_security_mode(c) == 0;
+    pt_cluster_close(c);
+    return stale;
+}
+
+/* run sql: the one query administrators type out of habit (seed 002) */
+int cmd_run(int argc, char **argv)
+{
+    char q[1024] = "";
+    size_t n = 0;
+    for (int i = 2; i < argc && n < sizeof q - 2; i++)
+        n += (size_t)snprintf(q + n, sizeof q - n, "%s%s", n ? " " : "", argv[i]);
+    /* compare with whitespace removed, case-insensitively */
+    char norm[1024];
+    size_t k = 0;
+    for (size_t i = 0; q[i] && k < sizeof norm - 1; i++)
+        if (q[i] != ' ' && q[i] != '\t')
+            norm[k++] = (char)tolower((unsigned char)q[i]);
+    norm[k] = '\0';
+    if (argc < 3 || strcmp(argv[1], "sql") ||
+        strcmp(norm, "selectparamname,paramvaluefromprocessconfigwhereparamname='clustersecuritymode'"))
+        return cli_usage("run sql: only \"select paramname,paramvalue from processconfig where "
+                         "paramname='ClusterSecurityMode'\" is answered here");
+    pt_cluster *c;
+    int ex = cli_open_cluster(&c, NULL);
+    if (ex)
+        return ex;
+    printf("paramname           paramvalue\n=================== ==========\nClusterSecurityMode %d\n",
+           pt_cluster_security_mode(c));
+    pt_cluster_close(c);
+    return EXIT_OK;
+}
+
 /* ---- utils ---- */
 
 static void print_progress(const char *line, void *arg)
@@ -957,6 +1151,8 @@ int cluster_utils(int argc, char **argv)
         }
     } else if (argc >= 3 && !strcmp(argv[1], "itl") && !strcmp(argv[2], "reset")) {
         ex = itl_reset(c, &self, argc, argv);
+    } else if (argc >= 2 && !strcmp(argv[1], "ctl")) {
+        ex = utils_ctl(c, &self, argc, argv);
     } else {
         ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' or 'utils itl reset localkey|remotekey'");
     }

@@ -359,7 +359,7 @@ static void emit_json(const facts *f, const pt_trustlist *tl, int parsed, int ve
     json_done(&j);
 }
 
-static int show_file(const char *path, const char *kind, int as_json)
+static int show_file(const char *path, const char *kind, int as_json, int from_cluster)
 {
     facts f = {.path = path, .kind = kind};
     pt_diag d;
@@ -439,6 +439,9 @@ static int show_file(const char *path, const char *kind, int as_json)
             printf("The %s file was verified successfully.\n", kind);
         else
             printf("The %s file could not be verified: %s\n", kind, vmsg);
+        if (from_cluster && !strcmp(kind, "CTL") && cluster_ctl_stale())
+            printf("\nNote: the cluster is not in mixed mode (Cluster Security Mode 0), yet this node serves a\n"
+                   "CTL file: it is stale. Delete it on each node with 'file delete tftp CTLFile.tlv'.\n");
     }
     pt_tl_free(&tl);
     free(f.data);
@@ -486,5 +489,5 @@ int cmd_show(int argc, char **argv)
             return ex;
         file = served;
     }
-    return show_file(file, kind, as_json);
+    return show_file(file, kind, as_json, file == served);
 }

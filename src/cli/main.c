@@ -44,6 +44,11 @@ static const char usage[] =
     "  file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR]\n"
     "        [--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]   back up the recovery key\n"
     "  show alerts                               e.g. the daily ITLRecovery backup alert\n"
+    "  utils ctl set-cluster mixed-mode|non-secure-mode | utils ctl update CTLFile | utils ctl reset localkey\n"
+    "  file delete tftp CTLFile.tlv              on this node (a stale CTL after leaving mixed mode)\n"
+    "  ctl-client --module PKCS11_LIB --token LABEL [--token LABEL]... [--pin-file FILE] [--ca PEM]\n"
+    "                                            a CTL signed inside a hardware security token (eToken)\n"
+    "  run sql select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'\n"
     "  cli                                       an interactive admin: prompt for all of these\n"
     "  utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH   move phones between\n"
     "        clusters (M20): export TFTP certificates, consolidate them, import the others'\n"
@@ -124,6 +129,10 @@ int cli_dispatch(int argc, char **argv)
         return cluster_utils(argc - 1, argv + 1);
     if (!strcmp(cmd, "file"))
         return cluster_file(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ctl-client"))
+        return cmd_ctl_client(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "cli"))
         return cmd_interactive();
     return cli_usage("unknown command '%s'", cmd);

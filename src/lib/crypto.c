@@ -134,6 +134,8 @@ int pt_pem_load_mem(const uint8_t *pem, size_t len, const char *what,
         }
         *cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
         BIO_free(bio);
+        if (!*cert && !key)
+            *cert = pt_cert_from_der(pem, len); /* a .cer in DER, as certificates are often exported */
         if (!*cert) {
             openssl_reason(why, sizeof why);
             if (key) {

@@ -344,6 +344,17 @@ int pt_record_matches_cert(const pt_record *r, const uint8_t *der, size_t der_le
 
 int pt_tl_record_encode(pt_buf *out, const pt_tl_entry *e, int layout, pt_diag *d)
 {
+    if (e->partial) {
+        size_t start = out->len;
+        pt_buf_put_tlv_u16(out, PT_REC_LENGTH, 0);
+        if (e->dns_name)
+            pt_buf_put_tlv_cstr(out, PT_REC_DNS_NAME, e->dns_name);
+        pt_buf_put_tlv_u16(out, PT_REC_ROLE, (uint16_t)e->role);
+        if (e->has_ip)
+            pt_buf_put_tlv(out, PT_REC_IP_ADDRESS, e->ip, 4);
+        pt_buf_patch_u16(out, start + 3, (uint16_t)(out->len - start));
+        return pt_buf_error(out);
+    }
     char sep = pt_layout_sep(layout);
     char *subject = pt_name_string(X509_get_subject_name(e->cert), sep);
     char *issuer = pt_name_string(X509_get_issuer_name(e->cert), sep);
