@@ -48,6 +48,7 @@ static const char usage[] =
     "  file delete tftp CTLFile.tlv              on this node (a stale CTL after leaving mixed mode)\n"
     "  ctl-client --module PKCS11_LIB --token LABEL [--token LABEL]... [--pin-file FILE] [--ca PEM]\n"
     "                                            a CTL signed inside a hardware security token (eToken)\n"
+    "  tvs lookup CERTIFICATE                    what this node's TVS answers for it, and from which cache\n"
     "  run sql select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'\n"
     "  cli                                       an interactive admin: prompt for all of these\n"
     "  utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH   move phones between\n"
@@ -131,6 +132,8 @@ int cli_dispatch(int argc, char **argv)
         return cluster_file(argc - 1, argv + 1);
     if (!strcmp(cmd, "ctl-client"))
         return cmd_ctl_client(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tvs"))
+        return cmd_tvs(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "cli"))

@@ -130,8 +130,23 @@ expect_exit 0 "an update signed by the other token, which is in the CTL now, is 
     $PT ctl-client --module $MOD --token ADN0054f509 --token ADN008580ef --pin-file pins
 expect_exit 0 "signed by it" $PT sgn verify $T/cucm-pub/CTLFile.tlv --cert ADN0054f509.pem
 
+# what TVS will answer (database cache first, then the CTL cache)
+expect_exit 0 "TVS knows an uploaded token certificate from the database" $PT tvs lookup SAST-ADN0054f509.cer
+expect_out "as SAST" "(database certificate cache): roles SAST"
+expect_exit 0 "the publisher's CallManager in mixed mode: SAST and CCM+TFTP (seed 002: {0,2})" $PT tvs lookup newcm.pem
+expect_out "roles" "roles SAST, CCM+TFTP"
+expect_exit 0 "a TVS certificate" sh -c "$PT --node cucm-sub1 show cert own TVS > subtvs.pem && $PT tvs lookup subtvs.pem"
+expect_out "role TVS" "roles TVS"
+expect_exit 0 "forget the second token's upload" $PT set cert delete Phone-SAST-trust "2nd eToken Cert"
+expect_exit 0 "TVS still knows it from the CTL" $PT tvs lookup SAST-ADN008580ef.cer
+expect_out "from the CTL cache" "(CTL certificate cache): roles SAST"
+expect_exit 1 "an unknown certificate" $PT tvs lookup rogue-ca.pem
+expect_out "status 1" "not known to TVS"
+
 # eToken -> tokenless: utils ctl update CTLFile drops every token record
 expect_exit 0 "utils ctl update CTLFile" sh -c "echo y | $PT utils ctl update CTLFile"
+expect_exit 0 "show ctl" $PT show ctl --json
+expect_exit 1 "TVS no longer knows the dropped token from the CTL" $PT tvs lookup SAST-ADN008580ef.cer
 expect_exit 0 "show ctl" $PT show ctl --json
 expect_true "no token records; the publisher's CallManager signs" json "
 assert not any('Cisco Manufacturing CA' in x['issuer_name'] for x in j['records'])
