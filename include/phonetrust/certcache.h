@@ -19,17 +19,29 @@
 #include "phonetrust/cluster.h"
 
 #define PT_MAX_ROLES 8
+/* How long a phone may cache a TVS answer (24 h, TN213407). */
+#define PT_TVS_DEFAULT_TTL 86400
 
 typedef struct pt_certcache pt_certcache;
 
 pt_certcache *pt_certcache_new(void);
 void pt_certcache_free(pt_certcache *c);
 size_t pt_certcache_size(const pt_certcache *c);
-/* Adds roles for a certificate (merged with any it already has). */
+/* Adds roles for a certificate (merged with any it already has); ttl 0
+ * keeps the certificate's TTL (default PT_TVS_DEFAULT_TTL). */
 int pt_certcache_add(pt_certcache *c, const uint8_t *der, size_t len, const uint8_t *roles, size_t n);
+int pt_certcache_add_ttl(pt_certcache *c, const uint8_t *der, size_t len, const uint8_t *roles, size_t n,
+                         uint32_t ttl);
 /* 1 and the roles (sorted, as TVS answers them) when the certificate is known. */
 int pt_certcache_lookup(const pt_certcache *c, const uint8_t *der, size_t len, uint8_t roles[PT_MAX_ROLES],
                         size_t *n);
+/* The same, with the answer's TTL. */
+int pt_certcache_lookup_ttl(const pt_certcache *c, const uint8_t *der, size_t len, uint8_t roles[PT_MAX_ROLES],
+                            size_t *n, uint32_t *ttl);
+
+/* Explicit TVS entries (tvs add): a certificate, its roles, its TTL. */
+int pt_cluster_tvs_add(pt_cluster *cl, X509 *cert, const uint8_t *roles, size_t n, uint32_t ttl, pt_diag *d);
+int pt_cluster_tvs_remove(pt_cluster *cl, X509 *cert, pt_diag *d);
 
 /* The database certificate cache of a cluster. */
 int pt_certcache_from_cluster(pt_cluster *cl, pt_certcache **out, pt_diag *d);
@@ -39,7 +51,7 @@ int pt_certcache_from_ctl(const uint8_t *ctl, size_t len, pt_certcache **out, pt
 /* TVS's lookup: the database cache first, then the CTL cache (either may be
  * NULL).  *source is "database" or "CTL". */
 int pt_tvs_lookup(const pt_certcache *db, const pt_certcache *ctl, const uint8_t *der, size_t len,
-                  uint8_t roles[PT_MAX_ROLES], size_t *n, const char **source);
+                  uint8_t roles[PT_MAX_ROLES], size_t *n, uint32_t *ttl, const char **source);
 
 /* Enough about a file to notice that it changed (or appeared, or went). */
 typedef struct pt_filestamp {

@@ -49,6 +49,7 @@ static const char usage[] =
     "  ctl-client --module PKCS11_LIB --token LABEL [--token LABEL]... [--pin-file FILE] [--ca PEM]\n"
     "                                            a CTL signed inside a hardware security token (eToken)\n"
     "  tvs lookup CERTIFICATE                    what this node's TVS answers for it, and from which cache\n"
+    "  tvs add CERTIFICATE --roles ROLE[,ROLE...] [--ttl SECONDS] | tvs remove CERTIFICATE\n"
     "  run sql select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'\n"
     "  cli                                       an interactive admin: prompt for all of these\n"
     "  utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH   move phones between\n"

@@ -2,10 +2,12 @@
  * certcache.c - TVS's certificate caches (see certcache.h).
  */
 #include "phonetrust/certcache.h"
+#include "cluster_internal.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/fileio.h"
 #include "phonetrust/trustlist.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +16,7 @@ typedef struct entry {
     uint8_t sha256[32];
     uint8_t roles[PT_MAX_ROLES];
     size_t n;
+    uint32_t ttl;
 } entry;
 
 struct pt_certcache {
@@ -43,6 +46,12 @@ static entry *find(const pt_certcache *c, const uint8_t h[32])
 
 int pt_certcache_add(pt_certcache *c, const uint8_t *der, size_t len, const uint8_t *roles, size_t n)
 {
+    return pt_certcache_add_ttl(c, der, len, roles, n, 0);
+}
+
+int pt_certcache_add_ttl(pt_certcache *c, const uint8_t *der, size_t len, const uint8_t *roles, size_t n,
+                         uint32_t ttl)
+{
     uint8_t h[32];
     size_t hl;
     if (pt_digest(PT_HASH_SHA256, der, len, h, &hl))
@@ -60,7 +69,10 @@ int pt_certcache_add(pt_certcache *c, const uint8_t *der, size_t len, const uint
         e = &c->e[c->n++];
         memcpy(e->sha256, h, 32);
         e->n = 0;
+        e->ttl = PT_TVS_DEFAULT_TTL;
     }
+    if (ttl)
+        e->ttl = ttl;
     for (size_t i = 0; i < n; i++) {
         int have = 0;
         for (size_t k = 0; k < e->n; k++)
@@ -81,6 +93,13 @@ int pt_certcache_add(pt_certcache *c, const uint8_t *der, size_t len, const uint
 int pt_certcache_lookup(const pt_certcache *c, const uint8_t *der, size_t len, uint8_t roles[PT_MAX_ROLES],
                         size_t *n)
 {
+    uint32_t ttl;
+    return pt_certcache_lookup_ttl(c, der, len, roles, n, &ttl);
+}
+
+int pt_certcache_lookup_ttl(const pt_certcache *c, const uint8_t *der, size_t len, uint8_t roles[PT_MAX_ROLES],
+                            size_t *n, uint32_t *ttl)
+{
     uint8_t h[32];
     size_t hl;
     *n = 0;
@@ -91,6 +110,7 @@ int pt_certcache_lookup(const pt_certcache *c, const uint8_t *der, size_t len, u
         return 0;
     memcpy(roles, e->roles, e->n);
     *n = e->n;
+    *ttl = e->ttl;
     return 1;
 }
 
@@ -148,6 +168,8 @@ int pt_certcache_from_cluster(pt_cluster *cl, pt_certcache **out, pt_diag *d)
             if (!strcmp(t[i].purpose, stores[k].purpose))
                 rc = add_cert(c, t[i].cert, &stores[k].role, 1);
     pt_trust_entries_free(t, nt);
+    if (!rc)
+        rc = pt__tvs_entries(cl, c, d);
     if (rc) {
         pt_certcache_free(c);
         return rc;
@@ -184,13 +206,16 @@ int pt_certcache_from_ctl(const uint8_t *ctl, size_t len, pt_certcache **out, pt
 }
 
 int pt_tvs_lookup(const pt_certcache *db, const pt_certcache *ctl, const uint8_t *der, size_t len,
-                  uint8_t roles[PT_MAX_ROLES], size_t *n, const char **source)
+                  uint8_t roles[PT_MAX_ROLES], size_t *n, uint32_t *ttl, const char **source)
 {
-    if (pt_certcache_lookup(db, der, len, roles, n)) {
+    uint32_t t;
+    if (!ttl)
+        ttl = &t;
+    if (pt_certcache_lookup_ttl(db, der, len, roles, n, ttl)) {
         *source = "database";
         return 1;
     }
-    if (pt_certcache_lookup(ctl, der, len, roles, n)) {
+    if (pt_certcache_lookup_ttl(ctl, der, len, roles, n, ttl)) {
         *source = "CTL";
         return 1;
     }
@@ -221,4 +246,91 @@ int pt_filestamp_changed(const pt_filestamp *a, const pt_filestamp *b)
 {
     return a->exists != b->exists || a->size != b->size || a->ino != b->ino || a->mtime != b->mtime ||
            a->mtime_ns != b->mtime_ns || memcmp(a->sha1, b->sha1, 20) != 0;
+}
+
+/* ---- explicit TVS entries ---- */
+
+static int roles_csv(const uint8_t *roles, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)snprintf(out + k, cap > k ? cap - k : 0, "%s%u", i ? "," : "", roles[i]);
+    return k < cap ? PT_OK : PT_ERR_ARG;
+}
+
+int pt_cluster_tvs_add(pt_cluster *cl, X509 *cert, const uint8_t *roles, size_t n, uint32_t ttl, pt_diag *d)
+{
+    if (n == 0 || n > PT_MAX_ROLES)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "give 1 to %d roles", PT_MAX_ROLES);
+    if (ttl < 1 || ttl > 2592000)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "TTL is 1 to 2592000 seconds (30 days)");
+    pt_buf der;
+    pt_buf_init(&der);
+    uint8_t h[32];
+    size_t hl;
+    char hex[65], csv[64];
+    int rc = pt_cert_der(cert, &der);
+    if (!rc)
+        rc = pt_digest(PT_HASH_SHA256, der.data, der.len, h, &hl);
+    if (!rc)
+        rc = roles_csv(roles, n, csv, sizeof csv);
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(cl->db, "INSERT OR REPLACE INTO tvs_certs VALUES (?, ?, ?, ?)", -1, &st, NULL) !=
+                   SQLITE_OK)
+        rc = pt__db_err(cl, d, "adding a TVS certificate");
+    if (!rc) {
+        sqlite3_bind_text(st, 1, pt_hex(h, 32, hex), -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, der.data, (int)der.len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, csv, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, ttl);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pt__db_err(cl, d, "adding a TVS certificate");
+    }
+    sqlite3_finalize(st);
+    pt_buf_free(&der);
+    return rc;
+}
+
+int pt_cluster_tvs_remove(pt_cluster *cl, X509 *cert, pt_diag *d)
+{
+    pt_buf der;
+    pt_buf_init(&der);
+    uint8_t h[32];
+    size_t hl;
+    char hex[65];
+    int rc = pt_cert_der(cert, &der);
+    if (!rc)
+        rc = pt_digest(PT_HASH_SHA256, der.data, der.len, h, &hl);
+    pt_buf_free(&der);
+    sqlite3_stmt *st;
+    if (rc || sqlite3_prepare_v2(cl->db, "DELETE FROM tvs_certs WHERE sha256 = ?", -1, &st, NULL) != SQLITE_OK)
+        return rc ? rc : pt__db_err(cl, d, "removing a TVS certificate");
+    sqlite3_bind_text(st, 1, pt_hex(h, 32, hex), -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(cl, d, "removing a TVS certificate");
+    sqlite3_finalize(st);
+    if (!rc && sqlite3_changes(cl->db) == 0)
+        rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "TVS holds no such certificate");
+    return rc;
+}
+
+int pt__tvs_entries(pt_cluster *cl, pt_certcache *c, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(cl->db, "SELECT der, roles, ttl FROM tvs_certs", -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(cl, d, "reading TVS certificates");
+    int rc = PT_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        uint8_t roles[PT_MAX_ROLES];
+        size_t n = 0;
+        char csv[64];
+        snprintf(csv, sizeof csv, "%s", (const char *)sqlite3_column_text(st, 1));
+        char *save = NULL;
+        for (char *t = strtok_r(csv, ",", &save); t && n < PT_MAX_ROLES; t = strtok_r(NULL, ",", &save))
+            roles[n++] = (uint8_t)atoi(t);
+        rc = pt_certcache_add_ttl(c, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), roles, n,
+                                  (uint32_t)sqlite3_column_int64(st, 2));
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

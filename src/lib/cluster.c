@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 #include "cluster_internal.h"
 
@@ -76,6 +76,9 @@ static const char *const migrations[] = {
     "ALTER TABLE cluster ADD COLUMN p12_password TEXT;\n",
     /* 3 -> 4: when the daily alerts were last logged */
     "ALTER TABLE cluster ADD COLUMN alert_logged INTEGER;\n",
+    /* 4 -> 5: certificates TVS vouches for with explicit roles and TTL (like tvsctl --add) */
+    "CREATE TABLE tvs_certs (sha256 TEXT PRIMARY KEY, der BLOB NOT NULL, roles TEXT NOT NULL,\n"
+    "  ttl INTEGER NOT NULL);\n",
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)

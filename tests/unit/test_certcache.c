@@ -52,17 +52,17 @@ static void ctl_cache_and_lookup_order(void **state)
     uint8_t roles[PT_MAX_ROLES];
     size_t n;
     const char *src;
-    assert_true(pt_tvs_lookup(db, ctl, der.data, der.len, roles, &n, &src));
+    assert_true(pt_tvs_lookup(db, ctl, der.data, der.len, roles, &n, NULL, &src));
     assert_string_equal(src, "CTL");
     assert_int_equal(n, 1);
     assert_int_equal(roles[0], PT_ROLE_CCM);
     /* the database answers first */
     uint8_t r[] = {PT_ROLE_APP_SERVER};
     pt_certcache_add(db, der.data, der.len, r, 1);
-    assert_true(pt_tvs_lookup(db, ctl, der.data, der.len, roles, &n, &src));
+    assert_true(pt_tvs_lookup(db, ctl, der.data, der.len, roles, &n, NULL, &src));
     assert_string_equal(src, "database");
     assert_int_equal(roles[0], PT_ROLE_APP_SERVER);
-    assert_false(pt_tvs_lookup(NULL, NULL, der.data, der.len, roles, &n, &src));
+    assert_false(pt_tvs_lookup(NULL, NULL, der.data, der.len, roles, &n, NULL, &src));
     pt_buf_free(&der);
     X509_free(x);
     free(ccm);
