@@ -120,6 +120,11 @@ int pt_cluster_backup(pt_cluster *c, const char *security_password, pt_buf *out,
 int pt_cluster_restore(const uint8_t *data, size_t len, const char *security_password, const char *home,
                        pt_diag *d);
 
+/* Changes whenever another process commits to the database (PRAGMA
+ * data_version): how a long-running service notices the administrator's
+ * changes without a restart. */
+long long pt_cluster_data_version(pt_cluster *c);
+
 /* The TFTP directory of a node (home/tftp/<node>). */
 int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n);
 

@@ -91,6 +91,11 @@ int pt_verify_digest_der(pt_keycache *c, const uint8_t *der, size_t der_len, int
                          const uint8_t *digest, size_t digest_len,
                          const uint8_t *sig, size_t sig_len, pt_diag *d);
 
+/* 1 when der is framed as one X.509 certificate (SEQUENCE of tbs SEQUENCE,
+ * algorithm SEQUENCE, BIT STRING, nothing after): a cheap check for a
+ * server that only hashes what it is sent. */
+int pt_der_is_certificate(const uint8_t *der, size_t len);
+
 /* 1 when the certificate's key is RSA. */
 int pt_cert_is_rsa(const X509 *cert);
 

@@ -48,6 +48,8 @@ static const char usage[] =
     "  file delete tftp CTLFile.tlv              on this node (a stale CTL after leaving mixed mode)\n"
     "  ctl-client --module PKCS11_LIB --token LABEL [--token LABEL]... [--pin-file FILE] [--ca PEM]\n"
     "                                            a CTL signed inside a hardware security token (eToken)\n"
+    "  serve [--addr ADDR] [--tftp-port 69] [--http-port 6970] [--tvs-port 2445] [--max-clients N]\n"
+    "        [--timeout SECONDS] [--tls-min 1.0|1.2] [--log FILE]   this node's TFTP, HTTP and TVS services\n"
     "  tvs lookup CERTIFICATE                    what this node's TVS answers for it, and from which cache\n"
     "  tvs add CERTIFICATE --roles ROLE[,ROLE...] [--ttl SECONDS] | tvs remove CERTIFICATE\n"
     "  run sql select paramname,paramvalue from processconfig where paramname='ClusterSecurityMode'\n"
@@ -133,6 +135,8 @@ int cli_dispatch(int argc, char **argv)
         return cluster_file(argc - 1, argv + 1);
     if (!strcmp(cmd, "ctl-client"))
         return cmd_ctl_client(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "tvs"))
         return cmd_tvs(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))

@@ -1649,3 +1649,15 @@ int pt_cluster_log_daily_alerts(pt_cluster *c, time_t now)
                           "run 'file get tftp ITLRecovery.p12'");
     return PT_OK;
 }
+
+long long pt_cluster_data_version(pt_cluster *c)
+{
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}

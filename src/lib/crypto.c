@@ -363,6 +363,14 @@ static int der_uint(pt_reader *r, const uint8_t **p, size_t *n)
     return PT_OK;
 }
 
+int pt_der_is_certificate(const uint8_t *der, size_t len)
+{
+    pt_reader file, cert;
+    pt_rd_init(&file, der, len);
+    return der_enter(&file, 0x30, &cert) == PT_OK && pt_rd_eof(&file) && der_skip(&cert, 0x30) == PT_OK &&
+           der_skip(&cert, 0x30) == PT_OK && der_skip(&cert, 0x03) == PT_OK && pt_rd_eof(&cert);
+}
+
 int pt_cert_der_rsa_pubkey(const uint8_t *der, size_t len, EVP_PKEY **out, pt_diag *d)
 {
     static const uint8_t rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};

@@ -1,0 +1,155 @@
+/*
+ * http.c - the TFTP files over HTTP on port 6970 (evhttp), with proper
+ * Content-Length and 404s, and the phones' DeviceTLInfo reports
+ * (POST /DeviceTLInfo, M22).
+ */
+#include "server.h"
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+    struct evbuffer *out = evbuffer_new();
+    evbuffer_add_printf(out, "%s\n", text);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+    evhttp_send_reply(req, code, reason, out);
+    evbuffer_free(out);
+}
+
+static const char *peer_of(struct evhttp_request *req, char *buf, size_t n)
+{
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+    snprintf(buf, n, "%s:%u", host ? host : "?", port);
+    return buf;
+}
+
+/* A field of the report: form-encoded (DeviceName=...&ITL_Signature=...) or
+ * the alarm's XML (<DeviceName>...</DeviceName>). */
+static int field(const char *body, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    char tag[64];
+    snprintf(tag, sizeof tag, "<%s>", name);
+    const char *p = strstr(body, tag);
+    if (p) {
+        p += strlen(tag);
+        const char *e = strchr(p, '<');
+        if (!e)
+            return 0;
+        snprintf(out, n, "%.*s", (int)(e - p), p);
+        return 1;
+    }
+    struct evkeyvalq q;
+    TAILQ_INIT(&q);
+    if (evhttp_parse_query_str(body, &q) == 0) {
+        const char *v = evhttp_find_header(&q, name);
+        if (v)
+            snprintf(out, n, "%s", v);
+        evhttp_clear_headers(&q);
+        return v != NULL;
+    }
+    return 0;
+}
+
+static void device_tl_info(server *s, struct evhttp_request *req, const char *peer)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    if (len > 16384) {
+        reply_text(req, 413, "Payload Too Large", "report too large");
+        return;
+    }
+    char body[16385];
+    evbuffer_copyout(in, body, len);
+    body[len] = '\0';
+    char dev[64], itl[128], ctl[128], tftp[128];
+    field(body, "DeviceName", dev, sizeof dev);
+    field(body, "ITL_Signature", itl, sizeof itl);
+    field(body, "CTL_Signature", ctl, sizeof ctl);
+    field(body, "ITL_TFTP_Server", tftp, sizeof tftp);
+    if (!strcasecmp(itl, "Not Installed"))
+        itl[0] = '\0';
+    if (!strcasecmp(ctl, "Not Installed"))
+        ctl[0] = '\0';
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_device_report(s->cl, dev, itl, ctl, tftp[0] ? tftp : s->self.name, &d);
+    srv_log(s, "HTTP %s POST /DeviceTLInfo %s ITL %s: %s", peer, dev[0] ? dev : "(no device)",
+            itl[0] ? itl : "Not Installed", rc ? d.msg : "stored");
+    if (rc)
+        reply_text(req, rc == PT_ERR_NOT_FOUND ? 404 : 400, rc == PT_ERR_NOT_FOUND ? "Not Found" : "Bad Request",
+                   d.msg);
+    else
+        reply_text(req, 200, "OK", "OK");
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    server *s = arg;
+    char peer[80];
+    peer_of(req, peer, sizeof peer);
+    const char *uri = evhttp_request_get_uri(req);
+    struct evhttp_uri *u = evhttp_uri_parse(uri);
+    const char *path = u ? evhttp_uri_get_path(u) : NULL;
+    char *decoded = path ? evhttp_uridecode(path, 0, NULL) : NULL;
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    if (!decoded) {
+        reply_text(req, 400, "Bad Request", "bad request");
+    } else if (cmd == EVHTTP_REQ_POST && !strcmp(decoded, "/DeviceTLInfo")) {
+        device_tl_info(s, req, peer);
+    } else if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+        reply_text(req, 405, "Method Not Allowed", "only GET and HEAD");
+    } else {
+        char resolved[300];
+        int err;
+        blob *b = srv_file(s, decoded[0] == '/' ? decoded + 1 : decoded, resolved, sizeof resolved, &err);
+        if (!b) {
+            srv_log(s, "HTTP %s GET %s: %s", peer, decoded, err == 2 ? "forbidden" : "404 File not found");
+            if (err == 2)
+                reply_text(req, 403, "Forbidden", "Access violation");
+            else
+                reply_text(req, 404, "Not Found", "File not found");
+        } else {
+            struct evbuffer *out = evbuffer_new();
+            evbuffer_add(out, b->data, b->len);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/octet-stream");
+            evhttp_send_reply(req, 200, "OK", out);
+            evbuffer_free(out);
+            srv_log(s, "HTTP %s GET %s%s%s: 200 (%zu bytes)", peer, decoded, strcmp(decoded + 1, resolved) ? " -> " : "",
+                    strcmp(decoded + 1, resolved) ? resolved : "", b->len);
+            blob_unref(b);
+        }
+    }
+    free(decoded);
+    if (u)
+        evhttp_uri_free(u);
+}
+
+int http_start(server *s, pt_diag *d)
+{
+    s->http = evhttp_new(s->base);
+    if (!s->http)
+        return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot create the HTTP server");
+    evhttp_set_timeout(s->http, s->o->io_timeout);
+    evhttp_set_max_body_size(s->http, 16384);
+    evhttp_set_max_headers_size(s->http, 8192);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+    evhttp_set_gencb(s->http, on_request, s);
+    if (!evhttp_bind_socket_with_handle(s->http, s->o->addr, (ev_uint16_t)s->o->http_port))
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "HTTP: cannot listen on %s:%d", s->o->addr, s->o->http_port);
+    return PT_OK;
+}
+
+void http_stop(server *s)
+{
+    if (s->http)
+        evhttp_free(s->http);
+    s->http = NULL;
+}

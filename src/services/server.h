@@ -1,0 +1,108 @@
+/*
+ * server.h - the services of one node (`phonetrust serve`): TFTP, HTTP on
+ * 6970, TVS and (later) CAPF on one libevent loop.  Shared by the service
+ * sources only; the command line sees pt_serve().
+ */
+#ifndef PHONETRUST_SERVER_H
+#define PHONETRUST_SERVER_H
+
+#include <limits.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+
+#include "phonetrust/certcache.h"
+#include "phonetrust/cluster.h"
+
+typedef struct pt_serve_opts {
+    const char *home;
+    const char *node;
+    const char *addr;
+    int tftp_port, http_port, tvs_port, capf_port;
+    int max_clients;
+    int tls_min_10;     /* accept TLS 1.0 (old 79xx phones) */
+    int io_timeout;     /* seconds a connection may stay idle */
+    const char *log_path;
+} pt_serve_opts;
+
+/* Runs until SIGTERM/SIGINT.  Returns 0 or a PT_ERR_* (d says why). */
+int pt_serve(const pt_serve_opts *o, pt_diag *d);
+
+/* ---- internal ---- */
+
+/* A file's bytes, shared by the transfers that send it: a transfer keeps
+ * the version it started with even if the file is replaced meanwhile. */
+typedef struct blob {
+    int refs;
+    size_t len;
+    uint8_t data[];
+} blob;
+
+void blob_unref(blob *b);
+
+#define FILE_CACHE 64
+
+typedef struct cached_file {
+    char path[PATH_MAX];
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    blob *b;
+} cached_file;
+
+typedef struct server {
+    const pt_serve_opts *o;
+    struct event_base *base;
+    pt_cluster *cl;
+    pt_node self;
+    char tftp_dir[PATH_MAX];
+    FILE *log;
+    int clients;
+    cached_file files[FILE_CACHE];
+    int next_file;
+    /* TFTP */
+    struct transfer *xfers; /* in flight, freed at stop */
+    evutil_socket_t tftp_fd;
+    struct event *tftp_ev;
+    /* HTTP */
+    struct evhttp *http;
+    /* TVS */
+    struct tvs_conn *conns; /* open, freed at stop */
+    SSL_CTX *tvs_ctx;
+    struct evconnlistener *tvs_listener;
+    pt_certcache *db_cache, *ctl_cache;
+    pt_filestamp ctl_stamp;
+    long long db_version;
+    struct event *refresh_ev;
+    /* signals */
+    struct event *sig_term, *sig_int, *sig_hup;
+} server;
+
+void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *srv_peer(const struct sockaddr *sa, char *buf, size_t n);
+
+/*
+ * The file namespace of §8: CTLSEP<MAC>.tlv -> CTLFile.tlv, ITLSEP<MAC>.tlv
+ * -> ITLFile.tlv, SEP<MAC>.cnf.xml[.sgn] -> XMLDefault.cnf.xml[.sgn] for
+ * auto-registration, else the file itself.  Names with "..", absolute
+ * paths or other escapes are refused.  Returns the bytes (a new reference),
+ * or NULL with *err = 1 not found, 2 access violation.  resolved receives
+ * the name actually served.
+ */
+blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *err);
+
+int tftp_start(server *s, pt_diag *d);
+void tftp_stop(server *s);
+int http_start(server *s, pt_diag *d);
+void http_stop(server *s);
+int tvs_start(server *s, pt_diag *d);
+void tvs_stop(server *s);
+/* Rebuilds TVS's caches when the database or CTLFile.tlv changed. */
+void tvs_refresh(server *s, int force);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * tvs.c - the Trust Verification Service (§5): TLS on 2445 with the node's
+ * TVS certificate; one VERIFY_REQUEST per connection, answered from the
+ * database certificate cache, then the CTL certificate cache (seed 002);
+ * a malformed request is closed without a reply.
+ */
+#include "server.h"
+
+#include "phonetrust/buf.h"
+#include "phonetrust/constants.h"
+#include "phonetrust/fileio.h"
+#include "phonetrust/trustlist.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TVS_HDR 10
+#define TVS_MAX_BODY 65535
+
+enum { TVS_VERIFY_REQ = 1, TVS_VERIFY_RSP = 2 };
+enum { EL_DEVICE = 1, EL_CERT = 2, EL_STATUS = 7, EL_ROLES = 8, EL_TTL = 9 };
+
+typedef struct tvs_conn {
+    struct tvs_conn *next, *prev;
+    server *s;
+    struct bufferevent *bev;
+    char peer[64];
+    int closing;
+} tvs_conn;
+
+static void conn_free(tvs_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->s->clients--;
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+/* CP-<model>-SEP<12 hex>; the model may hold letters (§5.5). */
+static int device_name_ok(const uint8_t *p, size_t n)
+{
+    if (n < 3 + 1 + 1 + 15 || memcmp(p, "CP-", 3))
+        return 0;
+    size_t i = 3, m = 0;
+    while (i < n && p[i] != '-' && isalnum(p[i]))
+        i++, m++;
+    if (m < 4 || m > 8 || i >= n || p[i] != '-' || n - i - 1 != 15)
+        return 0;
+    if (memcmp(p + i + 1, "SEP", 3))
+        return 0;
+    for (size_t k = i + 4; k < n; k++)
+        if (!isxdigit(p[k]) || islower(p[k]))
+            return 0;
+    return 1;
+}
+
+/* Parses and answers one request; returns 0 to close without a reply. */
+static int answer(tvs_conn *c, const uint8_t *msg, size_t len, pt_buf *out)
+{
+    server *s = c->s;
+    pt_reader r;
+    pt_rd_init(&r, msg, len);
+    uint8_t id, ver, cmd, rsv;
+    uint32_t sid;
+    uint16_t blen;
+    pt_rd_u8(&r, &id);
+    pt_rd_u8(&r, &ver);
+    pt_rd_u8(&r, &cmd);
+    pt_rd_u8(&r, &rsv);
+    pt_rd_u32(&r, &sid);
+    pt_rd_u16(&r, &blen);
+    const uint8_t *dev = NULL, *cert = NULL;
+    size_t dev_len = 0, cert_len = 0;
+    while (!pt_rd_eof(&r)) {
+        uint8_t tag;
+        uint16_t l;
+        const uint8_t *v;
+        if (pt_rd_tlv(&r, &tag, &l, &v)) {
+            srv_log(s, "TVS %s: malformed element list: closed", c->peer);
+            return 0;
+        }
+        if (tag == EL_DEVICE && l >= 1 && v[0] == 0x01)
+            dev = v + 1, dev_len = l - 1u;
+        else if (tag == EL_CERT)
+            cert = v, cert_len = l;
+        /* other elements are ignored (§5.5) */
+    }
+    if (!dev || !device_name_ok(dev, dev_len)) {
+        srv_log(s, "TVS %s: invalid or missing device name: closed", c->peer);
+        return 0;
+    }
+    if (!cert || !pt_der_is_certificate(cert, cert_len)) {
+        srv_log(s, "TVS %s %.*s: %s certificate: closed", c->peer, (int)dev_len, dev, cert ? "malformed" : "missing");
+        return 0;
+    }
+    uint8_t roles[PT_MAX_ROLES];
+    size_t n = 0;
+    uint32_t ttl = 0;
+    const char *source = NULL;
+    int known = pt_tvs_lookup(s->db_cache, s->ctl_cache, cert, cert_len, roles, &n, &ttl, &source);
+    uint8_t h[32];
+    size_t hl;
+    char hex[65];
+    pt_digest(PT_HASH_SHA256, cert, cert_len, h, &hl);
+    pt_buf_put_u8(out, PT_TVS_PROTOCOL_ID);
+    pt_buf_put_u8(out, PT_TVS_VERSION);
+    pt_buf_put_u8(out, TVS_VERIFY_RSP);
+    pt_buf_put_u8(out, 0);
+    pt_buf_put_u32(out, sid);
+    size_t lenpos = out->len;
+    pt_buf_put_u16(out, 0);
+    pt_buf_put_tlv_u8(out, EL_STATUS, known ? 0 : 1);
+    if (known) {
+        pt_buf_put_tlv(out, EL_ROLES, roles, n);
+        pt_buf_put_tlv_u32(out, EL_TTL, ttl);
+    }
+    pt_buf_patch_u16(out, lenpos, (uint16_t)(out->len - lenpos - 2));
+    char rl[96] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < sizeof rl; i++)
+        k += (size_t)snprintf(rl + k, sizeof rl - k, "%s%s", i ? "," : "", pt_role_name(roles[i]));
+    srv_log(s, "TVS %s %.*s certificate %s: %s%s%s%s", c->peer, (int)dev_len, dev, pt_hex(h, 32, hex),
+            known ? "Valid, roles " : "Invalid", known ? rl : "", known ? " from the " : "", known ? source : "");
+    return 1;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    tvs_conn *c = arg;
+    if (c->closing)
+        return;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t have = evbuffer_get_length(in);
+    if (have < TVS_HDR)
+        return; /* TLS may deliver less than a header: wait (§5.5) */
+    uint8_t hdr[TVS_HDR];
+    evbuffer_copyout(in, hdr, TVS_HDR);
+    if (hdr[0] != PT_TVS_PROTOCOL_ID || hdr[1] != PT_TVS_VERSION || hdr[2] != TVS_VERIFY_REQ) {
+        srv_log(c->s, "TVS %s: %s %u: closed", c->peer,
+                hdr[0] != PT_TVS_PROTOCOL_ID ? "bad protocol id" : hdr[1] != PT_TVS_VERSION ? "invalid protocol version"
+                                                                                             : "unexpected command",
+                hdr[0] != PT_TVS_PROTOCOL_ID ? hdr[0] : hdr[1] != PT_TVS_VERSION ? hdr[1] : hdr[2]);
+        conn_free(c);
+        return;
+    }
+    size_t body = ((size_t)hdr[8] << 8) | hdr[9];
+    if (have < TVS_HDR + body)
+        return;
+    uint8_t *msg = malloc(TVS_HDR + body);
+    if (!msg) {
+        conn_free(c);
+        return;
+    }
+    evbuffer_remove(in, msg, TVS_HDR + body);
+    pt_buf out;
+    pt_buf_init(&out);
+    int ok = answer(c, msg, TVS_HDR + body, &out);
+    free(msg);
+    if (!ok || pt_buf_error(&out)) {
+        pt_buf_free(&out);
+        conn_free(c);
+        return;
+    }
+    /* one write, then close once it has gone out (one request per connection) */
+    bufferevent_write(bev, out.data, out.len);
+    pt_buf_free(&out);
+    c->closing = 1;
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    tvs_conn *c = arg;
+    if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        conn_free(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    tvs_conn *c = arg;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+        if (what & BEV_EVENT_TIMEOUT)
+            srv_log(c->s, "TVS %s: timed out", c->peer);
+        else if ((what & BEV_EVENT_ERROR) && !c->closing) {
+            unsigned long e = bufferevent_get_openssl_error(c->bev);
+            char why[160] = "connection error";
+            if (e)
+                ERR_error_string_n(e, why, sizeof why);
+            srv_log(c->s, "TVS %s: %s", c->peer, why);
+        }
+        conn_free(c);
+    }
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    (void)l, (void)salen;
+    server *s = arg;
+    char peer[64];
+    srv_peer(sa, peer, sizeof peer);
+    if (s->clients >= s->o->max_clients) {
+        srv_log(s, "TVS %s: refused, %d clients", peer, s->clients);
+        evutil_closesocket(fd);
+        return;
+    }
+    SSL *ssl = SSL_new(s->tvs_ctx);
+    tvs_conn *c = calloc(1, sizeof *c);
+    struct bufferevent *bev = ssl && c ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                                        BEV_OPT_CLOSE_ON_FREE)
+                                       : NULL;
+    if (!bev) {
+        if (ssl)
+            SSL_free(ssl);
+        free(c);
+        evutil_closesocket(fd);
+        return;
+    }
+    c->s = s;
+    c->bev = bev;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    s->clients++;
+    struct timeval tv = {s->o->io_timeout, 0};
+    bufferevent_set_timeouts(bev, &tv, &tv);
+    bufferevent_setcb(bev, on_read, on_write, on_event, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static int make_ctx(server *s, pt_diag *d)
+{
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    int rc = pt_cluster_cert_key(s->cl, s->self.name, PT_CERT_TVS, &key, &cert, d);
+    if (rc)
+        return rc;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int ok = ctx && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+             SSL_CTX_check_private_key(ctx) == 1;
+    if (ok && s->o->tls_min_10) {
+        /* old phones speak TLS 1.0 only (§5.1) */
+        SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+        SSL_CTX_set_security_level(ctx, 0);
+        SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+    } else if (ok) {
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    }
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    ERR_clear_error();
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "TVS: cannot use the node's TVS certificate");
+    }
+    if (s->tvs_ctx)
+        SSL_CTX_free(s->tvs_ctx);
+    s->tvs_ctx = ctx;
+    return PT_OK;
+}
+
+void tvs_refresh(server *s, int force)
+{
+    long long v = pt_cluster_data_version(s->cl);
+    if (force || v != s->db_version) {
+        pt_certcache *db = NULL;
+        pt_diag d;
+        if (pt_certcache_from_cluster(s->cl, &db, &d) == PT_OK) {
+            pt_certcache_free(s->db_cache);
+            s->db_cache = db;
+            if (s->db_version >= 0 && !force)
+                srv_log(s, "TVS CertificateDBCache: the database changed. Recaching the certificate cache (%zu "
+                           "certificates)", pt_certcache_size(db));
+        }
+        s->db_version = v;
+        if (force)
+            make_ctx(s, &d); /* a regenerated TVS certificate */
+    }
+    char path[PATH_MAX];
+    pt_filestamp now;
+    if (pt_path_join(path, sizeof path, s->tftp_dir, "CTLFile.tlv"))
+        return;
+    pt_filestamp_get(path, &now);
+    if (force || pt_filestamp_changed(&now, &s->ctl_stamp)) {
+        if (!force || now.exists)
+            srv_log(s, "TVS CertificateCache::localCTLCacheMonitor - CTLFile.tlv has been modified. Recaching CTL "
+                       "Certificate Cache");
+        pt_certcache_free(s->ctl_cache);
+        s->ctl_cache = NULL;
+        uint8_t *data;
+        size_t len;
+        if (now.exists && pt_file_read(path, &data, &len, PT_FILE_MAX, NULL) == PT_OK) {
+            pt_certcache_from_ctl(data, len, &s->ctl_cache, NULL);
+            free(data);
+            srv_log(s, "TVS updateLocalCTLCache : Refreshing the local CTL certificate cache (%zu certificates)",
+                    pt_certcache_size(s->ctl_cache));
+        }
+        s->ctl_stamp = now;
+    }
+}
+
+static void on_refresh(evutil_socket_t fd, short ev, void *arg)
+{
+    (void)fd, (void)ev;
+    tvs_refresh(arg, 0);
+}
+
+int tvs_start(server *s, pt_diag *d)
+{
+    s->db_version = -1;
+    int rc = make_ctx(s, d);
+    if (rc)
+        return rc;
+    tvs_refresh(s, 1);
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    char spec[128];
+    snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, s->o->tvs_port);
+    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
+    s->tvs_listener = evconnlistener_new_bind(s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+                                              (struct sockaddr *)&ss, sslen);
+    if (!s->tvs_listener)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "TVS: cannot listen on %s", spec);
+    s->refresh_ev = event_new(s->base, -1, EV_PERSIST, on_refresh, s);
+    struct timeval one = {1, 0};
+    event_add(s->refresh_ev, &one);
+    return PT_OK;
+}
+
+void tvs_stop(server *s)
+{
+    while (s->conns)
+        conn_free(s->conns);
+    if (s->refresh_ev)
+        event_free(s->refresh_ev);
+    if (s->tvs_listener)
+        evconnlistener_free(s->tvs_listener);
+    pt_certcache_free(s->db_cache);
+    pt_certcache_free(s->ctl_cache);
+    if (s->tvs_ctx)
+        SSL_CTX_free(s->tvs_ctx);
+    s->refresh_ev = NULL;
+    s->tvs_listener = NULL;
+    s->db_cache = s->ctl_cache = NULL;
+    s->tvs_ctx = NULL;
+}

@@ -1,0 +1,151 @@
+# phonetrust serve: TFTP (tftp-hpa, curl and a raw client), HTTP 6970, TVS
+# over TLS - real sockets on loopback (issue 5, first part).
+. "$PT_TESTLIB"
+E2E=$(dirname "$PT_TESTLIB")
+export PHONETRUST_HOME=$SCRATCH/cluster
+$PT install --publisher pub --domain lab.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT device add SEP001122334455 --model 8845 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+D=$PHONETRUST_HOME/tftp/pub
+ports=$(python3 -c '
+import socket
+ss = []
+for _ in range(3):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+set -- $ports
+TFTP=$1 HTTP=$2 TVS=$3
+LOG=$SCRATCH/serve.log
+$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2 --max-clients 200 --log $LOG &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
+expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
+
+# TFTP with the Debian tftp-hpa client and curl: exactly the bytes on disk
+expect_exit 0 "tftp-hpa: ITLFile.tlv" tftp 127.0.0.1 $TFTP -m binary -c get ITLFile.tlv itl.1
+expect_same "the bytes on disk" itl.1 $D/ITLFile.tlv
+expect_exit 0 "curl tftp with blksize 1428" curl -sS --tftp-blksize 1428 tftp://127.0.0.1:$TFTP/SEP001122334455.cnf.xml.sgn -o cfg.sgn
+expect_same "the signed config" cfg.sgn $D/SEP001122334455.cnf.xml.sgn
+expect_exit 0 "ITLSEP<MAC>.tlv falls back to ITLFile.tlv" tftp 127.0.0.1 $TFTP -m binary -c get ITLSEP001122334455.tlv itl.2
+expect_same "the same bytes" itl.2 $D/ITLFile.tlv
+for opt in "blksize=8" "blksize=65464" "windowsize=8" "windowsize=16 blksize=1024" "tsize=0" "timeout=2"; do
+    set -- $opt
+    args=""; for o in "$@"; do args="$args --opt $o"; done
+    expect_exit 0 "raw client, options $opt" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv raw.out $args
+    expect_same "options $opt: exact bytes" raw.out $D/ITLFile.tlv
+done
+expect_exit 0 "tsize is answered with the file size" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv raw.out --opt tsize=0
+expect_out "tsize" "tsize=$(stat -c %s $D/ITLFile.tlv)"
+expect_exit 0 "a lost ACK: the server retransmits" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv raw.out --opt timeout=1 --drop-first-ack
+expect_same "and the file arrives whole" raw.out $D/ITLFile.tlv
+
+# refusals: a TFTP error, never a crash, nothing held
+expect_exit 1 "a missing file" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP nosuch.xml raw.out
+expect_out "File not found" "ERROR 1 File not found"
+expect_exit 1 "CTLSEP<MAC>.tlv with no CTL at all" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP CTLSEP001122334455.tlv raw.out
+expect_out "File not found" "ERROR 1 File not found"
+for bad in ../cluster.db /etc/passwd sub/../../cluster.db .hidden 'a\\b'; do
+    expect_exit 1 "refused: $bad" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP "$bad" raw.out
+    expect_out "access violation: $bad" "ERROR 2"
+done
+expect_true "a write request is refused" sh -c "tftp 127.0.0.1 $TFTP -m binary -c put itl.1 ITLFile.tlv 2>&1 | grep -q 'Error code 2'"
+expect_same "and the served file is unchanged" itl.1 $D/ITLFile.tlv
+
+# auto-registration defaults for unknown phones
+$PT set param Auto-registration True >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+expect_exit 0 "an unknown SBD phone gets the signed default" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP SEPAABBCCDDEEFF.cnf.xml.sgn raw.out
+expect_same "XMLDefault.cnf.xml.sgn" raw.out $D/XMLDefault.cnf.xml.sgn
+expect_exit 0 "a 7960 asks for the unsigned file" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP SEPAABBCCDDEE00.cnf.xml raw.out
+expect_same "XMLDefault.cnf.xml" raw.out $D/XMLDefault.cnf.xml
+
+# many transfers at once
+i=0
+while [ $i -lt 40 ]; do
+    (tftp 127.0.0.1 $TFTP -m binary -c get ITLFile.tlv par.$i) &
+    i=$((i + 1))
+done
+wait_jobs() { for j in $(jobs -p); do [ "$j" = "$SERVE" ] || wait "$j"; done; }
+wait_jobs
+expect_true "40 concurrent transfers, all exact" sh -c "for f in par.*; do cmp -s \$f $D/ITLFile.tlv || exit 1; done; [ \$(ls par.* | wc -l) -eq 40 ]"
+
+# a file changes under a transfer: the transfer finishes with the version it started with
+cp $D/ITLFile.tlv old.tlv
+python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv slow.out --ack-delay 0.05 >/dev/null &
+SLOW=$!
+sleep 0.3
+$PT set cert regen CallManager --yes >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+wait $SLOW
+expect_same "the transfer in progress got the old ITL, whole" slow.out old.tlv
+expect_exit 0 "the next request gets the new one" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv new.out
+expect_same "new ITL" new.out $D/ITLFile.tlv
+expect_true "which differs" sh -c "! cmp -s new.out old.tlv"
+
+# HTTP 6970
+expect_exit 0 "HTTP GET ITLFile.tlv" curl -sS -D headers -o http.out http://127.0.0.1:$HTTP/ITLFile.tlv
+expect_same "exact bytes" http.out $D/ITLFile.tlv
+expect_true "Content-Length" grep -qi "Content-Length: $(stat -c %s $D/ITLFile.tlv)" headers
+expect_true "404 for a missing file" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/nosuch) = 404 ]"
+expect_true "403 for an escape" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --path-as-is http://127.0.0.1:$HTTP/../cluster.db) != 200 ]"
+itl_sha1=$(sha1sum $D/ITLFile.tlv | cut -c1-40)
+expect_exit 0 "POST /DeviceTLInfo" curl -sS -f -d "DeviceName=SEP001122334455&ITL_Signature=$itl_sha1&CTL_Signature=Not+Installed&ITL_TFTP_Server=pub" http://127.0.0.1:$HTTP/DeviceTLInfo
+expect_exit 0 "show itl-status" $PT show itl-status
+expect_out "the report arrived: Match" "1 Match"
+expect_true "a report for an unknown device is refused" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -d 'DeviceName=SEP0000000000AA&ITL_Signature=Not+Installed' http://127.0.0.1:$HTTP/DeviceTLInfo) = 404 ]"
+
+# TVS: the vectors' transcripts, byte for byte (§5.6)
+$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
+sleep 1.5   # the service notices the database change within a second
+expect_exit 0 "TVS: a known certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json
+want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'S->C'))")
+expect_out "the reply of valid.json, byte for byte" "$want"
+expect_exit 0 "TVS: an unknown certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/invalid.json
+want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/invalid.json')) if d == 'S->C'))")
+expect_out "the reply of invalid.json, byte for byte" "$want"
+req=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))")
+# the malformed requests of tvsd.log: each closed without a reply
+bad_name=$(python3 -c "
+r = bytes.fromhex('$req'); cert = r[10 + 27:]
+body = bytes([1]) + (16).to_bytes(2, 'big') + b'\x01SEP001122334455' + cert[:3] + cert[3:]
+print((bytes([0x57, 1, 1, 0, 0, 0, 0, 2]) + len(body).to_bytes(2, 'big') + body).hex())")
+no_cert=$(python3 -c "
+body = bytes([1, 0, 24]) + b'\x01CP-8845-SEP001122334455'
+print((bytes([0x57, 1, 1, 0, 0, 0, 0, 3]) + len(body).to_bytes(2, 'big') + body).hex())")
+for case in "invalid device name:$bad_name" "missing certificate:$no_cert" \
+            "command 3:$(echo $req | sed 's/^570101/570103/')" "protocol version 2:$(echo $req | sed 's/^570101/570201/')" \
+            "a short body:$(echo $req | cut -c1-60)"; do
+    expect_exit 0 "TVS: ${case%%:*}" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "${case#*:}"
+    expect_out "closed without a reply: ${case%%:*}" "CLOSED"
+done
+expect_exit 0 "a slow or stalled client does not block others" sh -c "
+    python3 $E2E/tvs_client.py 127.0.0.1 $TVS --idle 3 > idle.out &
+    sleep 0.3
+    python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json > busy.out
+    wait
+    grep -q 0e10 busy.out && grep -q CLOSED idle.out"
+expect_true "the stalled one timed out" grep -q "TVS 127.0.0.1:[0-9]*: timed out" $LOG
+
+# TVS follows the cluster without a restart: Phone-SAST-trust (database), then the CTL
+$PT cert create token.pem --cn SAST-ADN0054f509 >/dev/null
+expect_exit 1 "tvs lookup: unknown at first" $PT tvs lookup token.pem
+$PT set cert import Phone-SAST-trust token.pem >/dev/null
+sleep 1.5
+tok_req=$(python3 -c "
+import subprocess
+der = subprocess.run(['openssl', 'x509', '-in', 'token.pem', '-outform', 'DER'], capture_output=True).stdout
+body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
+print((bytes([0x57, 1, 1, 0, 0, 0, 0, 9]) + len(body).to_bytes(2, 'big') + body).hex())")
+expect_exit 0 "TVS vouches for an uploaded token certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$tok_req"
+expect_out "status 0, role SAST, TTL 86400" "5701020000000009000f070001000800010009000400015180"
+echo y | $PT utils ctl set-cluster mixed-mode >/dev/null
+sleep 1.5
+expect_true "the CTL change is noticed and logged as in seed 002" grep -q "CTLFile.tlv has been modified. Recaching CTL Certificate Cache" $LOG
+
+# SIGTERM stops cleanly
+kill -TERM $SERVE
+wait $SERVE
+expect_true "SIGTERM: exit 0" test $? -eq 0
+expect_true "and says so" grep -q "SERVE stopped" $LOG
+finish
