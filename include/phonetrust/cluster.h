@@ -249,6 +249,29 @@ int pt_cluster_pool_group(pt_cluster *c, const char *name, char *group_csv, size
 int pt_cluster_profile_set(pt_cluster *c, const pt_secprofile *p, pt_diag *d);
 int pt_cluster_profile(pt_cluster *c, const char *name, pt_secprofile *out, pt_diag *d);
 
+/* A device's CAPF operation (M14). */
+typedef struct pt_capf_op {
+    char op[16];        /* install, delete, fetch, none */
+    char auth[16];      /* null-string, auth-string, lsc, mic, lsc-or-mic */
+    char password[32];  /* the authentication string */
+    char key[16];       /* rsa1024, rsa2048, rsa3072, rsa4096, ec256, ec384, ec521 */
+    time_t deadline;    /* Operation Completes By */
+    char status[96];    /* Certificate Operation Status */
+} pt_capf_op;
+
+int pt_cluster_capf_get(pt_cluster *c, const char *device, pt_capf_op *out, pt_diag *d);
+/* Schedules an operation; auth "" means the security profile's mode, a zero
+ * deadline means now + "CAPF Operation Expires in (days)".  The status
+ * becomes "Operation Pending". */
+int pt_cluster_capf_set(pt_cluster *c, const char *device, const pt_capf_op *op, pt_diag *d);
+/*
+ * The bulk form (seed 004): every device of model; refused as a whole when
+ * auth differs from a device's security profile.  *n receives the count.
+ */
+int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op, int *n, pt_diag *d);
+/* Records an outcome; done clears the operation (back to none). */
+int pt_cluster_capf_result(pt_cluster *c, const char *device, const char *status, int done, pt_diag *d);
+
 /* The SEP<MAC>.cnf.xml a node serves to a device (M11). */
 int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d);
 /*

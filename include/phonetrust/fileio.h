@@ -28,6 +28,9 @@ int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 /* a + "/" + b into out (n bytes); PT_ERR_ARG when it does not fit. */
 int pt_path_join(char *out, size_t n, const char *a, const char *b);
 
+/* 1 for the name of pt_file_write_atomic's temporary files (a crash's leftover). */
+int pt_is_temp_name(const char *name);
+
 /* Base name of a path (pointer into it). */
 const char *pt_basename(const char *path);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#define _XOPEN_SOURCE_EXTENDED 1
 
 int cli_open_cluster_node(pt_cluster **c, pt_node *self);
 
@@ -40,6 +41,8 @@ static int device_add(pt_cluster *c, int argc, char **argv, pt_diag *d)
     return EXIT_OK;
 }
 
+static pt_capf_op cur_capf;
+
 static void show_device(const pt_device *v)
 {
     int sbd = 0;
@@ -49,6 +52,11 @@ static void show_device(const pt_device *v)
     printf("Device Pool:          %s\n", v->pool);
     printf("Security Profile:     %s\n", v->profile);
     printf("LSC:                  %s\n", v->has_lsc ? "Installed" : "None");
+    if (cur_capf.op[0]) {
+        printf("Certificate Operation: %s%s%s\n", cur_capf.op, strcmp(cur_capf.op, "none") ? ", by " : "",
+               strcmp(cur_capf.op, "none") ? cur_capf.auth : "");
+        printf("Certificate Operation Status: %s\n", cur_capf.status);
+    }
     printf("MIC:                  %s\n", v->has_mic ? "On record" : "None");
     printf("Settings Access:      %s\n", v->settings_access ? "Enabled" : "Disabled");
     printf("Web Access:           %s\n", v->web_access ? "Enabled" : "Disabled");
@@ -155,6 +163,80 @@ static int pool_or_profile(pt_cluster *c, int argc, char **argv, pt_diag *d)
     return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
 }
 
+/* "YYYY-MM-DD HH:MM" (local), "+N[dhm]", or Unix seconds */
+static int parse_deadline(const char *s, time_t *out)
+{
+    char unit;
+    long n;
+    if (s[0] == '+' && sscanf(s + 1, "%ld%c", &n, &unit) == 2 && n >= 0) {
+        long mult = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 0;
+        if (!mult)
+            return -1;
+        *out = time(NULL) + n * mult;
+        return 0;
+    }
+    if (s[0] == '-' && sscanf(s + 1, "%ld%c", &n, &unit) == 2 && n >= 0) {
+        long mult = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 'm' ? 60 : 0;
+        if (!mult)
+            return -1;
+        *out = time(NULL) - n * mult; /* in the past: for rehearsing a late request */
+        return 0;
+    }
+    struct tm tm = {0};
+    char *end = strptime(s, "%Y-%m-%d %H:%M", &tm);
+    if (end && !*end) {
+        tm.tm_isdst = -1;
+        *out = mktime(&tm);
+        return 0;
+    }
+    char *e;
+    long long v = strtoll(s, &e, 10);
+    if (*s && !*e && v > 0) {
+        *out = (time_t)v;
+        return 0;
+    }
+    return -1;
+}
+
+/* device capf NAME|--model MODEL --op OP [--auth MODE] [--password DIGITS] [--key KEY] [--deadline TIME] */
+static int device_capf(pt_cluster *c, int argc, char **argv, pt_diag *d)
+{
+    const char *name = NULL, *model = NULL, *v;
+    pt_capf_op op;
+    memset(&op, 0, sizeof op);
+    snprintf(op.op, sizeof op.op, "install");
+    for (int i = 2; i < argc; i++) {
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--model", &v)) > 0) model = v;
+        else if (!m && (m = cli_opt(argc, argv, &i, "--op", &v)) > 0) snprintf(op.op, sizeof op.op, "%s", v);
+        else if (!m && (m = cli_opt(argc, argv, &i, "--auth", &v)) > 0) snprintf(op.auth, sizeof op.auth, "%s", v);
+        else if (!m && (m = cli_opt(argc, argv, &i, "--password", &v)) > 0)
+            snprintf(op.password, sizeof op.password, "%s", v);
+        else if (!m && (m = cli_opt(argc, argv, &i, "--key", &v)) > 0) snprintf(op.key, sizeof op.key, "%s", v);
+        else if (!m && (m = cli_opt(argc, argv, &i, "--deadline", &v)) > 0) {
+            if (parse_deadline(v, &op.deadline))
+                return cli_usage("--deadline %s: use \"YYYY-MM-DD HH:MM\", +Nd/+Nh/+Nm or Unix seconds", v);
+        } else if (m < 0)
+            return cli_usage("device capf: %s needs a value", argv[i]);
+        else if (argv[i][0] == '-' || name)
+            return cli_usage("device capf: unexpected argument %s", argv[i]);
+        else
+            name = argv[i];
+    }
+    if (!name == !model)
+        return cli_usage("device capf SEP<MAC>|--model MODEL --op install|delete|fetch|none [--auth MODE] "
+                         "[--password DIGITS] [--key KEY] [--deadline TIME]");
+    int rc, n = 1;
+    if (model)
+        rc = pt_cluster_capf_bulk(c, model, &op, &n, d);
+    else
+        rc = pt_cluster_capf_set(c, name, &op, d);
+    if (rc)
+        return cli_fail(NULL, rc, d);
+    printf("CAPF operation %s scheduled for %d device%s: Operation Pending\n", op.op, n, n == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
 int cmd_device(int argc, char **argv)
 {
     if (argc < 2)
@@ -182,8 +264,10 @@ int cmd_device(int argc, char **argv)
         }
     } else if (!strcmp(sub, "show") && argc == 3) {
         pt_device v;
-        if (!(rc = pt_cluster_device(c, argv[2], &v, &d)))
+        if (!(rc = pt_cluster_device(c, argv[2], &v, &d))) {
+            pt_cluster_capf_get(c, v.name, &cur_capf, NULL);
             show_device(&v);
+        }
     } else if (!strcmp(sub, "remove") && argc == 3) {
         if (!(rc = pt_cluster_device_remove(c, argv[2], &d)))
             printf("Device %s removed\n", argv[2]);
@@ -193,6 +277,8 @@ int cmd_device(int argc, char **argv)
         ex = device_cert(c, argc, argv, &d);
     } else if (!strcmp(sub, "report")) {
         ex = device_report(c, argc, argv, &d);
+    } else if (!strcmp(sub, "capf")) {
+        ex = device_capf(c, argc, argv, &d);
     } else if (!strcmp(sub, "pool") || !strcmp(sub, "profile")) {
         ex = pool_or_profile(c, argc, argv, &d);
     } else {

@@ -64,6 +64,8 @@ static const char usage[] =
     "  device pool NAME --group NODE[,NODE...]   a device pool and its CallManager group (= TVS list)\n"
     "  device profile NAME [--mode non-secure|authenticated|encrypted] [--encrypted-config on|off]\n"
     "        [--capf-auth null-string|auth-string|lsc|mic|lsc-or-mic]\n"
+    "  device capf NAME|--model MODEL --op install|delete|fetch|none [--auth MODE] [--password DIGITS]\n"
+    "        [--key rsa2048|ec256|...] [--deadline \"YYYY-MM-DD HH:MM\"|+Nd]   a CAPF operation (M14)\n"
     "  device report NAME --itl-sha1 SHA1 [--ctl-sha1 SHA1] [--tftp HOST]   a DeviceTLInfo report\n"
     "  show itl-status                           each device's ITL against its TFTP server's (M22)\n"
     "\n"

@@ -54,7 +54,7 @@ static int add_dir(pt_cluster *c, pt_buf *b, const char *rel, pt_diag *d)
     struct dirent *e;
     int rc = PT_OK;
     while (!rc && (e = readdir(dir))) {
-        if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
+        if (e->d_name[0] == '.' || pt_is_temp_name(e->d_name))
             continue;
         char sub[PATH_MAX], full[PATH_MAX];
         if (pt_path_join(sub, sizeof sub, rel, e->d_name) || pt_path_join(full, sizeof full, c->home, sub)) {

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 #include "cluster_internal.h"
 
@@ -79,6 +79,13 @@ static const char *const migrations[] = {
     /* 4 -> 5: certificates TVS vouches for with explicit roles and TTL (like tvsctl --add) */
     "CREATE TABLE tvs_certs (sha256 TEXT PRIMARY KEY, der BLOB NOT NULL, roles TEXT NOT NULL,\n"
     "  ttl INTEGER NOT NULL);\n",
+    /* 5 -> 6: each device's CAPF operation (M14, seed 004) */
+    "ALTER TABLE devices ADD COLUMN capf_op TEXT NOT NULL DEFAULT 'none';\n"
+    "ALTER TABLE devices ADD COLUMN capf_auth TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE devices ADD COLUMN capf_password TEXT NOT NULL DEFAULT '';\n"
+    "ALTER TABLE devices ADD COLUMN capf_key TEXT NOT NULL DEFAULT 'rsa2048';\n"
+    "ALTER TABLE devices ADD COLUMN capf_deadline INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE devices ADD COLUMN capf_status TEXT NOT NULL DEFAULT 'None';\n",
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
@@ -1358,6 +1365,17 @@ int pt_cluster_tftp_restart(pt_cluster *c, const char *node, pt_diag *d)
         return rc;
     if (!(n.services & PT_SVC_TFTP))
         return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "Cisco Tftp is not activated on node %s", node);
+    /* a crash during an earlier rebuild may have left temporary files */
+    char dir[PATH_MAX];
+    DIR *dh = pt_cluster_tftp_dir(c, node, dir, sizeof dir) == PT_OK ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (dh && (e = readdir(dh))) {
+        char path[PATH_MAX];
+        if (pt_is_temp_name(e->d_name) && pt_path_join(path, sizeof path, dir, e->d_name) == PT_OK)
+            unlink(path);
+    }
+    if (dh)
+        closedir(dh);
     pt_buf itl;
     pt_buf_init(&itl);
     rc = pt_cluster_build_itl(c, node, &itl, d);

@@ -550,7 +550,18 @@ static int build_config(pt_cluster *c, const pt_device *dev, pt_buf *b, pt_diag 
     pt_buf_put(b, tvs, tvs_len);
     pt_buf_put_lit(b, "    </members>\n  </TVS>\n");
     xml_int(b, "  ", "ipAddressMode", 0);
-    xml_int(b, "  ", "capfAuthMode", 0);
+    pt_capf_op cop = {0};
+    if (dev)
+        pt_cluster_capf_get(c, dev->name, &cop, NULL);
+    xml_int(b, "  ", "capfAuthMode", dev && strcmp(cop.op, "none") && cop.op[0] ? capf_mode_code(cop.auth) : 0);
+    if (dev && strcmp(cop.op, "none") && cop.op[0]) {
+        xml_elem(b, "  ", "certificateOperation", cop.op);
+        char when[32];
+        struct tm tm;
+        gmtime_r(&cop.deadline, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        xml_elem(b, "  ", "operationCompletesBy", when);
+    }
     snprintf(buf, sizeof buf,
              "  <capfList>\n    <capf>\n      <phonePort>%s</phonePort>\n"
              "      <processNodeName>%s</processNodeName>\n    </capf>\n  </capfList>\n",
@@ -713,5 +724,159 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
     pt_signer_free(&s);
     EVP_PKEY_free(key);
     X509_free(cert);
+    return rc;
+}
+
+/* ---- CAPF operations (M14) ---- */
+
+static int capf_key_valid(const char *k)
+{
+    static const char *const keys[] = {"rsa1024", "rsa2048", "rsa3072", "rsa4096", "ec256", "ec384", "ec521"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(k, keys[i]))
+            return 1;
+    return 0;
+}
+
+int pt_cluster_capf_get(pt_cluster *c, const char *device, pt_capf_op *out, pt_diag *d)
+{
+    char canon[16];
+    memset(out, 0, sizeof *out);
+    if (!pt_device_name_valid(device, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", device);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT d.capf_op, CASE d.capf_auth WHEN '' THEN p.capf_auth ELSE d.capf_auth END,"
+                           " d.capf_password, d.capf_key, d.capf_deadline, d.capf_status"
+                           " FROM devices d JOIN profiles p ON p.name = d.profile WHERE d.name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "reading a CAPF operation");
+    sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
+    int rc = PT_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        text(out->op, sizeof out->op, st, 0);
+        text(out->auth, sizeof out->auth, st, 1);
+        text(out->password, sizeof out->password, st, 2);
+        text(out->key, sizeof out->key, st, 3);
+        out->deadline = (time_t)sqlite3_column_int64(st, 4);
+        text(out->status, sizeof out->status, st, 5);
+    } else {
+        rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device %s", canon);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int capf_validate(pt_cluster *c, const pt_capf_op *op, time_t *deadline, pt_diag *d)
+{
+    if (strcmp(op->op, "install") && strcmp(op->op, "delete") && strcmp(op->op, "fetch") && strcmp(op->op, "none"))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the operation is install, delete, fetch or none");
+    if (op->auth[0] && !capf_auth_valid(op->auth))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET,
+                           "the authentication mode is null-string, auth-string, lsc, mic or lsc-or-mic");
+    if (!strcmp(op->auth, "auth-string")) {
+        size_t n = strlen(op->password);
+        if (n < 4 || n > 10 || strspn(op->password, "0123456789") != n)
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the authentication string is 4 to 10 digits");
+    }
+    if (op->key[0] && !capf_key_valid(op->key))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET,
+                           "the key is rsa1024, rsa2048, rsa3072, rsa4096, ec256, ec384 or ec521");
+    *deadline = op->deadline;
+    if (!*deadline) {
+        char days[16];
+        pt_cluster_param_get(c, "CAPF Operation Expires in (days)", days, sizeof days, NULL);
+        *deadline = time(NULL) + (time_t)atoi(days) * 86400;
+    }
+    return PT_OK;
+}
+
+static int capf_store(pt_cluster *c, const char *canon, const pt_capf_op *op, time_t deadline, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE devices SET capf_op = ?, capf_auth = ?, capf_password = ?, capf_key = ?,"
+                           " capf_deadline = ?, capf_status = ? WHERE name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "scheduling a CAPF operation");
+    sqlite3_bind_text(st, 1, op->op, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, op->auth, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, op->password, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, op->key[0] ? op->key : "rsa2048", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)deadline);
+    sqlite3_bind_text(st, 6, strcmp(op->op, "none") ? "Operation Pending" : "None", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, canon, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "scheduling a CAPF operation");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pt_cluster_capf_set(pt_cluster *c, const char *device, const pt_capf_op *op, pt_diag *d)
+{
+    pt_device dev;
+    time_t deadline;
+    int rc = pt_cluster_device(c, device, &dev, d);
+    if (!rc)
+        rc = capf_validate(c, op, &deadline, d);
+    if (!rc)
+        rc = capf_store(c, dev.name, op, deadline, d);
+    return rc ? rc : refresh_device_files(c, dev.name, d);
+}
+
+int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op, int *n, pt_diag *d)
+{
+    time_t deadline;
+    *n = 0;
+    int rc = capf_validate(c, op, &deadline, d);
+    if (rc)
+        return rc;
+    if (!op->auth[0])
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "a bulk operation names its authentication mode (--auth)");
+    pt_device *devs;
+    size_t nd;
+    if ((rc = pt_cluster_devices(c, &devs, &nd, d)))
+        return rc;
+    /* seed 004: the mode must match every phone's security profile */
+    for (size_t i = 0; !rc && i < nd; i++) {
+        pt_secprofile p;
+        if (strcmp(devs[i].model, model))
+            continue;
+        if ((rc = pt_cluster_profile(c, devs[i].profile, &p, d)))
+            break;
+        if (strcmp(p.capf_auth, op->auth))
+            rc = pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                             "%s: its security profile %s authenticates by %s, not %s; nothing was scheduled",
+                             devs[i].name, p.name, p.capf_auth, op->auth);
+    }
+    if (!rc && !(rc = pt__begin(c, d))) {
+        for (size_t i = 0; !rc && i < nd; i++)
+            if (!strcmp(devs[i].model, model) && !(rc = capf_store(c, devs[i].name, op, deadline, d)))
+                (*n)++;
+        if (!rc)
+            rc = pt__commit(c, d);
+        else
+            pt__rollback(c);
+    }
+    for (size_t i = 0; !rc && i < nd; i++)
+        if (!strcmp(devs[i].model, model))
+            rc = refresh_device_files(c, devs[i].name, d);
+    free(devs);
+    if (!rc && *n == 0)
+        rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device of model %s", model);
+    return rc;
+}
+
+int pt_cluster_capf_result(pt_cluster *c, const char *device, const char *status, int done, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           done ? "UPDATE devices SET capf_status = ?, capf_op = 'none' WHERE name = ?"
+                                : "UPDATE devices SET capf_status = ? WHERE name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "recording a CAPF result");
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a CAPF result");
+    sqlite3_finalize(st);
     return rc;
 }

@@ -83,6 +83,11 @@ int pt_path_join(char *out, size_t n, const char *a, const char *b)
     return k >= 0 && (size_t)k < n ? PT_OK : PT_ERR_ARG;
 }
 
+int pt_is_temp_name(const char *name)
+{
+    return name[0] == '.' && strstr(name, ".tmp.") != NULL;
+}
+
 const char *pt_basename(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -106,8 +111,10 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          pt_diag *d)
 {
+    /* ".<name>.tmp.XXXXXX" beside it: hidden, so a crash's leftover is never served */
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+    const char *base = pt_basename(path);
+    if (snprintf(tmp, sizeof tmp, "%.*s.%s.tmp.XXXXXX", (int)(base - path), path, base) >= (int)sizeof tmp)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
     int fd = mkstemp(tmp);
     if (fd < 0)

@@ -47,7 +47,10 @@ while [ $i -lt 20 ]; do
     i=$((i + 1))
 done
 expect_exit 0 "after 20 killed rebuilds the served ITL is whole and verifies" $PT show itl
-expect_true "no temporary files are served" sh -c "! ls $PHONETRUST_HOME/tftp/pub | grep -qv -e '^ITLFile.tlv$' -e '^SEP001122334455.cnf.xml' "
+expect_true "any leftover temporary file is hidden (never servable)" sh -c \
+    "! ls $PHONETRUST_HOME/tftp/pub | grep -v -e '^ITLFile.tlv\$' -e '^SEP001122334455.cnf.xml'"
+expect_exit 0 "the next TFTP restart" $PT utils service restart "Cisco Tftp"
+expect_true "sweeps the leftovers" sh -c "! ls -a $PHONETRUST_HOME/tftp/pub | grep -q '\.tmp\.'"
 
 # a full disk (here: a file-size limit) while writing: the old file stays
 cp $PHONETRUST_HOME/tftp/pub/ITLFile.tlv before.tlv
