@@ -205,6 +205,8 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
         rc = http_start(&s, d);
     if (!rc && o->tvs_port && (s.self.services & PT_SVC_TVS))
         rc = tvs_start(&s, d);
+    if (!rc && o->capf_port && s.self.publisher)
+        rc = capf_start(&s, d); /* CAPF runs on the publisher only */
     if (!rc) {
         s.sig_term = evsignal_new(s.base, SIGTERM, on_stop, &s);
         s.sig_int = evsignal_new(s.base, SIGINT, on_stop, &s);
@@ -212,11 +214,13 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
         event_add(s.sig_term, NULL);
         event_add(s.sig_int, NULL);
         event_add(s.sig_hup, NULL);
-        srv_log(&s, "SERVE node %s on %s: TFTP %d, HTTP %d, TVS %d", s.self.name, o->addr,
-                s.tftp_fd >= 0 ? o->tftp_port : 0, s.http ? o->http_port : 0, s.tvs_listener ? o->tvs_port : 0);
+        srv_log(&s, "SERVE node %s on %s: TFTP %d, HTTP %d, TVS %d, CAPF %d", s.self.name, o->addr,
+                s.tftp_fd >= 0 ? o->tftp_port : 0, s.http ? o->http_port : 0, s.tvs_listener ? o->tvs_port : 0,
+                s.capf_listener ? o->capf_port : 0);
         event_base_dispatch(s.base);
         srv_log(&s, "SERVE stopped");
     }
+    capf_stop(&s);
     tvs_stop(&s);
     http_stop(&s);
     tftp_stop(&s);

@@ -79,6 +79,11 @@ typedef struct server {
     pt_filestamp ctl_stamp;
     long long db_version;
     struct event *refresh_ev;
+    /* CAPF (publisher only) */
+    struct capf_conn *capf_conns;
+    SSL_CTX *capf_ctx;
+    struct evconnlistener *capf_listener;
+    uint32_t capf_sid;
     /* signals */
     struct event *sig_term, *sig_int, *sig_hup;
 } server;
@@ -102,6 +107,8 @@ int http_start(server *s, pt_diag *d);
 void http_stop(server *s);
 int tvs_start(server *s, pt_diag *d);
 void tvs_stop(server *s);
+int capf_start(server *s, pt_diag *d);
+void capf_stop(server *s);
 /* Rebuilds TVS's caches when the database or CTLFile.tlv changed. */
 void tvs_refresh(server *s, int force);
 

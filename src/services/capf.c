@@ -1,0 +1,581 @@
+/*
+ * capf.c - the Certificate Authority Proxy Function (§6): TLS on 3804 with
+ * the publisher's CAPF certificate.  The server speaks first; every message
+ * goes out in one write (phones stall otherwise).  The operation and its
+ * settings come from the device in the database; the outcome is written
+ * back as the device's Certificate Operation Status (M25).
+ *
+ *   AUTH_REQUEST -> AUTH_RESPONSE -> (by null string | authentication string
+ *   | existing certificate) -> install: KEY_GENERATE_REQUEST ->
+ *   [REQUEST_IN_PROGRESS...] KEY_GENERATE_RESPONSE -> STORE_CERTIFICATE ->
+ *   END_SESSION; fetch / delete likewise; nothing to do: END_SESSION 0.
+ */
+#include "server.h"
+
+#include "phonetrust/buf.h"
+#include "phonetrust/cert.h"
+#include "phonetrust/constants.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    C_AUTH_REQ = 1, C_AUTH_RSP = 2, C_KEYGEN_REQ = 3, C_KEYGEN_RSP = 4, C_STORE_REQ = 9, C_STORE_RSP = 10,
+    C_FETCH_REQ = 11, C_FETCH_RSP = 12, C_DELETE_REQ = 13, C_DELETE_RSP = 14, C_END = 15, C_IN_PROGRESS = 17
+};
+enum {
+    E_REASON = 1, E_CERT_TYPE = 3, E_CERT = 4, E_SIGNED = 6, E_VERSION = 7, E_AUTH_TYPE = 8, E_PUBKEY = 9,
+    E_KEY_SIZE = 10, E_PASSWORD = 11, E_DEVICE = 13, E_SUDI = 16, E_KEY_TYPE = 17, E_CURVE = 18, E_SHA2 = 20
+};
+enum { R_NO_ACTION = 0, R_UPDATE = 1, R_INVALID = 7, R_UNKNOWN_DEVICE = 9 };
+enum { ST_AUTH, ST_KEYGEN, ST_STORE, ST_FETCH, ST_DELETE, ST_DONE };
+
+#define CAPF_HDR 8
+#define KEYGEN_TIMEOUT 120 /* phones take tens of seconds to make an RSA-2048 key */
+
+typedef struct capf_conn {
+    struct capf_conn *next, *prev;
+    server *s;
+    struct bufferevent *bev;
+    char peer[64];
+    uint32_t sid;
+    int state;
+    char device[16];
+    pt_capf_op op;
+    X509 *issued; /* the LSC sent, recorded once the phone has stored it */
+} capf_conn;
+
+typedef struct msg {
+    uint8_t cmd;
+    int reason;
+    pt_bytes cert, signed1, sha2, pubkey, password, device;
+    int version;
+} msg;
+
+static const char *op_word(const char *op)
+{
+    return !strcmp(op, "delete") ? "Delete" : !strcmp(op, "fetch") ? "Troubleshoot" : "Upgrade";
+}
+
+static void conn_free(capf_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->s->capf_conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->s->clients--;
+    X509_free(c->issued);
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+/* One message, one write. */
+static void send_msg(capf_conn *c, uint8_t cmd, const pt_buf *elements)
+{
+    pt_buf b;
+    pt_buf_init(&b);
+    pt_buf_put_u8(&b, PT_CAPF_PROTOCOL_ID);
+    pt_buf_put_u8(&b, cmd);
+    pt_buf_put_u32(&b, c->sid);
+    pt_buf_put_u16(&b, (uint16_t)(elements ? elements->len : 0));
+    if (elements)
+        pt_buf_put(&b, elements->data, elements->len);
+    if (!pt_buf_error(&b))
+        bufferevent_write(c->bev, b.data, b.len);
+    pt_buf_free(&b);
+}
+
+static void end_session(capf_conn *c, int reason)
+{
+    pt_buf e;
+    pt_buf_init(&e);
+    pt_buf_put_tlv_u8(&e, E_REASON, (uint8_t)reason);
+    send_msg(c, C_END, &e);
+    pt_buf_free(&e);
+    c->state = ST_DONE;
+}
+
+static void fail(capf_conn *c, const char *status, const char *why)
+{
+    char full[128];
+    snprintf(full, sizeof full, "%s Failed: %s", op_word(c->op.op), status);
+    if (c->device[0])
+        pt_cluster_capf_result(c->s->cl, c->device, full, 0, NULL);
+    srv_log(c->s, "CAPF %s %s: %s (%s)", c->peer, c->device[0] ? c->device : "-", full, why);
+    end_session(c, R_INVALID);
+}
+
+static int parse(const uint8_t *data, size_t len, msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->reason = -1;
+    m->version = -1;
+    pt_reader r;
+    pt_rd_init(&r, data, len);
+    while (!pt_rd_eof(&r)) {
+        uint8_t tag;
+        uint16_t l;
+        const uint8_t *v;
+        if (pt_rd_tlv(&r, &tag, &l, &v))
+            return -1;
+        pt_bytes b = {v, l};
+        switch (tag) {
+        case E_REASON: if (l == 1) m->reason = v[0]; break;
+        case E_VERSION: if (l == 1) m->version = v[0]; break;
+        case E_CERT: m->cert = b; break;
+        case E_SIGNED: m->signed1 = b; break;
+        case E_SHA2: m->sha2 = b; break;
+        case E_PUBKEY: m->pubkey = b; break;
+        case E_PASSWORD: m->password = b; break;
+        case E_DEVICE: m->device = b; break;
+        default: break; /* unknown elements are ignored (§6.4) */
+        }
+    }
+    return 0;
+}
+
+/* The DER inside a wrapped certificate (§6.6): offset 5 of the element. */
+static X509 *unwrap(pt_bytes w)
+{
+    return w.n > 5 ? pt_cert_from_der(w.p + 5, w.n - 5) : NULL;
+}
+
+static void wrap(pt_buf *e, X509 *x)
+{
+    pt_buf der;
+    pt_buf_init(&der);
+    pt_cert_der(x, &der);
+    pt_buf_put_u8(e, E_CERT);
+    pt_buf_put_u16(e, (uint16_t)(der.len + 5));
+    pt_buf_put_u8(e, 1);
+    pt_buf_put_u16(e, (uint16_t)(der.len + 2));
+    pt_buf_put_u8(e, 0);
+    pt_buf_put_u8(e, 1); /* LSC */
+    pt_buf_put(e, der.data, der.len);
+    pt_buf_free(&der);
+}
+
+/* §6.8.3: a raw RSA signature (no DigestInfo) or ECDSA over data. */
+static int check_sig(EVP_PKEY *pk, int hash, const uint8_t *data, size_t len, const uint8_t *sig, size_t slen)
+{
+    uint8_t dg[64];
+    size_t dl;
+    if (pt_digest(hash, data, len, dg, &dl))
+        return 0;
+    int ok = 0;
+    if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA) {
+        uint8_t out[1024];
+        size_t outlen = sizeof out;
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+        if (ctx && EVP_PKEY_verify_recover_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+            EVP_PKEY_verify_recover(ctx, out, &outlen, sig, slen) > 0)
+            /* the bare digest, or (also accepted) a DigestInfo ending in it */
+            ok = (outlen == dl || (outlen > dl && outlen <= dl + 19)) && !memcmp(out + outlen - dl, dg, dl);
+        EVP_PKEY_CTX_free(ctx);
+    } else {
+        EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+        ok = mctx && EVP_DigestVerifyInit(mctx, NULL, pt_hash_md(hash), NULL, pk) > 0 &&
+             EVP_DigestVerify(mctx, sig, slen, data, len) == 1;
+        EVP_MD_CTX_free(mctx);
+    }
+    ERR_clear_error();
+    return ok;
+}
+
+/* By existing certificate: issued by the CAPF (an LSC) or a CAPF-trust CA (a MIC); signed auth data. */
+static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **what)
+{
+    X509 *cert = unwrap(m->cert);
+    *what = "Invalid Credentials";
+    if (!cert || !m->signed1.n || m->sha2.n < 3)
+        return 0;
+    int ok = 0, lsc = 0;
+    X509 *issuer = NULL;
+    if (X509_check_issued(capf, cert) == X509_V_OK) {
+        issuer = capf;
+        lsc = 1;
+    } else {
+        pt_trust_entry *t;
+        size_t nt;
+        if (!pt_cluster_trust_list(c->s->cl, &t, &nt, NULL)) {
+            for (size_t i = 0; i < nt && !issuer; i++)
+                if (!strcmp(t[i].purpose, "CAPF-trust") && X509_check_issued(t[i].cert, cert) == X509_V_OK) {
+                    issuer = X509_dup(t[i].cert);
+                    /* a CAPF-trust issuer whose name says CAPF issued an LSC; otherwise it is a MIC */
+                    char cn[128] = "";
+                    X509_NAME_get_text_by_NID(X509_get_subject_name(t[i].cert), NID_commonName, cn, sizeof cn);
+                    lsc = !strncmp(cn, "CAPF", 4);
+                }
+            pt_trust_entries_free(t, nt);
+        }
+    }
+    *what = lsc ? "Invalid LSC" : "Invalid MIC";
+    EVP_PKEY *ik = issuer ? X509_get0_pubkey(issuer) : NULL;
+    if (ik && X509_verify(cert, ik) == 1) {
+        char cn[64] = "";
+        X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+        /* §6.8.3: a C implementation checks that an LSC belongs to the device */
+        if (!lsc || !strcmp(cn, c->device)) {
+            pt_buf data;
+            pt_buf_init(&data);
+            pt_buf_put(&data, c->device, strlen(c->device));
+            pt_buf_put_u8(&data, 0);
+            pt_buf_put(&data, m->cert.p + 5, m->cert.n - 5);
+            EVP_PKEY *pk = X509_get0_pubkey(cert);
+            pt_reader r;
+            pt_rd_init(&r, m->sha2.p, m->sha2.n);
+            uint8_t code;
+            uint16_t l;
+            const uint8_t *sig2;
+            ok = pk && !pt_rd_u8(&r, &code) && code == PT_HASH_SHA512 && !pt_rd_u16(&r, &l) &&
+                 !pt_rd_bytes(&r, l, &sig2) && !pt_buf_error(&data) &&
+                 check_sig(pk, PT_HASH_SHA1, data.data, data.len, m->signed1.p, m->signed1.n) &&
+                 check_sig(pk, PT_HASH_SHA512, data.data, data.len, sig2, l);
+            pt_buf_free(&data);
+        }
+    }
+    ERR_clear_error();
+    if (issuer && issuer != capf)
+        X509_free(issuer);
+    X509_free(cert);
+    return ok;
+}
+
+static void start_operation(capf_conn *c)
+{
+    pt_buf e;
+    pt_buf_init(&e);
+    if (!strcmp(c->op.op, "install")) {
+        if (!strncmp(c->op.key, "ec", 2)) {
+            int bits = atoi(c->op.key + 2);
+            pt_buf_put_tlv_u8(&e, E_KEY_TYPE, 1);
+            pt_buf_put_tlv_u8(&e, E_CURVE, bits == 384 ? 1 : bits == 521 ? 2 : 0);
+        } else {
+            pt_buf_put_tlv_u16(&e, E_KEY_SIZE, (uint16_t)atoi(c->op.key + 3));
+            pt_buf_put_tlv_u8(&e, E_KEY_TYPE, 0);
+        }
+        send_msg(c, C_KEYGEN_REQ, &e);
+        c->state = ST_KEYGEN;
+        struct timeval tv = {KEYGEN_TIMEOUT, 0};
+        bufferevent_set_timeouts(c->bev, &tv, NULL);
+    } else if (!strcmp(c->op.op, "fetch")) {
+        send_msg(c, C_FETCH_REQ, NULL);
+        c->state = ST_FETCH;
+    } else {
+        send_msg(c, C_DELETE_REQ, NULL);
+        c->state = ST_DELETE;
+    }
+    pt_buf_free(&e);
+}
+
+static void on_auth(capf_conn *c, const msg *m)
+{
+    server *s = c->s;
+    char dev[16];
+    if (m->cmd != C_AUTH_RSP || m->version < 1 || m->version > PT_CAPF_VERSION || !m->device.n ||
+        m->device.p[m->device.n - 1] != 0) {
+        fail(c, "Invalid Credentials", "a malformed AUTH_RESPONSE");
+        return;
+    }
+    if (!pt_device_name_valid((const char *)m->device.p, dev) ||
+        pt_cluster_capf_get(s->cl, dev, &c->op, NULL) != PT_OK) {
+        srv_log(s, "CAPF %s: unknown device %.*s", c->peer, (int)m->device.n - 1, m->device.p);
+        end_session(c, R_UNKNOWN_DEVICE);
+        return;
+    }
+    snprintf(c->device, sizeof c->device, "%s", dev);
+    if (!strcmp(c->op.op, "none")) {
+        srv_log(s, "CAPF %s %s: no operation scheduled", c->peer, dev);
+        end_session(c, R_NO_ACTION);
+        return;
+    }
+    if (time(NULL) > c->op.deadline) {
+        fail(c, "User Initiated Request Late/Timedout", "past the Operation Completes By deadline");
+        return;
+    }
+    const char *what = "Invalid Authentication String";
+    int ok;
+    if (!strcmp(c->op.auth, "null-string")) {
+        ok = 1; /* an explicit, logged choice: anyone naming the device is served */
+    } else if (!strcmp(c->op.auth, "auth-string")) {
+        ok = m->password.n >= 1 && strlen(c->op.password) == m->password.n - 1 &&
+             !memcmp(c->op.password, m->password.p, m->password.n - 1);
+    } else {
+        EVP_PKEY *k = NULL;
+        X509 *capf = NULL;
+        ok = pt_cluster_cert_key(s->cl, NULL, PT_CERT_CAPF, &k, &capf, NULL) == PT_OK &&
+             auth_by_cert(c, m, capf, &what);
+        EVP_PKEY_free(k);
+        X509_free(capf);
+    }
+    srv_log(s, "CAPF %s %s: %s by %s: %s", c->peer, dev, c->op.op, c->op.auth, ok ? "authenticated" : "refused");
+    if (!ok) {
+        fail(c, what, "authentication failed");
+        return;
+    }
+    start_operation(c);
+}
+
+static void on_keygen(capf_conn *c, const msg *m)
+{
+    server *s = c->s;
+    if (m->cmd == C_IN_PROGRESS)
+        return; /* the phone is still making its key */
+    if (m->cmd != C_KEYGEN_RSP || !m->pubkey.n) {
+        fail(c, "Key Generation Failed/Timeout", "no public key");
+        return;
+    }
+    const unsigned char *p = m->pubkey.p;
+    EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, (long)m->pubkey.n);
+    int want_ec = !strncmp(c->op.key, "ec", 2), bits = atoi(c->op.key + (want_ec ? 2 : 3));
+    if (!pub || (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC) != want_ec ||
+        (!want_ec && EVP_PKEY_get_bits(pub) != bits)) {
+        EVP_PKEY_free(pub);
+        ERR_clear_error();
+        fail(c, "Key Generation Failed/Timeout", "the phone's key is not what was asked for");
+        return;
+    }
+    EVP_PKEY *capf_key = NULL, *lsc_key = NULL;
+    X509 *capf = NULL, *lsc = NULL;
+    pt_cert_spec spec;
+    pt_cert_spec_init(&spec);
+    spec.profile = PT_PROFILE_LSC;
+    spec.cn = c->device;
+    spec.days = 365;
+    spec.subject_key = pub;
+    pt_diag d;
+    int rc = pt_cluster_cert_key(s->cl, NULL, PT_CERT_CAPF, &capf_key, &capf, &d);
+    if (!rc) {
+        spec.issuer_key = capf_key;
+        spec.issuer_cert = capf; /* §7.3: the issuer is the CAPF certificate's subject */
+        rc = pt_cert_create(&spec, &lsc_key, &lsc, &d);
+    }
+    if (rc) {
+        fail(c, "CA Communication Failure", d.msg);
+    } else {
+        pt_buf e;
+        pt_buf_init(&e);
+        pt_buf_put_tlv_u8(&e, E_CERT_TYPE, 1);
+        wrap(&e, lsc);
+        send_msg(c, C_STORE_REQ, &e);
+        pt_buf_free(&e);
+        c->state = ST_STORE;
+        struct timeval tv = {s->o->io_timeout, 0};
+        bufferevent_set_timeouts(c->bev, &tv, NULL);
+        c->issued = lsc; /* recorded once the phone says it stored it */
+        lsc = NULL;
+    }
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(lsc_key);
+    EVP_PKEY_free(capf_key);
+    X509_free(capf);
+    X509_free(lsc);
+}
+
+static void on_store(capf_conn *c, const msg *m)
+{
+    X509 *lsc = c->issued;
+    c->issued = NULL;
+    if (m->cmd != C_STORE_RSP) {
+        X509_free(lsc);
+        fail(c, "Phone Communication Failure", "unexpected message");
+        return;
+    }
+    if (m->reason == R_UPDATE && lsc) {
+        /* only now is the operation done (§6.9: not before the phone stored it) */
+        pt_cluster_device_set_cert(c->s->cl, c->device, "lsc", lsc, NULL);
+        pt_cluster_capf_result(c->s->cl, c->device, "Upgrade Success", 1, NULL);
+        srv_log(c->s, "CAPF %s %s: LSC installed", c->peer, c->device);
+        end_session(c, R_UPDATE);
+    } else {
+        fail(c, "Phone Communication Failure", "the phone did not store the certificate");
+    }
+    X509_free(lsc);
+}
+
+static void on_fetch_or_delete(capf_conn *c, const msg *m)
+{
+    server *s = c->s;
+    int fetch = c->state == ST_FETCH;
+    if (m->cmd != (fetch ? C_FETCH_RSP : C_DELETE_RSP)) {
+        fail(c, "Phone Communication Failure", "unexpected message");
+        return;
+    }
+    if (fetch) {
+        X509 *x = m->reason == R_UPDATE ? unwrap(m->cert) : NULL;
+        if (x)
+            pt_cluster_device_set_cert(s->cl, c->device, "lsc", x, NULL);
+        pt_cluster_capf_result(s->cl, c->device, x ? "Troubleshoot Success" : "Troubleshoot Failed: Invalid LSC", 1,
+                               NULL);
+        srv_log(s, "CAPF %s %s: fetch %s", c->peer, c->device, x ? "stored the phone's LSC" : "failed");
+        X509_free(x);
+        end_session(c, R_NO_ACTION);
+    } else {
+        int ok = m->reason == R_UPDATE;
+        if (ok)
+            pt_cluster_device_set_cert(s->cl, c->device, "lsc", NULL, NULL);
+        pt_cluster_capf_result(s->cl, c->device, ok ? "Delete Success" : "Delete Failed: Invalid LSC", 1, NULL);
+        srv_log(s, "CAPF %s %s: delete %s", c->peer, c->device, ok ? "done" : "failed");
+        end_session(c, R_UPDATE);
+    }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    capf_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    while (c->state != ST_DONE && evbuffer_get_length(in) >= CAPF_HDR) {
+        uint8_t hdr[CAPF_HDR];
+        evbuffer_copyout(in, hdr, CAPF_HDR);
+        size_t len = ((size_t)hdr[6] << 8) | hdr[7];
+        uint32_t hsid = ((uint32_t)hdr[2] << 24) | ((uint32_t)hdr[3] << 16) | ((uint32_t)hdr[4] << 8) | hdr[5];
+        if (hdr[0] != PT_CAPF_PROTOCOL_ID || hsid != c->sid) {
+            /* judged on the header alone: no waiting for a body that will not come */
+            fail(c, "Phone Communication Failure", "not a CAPF message for this session");
+            return;
+        }
+        if (evbuffer_get_length(in) < CAPF_HDR + len)
+            return;
+        uint8_t *body = malloc(len ? len : 1);
+        evbuffer_drain(in, CAPF_HDR);
+        evbuffer_remove(in, body, len);
+        uint32_t sid = ((uint32_t)hdr[2] << 24) | ((uint32_t)hdr[3] << 16) | ((uint32_t)hdr[4] << 8) | hdr[5];
+        msg m;
+        if (hdr[0] != PT_CAPF_PROTOCOL_ID || sid != c->sid || parse(body, len, &m)) {
+            free(body);
+            fail(c, "Phone Communication Failure", "a malformed message");
+            return;
+        }
+        m.cmd = hdr[1];
+        switch (c->state) {
+        case ST_AUTH: on_auth(c, &m); break;
+        case ST_KEYGEN: on_keygen(c, &m); break;
+        case ST_STORE: on_store(c, &m); break;
+        default: on_fetch_or_delete(c, &m); break;
+        }
+        free(body);
+    }
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    capf_conn *c = arg;
+    if (c->state == ST_DONE && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        conn_free(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    capf_conn *c = arg;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+        if (c->state != ST_DONE && c->device[0] && (what & BEV_EVENT_TIMEOUT))
+            pt_cluster_capf_result(c->s->cl, c->device, c->state == ST_KEYGEN
+                                                            ? "Upgrade Failed: Key Generation Failed/Timeout"
+                                                            : "Operation Pending", 0, NULL);
+        if (c->state != ST_DONE)
+            srv_log(c->s, "CAPF %s %s: %s", c->peer, c->device[0] ? c->device : "-",
+                    what & BEV_EVENT_TIMEOUT ? "timed out" : "connection closed");
+        conn_free(c);
+    }
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    (void)l, (void)salen;
+    server *s = arg;
+    char peer[64];
+    srv_peer(sa, peer, sizeof peer);
+    if (s->clients >= s->o->max_clients) {
+        srv_log(s, "CAPF %s: refused, %d clients", peer, s->clients);
+        evutil_closesocket(fd);
+        return;
+    }
+    SSL *ssl = SSL_new(s->capf_ctx);
+    capf_conn *c = calloc(1, sizeof *c);
+    struct bufferevent *bev = ssl && c ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                                        BEV_OPT_CLOSE_ON_FREE)
+                                       : NULL;
+    if (!bev) {
+        if (ssl)
+            SSL_free(ssl);
+        free(c);
+        evutil_closesocket(fd);
+        return;
+    }
+    c->s = s;
+    c->bev = bev;
+    c->sid = ++s->capf_sid; /* chosen by the server; the phone echoes it */
+    c->state = ST_AUTH;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    c->next = s->capf_conns;
+    if (s->capf_conns)
+        s->capf_conns->prev = c;
+    s->capf_conns = c;
+    s->clients++;
+    struct timeval tv = {s->o->io_timeout, 0};
+    bufferevent_set_timeouts(bev, &tv, &tv);
+    bufferevent_setcb(bev, on_read, on_write, on_event, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    /* the server speaks first: AUTH_REQUEST {VERSION 3, AUTH_TYPE 0} */
+    pt_buf e;
+    pt_buf_init(&e);
+    pt_buf_put_tlv_u8(&e, E_VERSION, PT_CAPF_VERSION);
+    pt_buf_put_tlv_u8(&e, E_AUTH_TYPE, 0);
+    send_msg(c, C_AUTH_REQ, &e);
+    pt_buf_free(&e);
+}
+
+int capf_start(server *s, pt_diag *d)
+{
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    int rc = pt_cluster_cert_key(s->cl, NULL, PT_CERT_CAPF, &key, &cert, d);
+    if (rc)
+        return rc;
+    s->capf_ctx = SSL_CTX_new(TLS_server_method());
+    int ok = s->capf_ctx && SSL_CTX_use_certificate(s->capf_ctx, cert) == 1 &&
+             SSL_CTX_use_PrivateKey(s->capf_ctx, key) == 1;
+    if (ok && s->o->tls_min_10) {
+        SSL_CTX_set_min_proto_version(s->capf_ctx, TLS1_VERSION);
+        SSL_CTX_set_security_level(s->capf_ctx, 0);
+        SSL_CTX_set_cipher_list(s->capf_ctx, "DEFAULT:@SECLEVEL=0");
+    } else if (ok) {
+        SSL_CTX_set_min_proto_version(s->capf_ctx, TLS1_2_VERSION);
+    }
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    if (!ok)
+        return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "CAPF: cannot use the CAPF certificate");
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    char spec[128];
+    snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, s->o->capf_port);
+    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
+    s->capf_listener = evconnlistener_new_bind(s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
+                                               (struct sockaddr *)&ss, sslen);
+    if (!s->capf_listener)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "CAPF: cannot listen on %s", spec);
+    return PT_OK;
+}
+
+void capf_stop(server *s)
+{
+    while (s->capf_conns)
+        conn_free(s->capf_conns);
+    if (s->capf_listener)
+        evconnlistener_free(s->capf_listener);
+    if (s->capf_ctx)
+        SSL_CTX_free(s->capf_ctx);
+    s->capf_listener = NULL;
+    s->capf_ctx = NULL;
+}

@@ -1,0 +1,127 @@
+# CAPF (§6, M14, seed 004): the vectors' exchanges against `phonetrust
+# serve` on loopback, every authentication mode, and the status texts.
+. "$PT_TESTLIB"
+E2E=$(dirname "$PT_TESTLIB")
+C=$V/capf
+export PHONETRUST_HOME=$SCRATCH/cluster
+$PT install --publisher pub --domain lab.example --ip 127.0.0.1 --org Lab --unit Voice \
+    --admin-password adminpw1 --security-password secpw123 >/dev/null
+for d in SEP001122334455 SEP00112233AABB SEP0011223344CC SEP0011223344DD SEP0011223344EE; do
+    $PT device add $d --model 8845 >/dev/null
+done
+CAPF=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+LOG=$SCRATCH/serve.log
+$PT serve --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5 --log $LOG &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
+
+# the S->C messages of a transcript, session id masked
+mask() { python3 -c "
+import sys
+for l in open(sys.argv[1]):
+    l = l.strip()
+    print(l if l == 'CLOSED' else l[:4] + '00000000' + l[12:])" "$1"; }
+expected() { python3 -c "
+import json, sys
+sys.path.insert(0, '$E2E')
+src = open('$E2E/capf_client.py').read().split('def main')[0]
+exec(src)
+for d, m in messages(sys.argv[1]):
+    if d == 'S->C':
+        print((m[:2] + b'\0\0\0\0' + m[6:]).hex())
+print('CLOSED')" "$1"; }
+replay() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/$1.json > $1.out; mask $1.out > $1.got; expected $C/$1.json > $1.want; }
+# exact messages, except STORE_CERTIFICATE_REQUEST (a new certificate: checked apart)
+same_but_store() { grep -v '^5509' $1.got > a; grep -v '^5509' $1.want > b; cmp -s a b; }
+status() { $PT device show $1 | sed -n 's/^Certificate Operation Status: //p'; }
+
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+$PT device capf SEP00112233AABB --op install --auth null-string --key ec256 >/dev/null
+$PT device capf SEP0011223344CC --op fetch --auth null-string >/dev/null
+$PT device capf SEP0011223344DD --op delete --auth null-string >/dev/null
+expect_exit 0 "device show: Operation Pending" $PT device show SEP001122334455
+expect_out "the status" "Certificate Operation Status: Operation Pending"
+expect_true "the config asks for the operation (capfAuthMode 1: authentication string)" sh -c \
+    "$PT sgn strip $PHONETRUST_HOME/tftp/pub/SEP001122334455.cnf.xml.sgn - 2>/dev/null | grep -q '<capfAuthMode>1</capfAuthMode>' || \
+     grep -q '<capfAuthMode>1</capfAuthMode>' $PHONETRUST_HOME/tftp/pub/SEP001122334455.cnf.xml"
+
+replay wrongpw
+expect_true "wrong authentication string: the vector's exchange, END_SESSION 7" cmp -s wrongpw.got wrongpw.want
+expect_true "status: Invalid Authentication String" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
+replay install-rsa-password
+expect_true "RSA install by authentication string: the vector's exchange" same_but_store install-rsa-password
+python3 - > issued.txt <<PY
+import subprocess
+for l in open('install-rsa-password.out'):
+    if l.startswith('5509'):
+        der = bytes.fromhex(l.strip())[8 + 4 + 3 + 5:]
+        print(subprocess.run(['openssl', 'x509', '-inform', 'DER', '-noout', '-subject', '-issuer', '-text'], input=der, capture_output=True).stdout.decode())
+PY
+expect_true "the LSC: CN=SEP001122334455 + the CAPF subject's other attributes, in its order" grep -q "subject=CN = SEP001122334455, OU = Voice, O = Lab" issued.txt
+expect_true "issued by the cluster's CAPF" grep -q "issuer=CN = CAPF-" issued.txt
+expect_true "for the phone's own RSA-2048 key" grep -q "Public-Key: (2048 bit)" issued.txt
+expect_true "with the LSC profile (SAN URI)" grep -q "URI:SEP001122334455" issued.txt
+expect_true "status Upgrade Success" test "$(status SEP001122334455)" = "Upgrade Success"
+expect_true "LSC Installed" sh -c "$PT device show SEP001122334455 | grep -q 'LSC:                  Installed'"
+replay install-ec
+expect_true "EC install by null string: the vector's exchange" same_but_store install-ec
+expect_true "EC LSC recorded" sh -c "$PT device show SEP00112233AABB | grep -q 'LSC:                  Installed'"
+replay fetch
+expect_true "fetch: the vector's exchange" cmp -s fetch.got fetch.want
+expect_true "the phone's LSC stored" sh -c "$PT device show SEP0011223344CC | grep -q 'LSC:                  Installed'"
+replay delete
+expect_true "delete: the vector's exchange" cmp -s delete.got delete.want
+expect_true "status Delete Success" test "$(status SEP0011223344DD)" = "Delete Success"
+replay none
+expect_true "nothing scheduled: END_SESSION 0" cmp -s none.got none.want
+replay unknown
+expect_true "unknown device: END_SESSION 9" cmp -s unknown.got unknown.want
+
+# by existing certificate (the vectors' LSCs were issued by the vectors' CAPF: trust it)
+$PT set cert import CAPF-trust $V/certs/capf.pem --name "old CAPF" >/dev/null
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+replay certauth-rsa
+expect_true "RSA LSC authentication: the vector's exchange" same_but_store certauth-rsa
+$PT device capf SEP00112233AABB --op install --auth lsc --key ec384 >/dev/null
+replay certauth-ec
+expect_true "EC LSC authentication (RSA SUDI ignored): the vector's exchange" same_but_store certauth-ec
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+replay certauth-bad
+expect_true "a certificate from no known issuer: END_SESSION 7" cmp -s certauth-bad.got certauth-bad.want
+expect_true "status names the failure" sh -c "echo '$(status SEP001122334455)' | grep -q '^Upgrade Failed: Invalid'"
+
+# the deadline (M25: LSC: Failed, User Initiated Request Late/Timedout)
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --deadline -1h >/dev/null
+replay install-rsa-password
+expect_true "past the deadline: END_SESSION 7 after AUTH_RESPONSE" sh -c "tail -2 install-rsa-password.got | head -1 | grep -q '^550f00000000000401000107'"
+expect_true "status Upgrade Failed: User Initiated Request Late/Timedout" \
+    test "$(status SEP001122334455)" = "Upgrade Failed: User Initiated Request Late/Timedout"
+
+# bulk by model: the mode must match the security profiles (seed 004)
+$PT device profile LscProfile --capf-auth lsc >/dev/null
+expect_exit 6 "bulk install by null string refused: the profiles say otherwise" $PT device capf --model 8845 --op install --auth lsc --deadline +1d
+expect_err "names a device and its profile" "its security profile Standard Non-Secure authenticates by null-string, not lsc"
+expect_exit 0 "bulk install matching the profiles" $PT device capf --model 8845 --op install --auth null-string --deadline +1d
+expect_out "five phones" "scheduled for 5 devices"
+expect_exit 2 "a bad key" $PT device capf SEP001122334455 --op install --key rsa999
+expect_exit 2 "a bad authentication string" $PT device capf SEP001122334455 --op install --auth auth-string --password abc
+expect_exit 2 "a bad deadline" $PT device capf SEP001122334455 --op install --deadline tomorrow
+
+# a malformed first message closes only that connection
+expect_true "garbage after the handshake: the server carries on" python3 -c "
+import socket, ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(socket.create_connection(('127.0.0.1', $CAPF), timeout=10))
+t.recv(16); t.sendall(b'\xff' * 20)
+try:
+    while t.recv(100): pass
+except Exception: pass"
+$PT device capf SEP0011223344EE --op none >/dev/null   # the bulk install above scheduled it too
+replay none
+expect_true "and answers the next phone" cmp -s none.got none.want
+expect_true "the garbage was answered by END_SESSION 7 at once, not a timeout" sh -c "! grep -q 'CAPF .*: timed out' $LOG"
+kill -TERM $SERVE
+wait $SERVE
+expect_true "SIGTERM: exit 0" test $? -eq 0
+finish
