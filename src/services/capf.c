@@ -513,7 +513,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     c->s = s;
     c->bev = bev;
-    c->sid = ++s->capf_sid; /* chosen by the server; the phone echoes it */
+    /* chosen by the server: 1, 2, 3... with one worker; unique across workers */
+    uint32_t workers = (uint32_t)(s->o->workers > 0 ? s->o->workers : 1);
+    c->sid = ++s->capf_sid * workers + (uint32_t)s->index - (workers - 1);
     c->state = ST_AUTH;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     c->next = s->capf_conns;
@@ -555,16 +557,9 @@ int capf_start(server *s, pt_diag *d)
     X509_free(cert);
     if (!ok)
         return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "CAPF: cannot use the CAPF certificate");
-    struct sockaddr_storage ss;
-    int sslen = sizeof ss;
-    char spec[128];
-    snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, s->o->capf_port);
-    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
-    s->capf_listener = evconnlistener_new_bind(s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                               (struct sockaddr *)&ss, sslen);
+    s->capf_listener = srv_listen(s, s->o->capf_port, on_accept, s, d);
     if (!s->capf_listener)
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "CAPF: cannot listen on %s", spec);
+        return pt_diag_prefix(d, PT_ERR_IO, "CAPF");
     return PT_OK;
 }
 

@@ -142,8 +142,9 @@ int http_start(server *s, pt_diag *d)
     evhttp_set_max_headers_size(s->http, 8192);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
     evhttp_set_gencb(s->http, on_request, s);
-    if (!evhttp_bind_socket_with_handle(s->http, s->o->addr, (ev_uint16_t)s->o->http_port))
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "HTTP: cannot listen on %s:%d", s->o->addr, s->o->http_port);
+    struct evconnlistener *l = srv_listen(s, s->o->http_port, NULL, NULL, d);
+    if (!l || !evhttp_bind_listener(s->http, l))
+        return pt_diag_prefix(d, PT_ERR_IO, "HTTP");
     return PT_OK;
 }
 

@@ -12,6 +12,8 @@
 #include "phonetrust/fileio.h"
 
 #include <arpa/inet.h>
+#include <event2/thread.h>
+#include <pthread.h>
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -165,76 +167,146 @@ blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *
     return load(s, resolved, err);
 }
 
+struct evconnlistener *srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, pt_diag *d)
+{
+    struct sockaddr_storage ss;
+    int sslen = sizeof ss;
+    char spec[128];
+    snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, port);
+    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
+        pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
+        return NULL;
+    }
+    struct evconnlistener *l = evconnlistener_new_bind(
+        s->base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT, 512,
+        (struct sockaddr *)&ss, sslen);
+    if (!l)
+        pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot listen on %s: %s", spec, strerror(errno));
+    return l;
+}
+
 /* ---- signals ---- */
+
+typedef struct pool {
+    server *w;
+    int n;
+} pool;
 
 static void on_stop(evutil_socket_t sig, short ev, void *arg)
 {
     (void)ev;
-    server *s = arg;
-    srv_log(s, "SERVE signal %d: stopping", (int)sig);
-    event_base_loopexit(s->base, NULL);
+    pool *p = arg;
+    srv_log(&p->w[0], "SERVE signal %d: stopping", (int)sig);
+    for (int i = 0; i < p->n; i++)
+        if (p->w[i].base)
+            event_base_loopexit(p->w[i].base, NULL);
 }
 
 static void on_hup(evutil_socket_t sig, short ev, void *arg)
 {
     (void)sig, (void)ev;
+    pool *p = arg;
+    srv_log(&p->w[0], "SERVE SIGHUP: reloading certificates and caches");
+    /* each worker refreshes on its own loop at its next tick */
+    for (int i = 0; i < p->n; i++)
+        p->w[i].reload = 1;
+}
+
+/* Opens what one worker serves.  Worker 0 also reports. */
+static int worker_open(server *s, const pt_serve_opts *o, int index, pt_diag *d)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    s->index = index;
+    s->tftp_fd = -1;
+    int rc = pt_cluster_open(o->home, &s->cl, d);
+    if (!rc)
+        rc = o->node ? pt_cluster_node(s->cl, o->node, &s->self, d) : pt_cluster_publisher(s->cl, &s->self, d);
+    if (!rc)
+        rc = pt_cluster_tftp_dir(s->cl, s->self.name, s->tftp_dir, sizeof s->tftp_dir);
+    if (!rc && !(s->base = event_base_new()))
+        rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot create the event loop");
+    if (!rc && o->tftp_port && (s->self.services & PT_SVC_TFTP))
+        rc = tftp_start(s, d);
+    if (!rc && o->http_port && (s->self.services & PT_SVC_TFTP))
+        rc = http_start(s, d);
+    if (!rc && o->tvs_port && (s->self.services & PT_SVC_TVS))
+        rc = tvs_start(s, d);
+    if (!rc && o->capf_port && s->self.publisher)
+        rc = capf_start(s, d); /* CAPF runs on the publisher only */
+    return rc;
+}
+
+static void worker_close(server *s)
+{
+    capf_stop(s);
+    tvs_stop(s);
+    http_stop(s);
+    tftp_stop(s);
+    for (int i = 0; i < FILE_CACHE; i++)
+        blob_unref(s->files[i].b);
+    if (s->base)
+        event_base_free(s->base);
+    pt_cluster_close(s->cl);
+}
+
+static void *worker_run(void *arg)
+{
     server *s = arg;
-    srv_log(s, "SERVE SIGHUP: reloading certificates and caches");
-    tvs_refresh(s, 1);
+    event_base_dispatch(s->base);
+    return NULL;
 }
 
 int pt_serve(const pt_serve_opts *o, pt_diag *d)
 {
-    server s;
-    memset(&s, 0, sizeof s);
-    s.o = o;
-    s.tftp_fd = -1;
+    int n = o->workers > 0 ? o->workers : 1;
     signal(SIGPIPE, SIG_IGN);
-    if (o->log_path && !(s.log = fopen(o->log_path, "a")))
+    if (n > 1)
+        evthread_use_pthreads();
+    FILE *log = NULL;
+    if (o->log_path && !(log = fopen(o->log_path, "a")))
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open the log: %s", o->log_path, strerror(errno));
-    int rc = pt_cluster_open(o->home, &s.cl, d);
-    if (!rc)
-        rc = o->node ? pt_cluster_node(s.cl, o->node, &s.self, d) : pt_cluster_publisher(s.cl, &s.self, d);
-    if (!rc)
-        rc = pt_cluster_tftp_dir(s.cl, s.self.name, s.tftp_dir, sizeof s.tftp_dir);
-    if (!rc && !(s.base = event_base_new()))
-        rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot create the event loop");
-    if (!rc && o->tftp_port && (s.self.services & PT_SVC_TFTP))
-        rc = tftp_start(&s, d);
-    if (!rc && o->http_port && (s.self.services & PT_SVC_TFTP))
-        rc = http_start(&s, d);
-    if (!rc && o->tvs_port && (s.self.services & PT_SVC_TVS))
-        rc = tvs_start(&s, d);
-    if (!rc && o->capf_port && s.self.publisher)
-        rc = capf_start(&s, d); /* CAPF runs on the publisher only */
+    pool p = {calloc((size_t)n, sizeof(server)), n};
+    if (!p.w) {
+        if (log)
+            fclose(log);
+        return PT_ERR_NOMEM;
+    }
+    int rc = PT_OK;
+    for (int i = 0; i < n && !rc; i++) {
+        rc = worker_open(&p.w[i], o, i, d);
+        p.w[i].log = log;
+    }
+    pthread_t threads[64];
+    int started = 0;
     if (!rc) {
-        s.sig_term = evsignal_new(s.base, SIGTERM, on_stop, &s);
-        s.sig_int = evsignal_new(s.base, SIGINT, on_stop, &s);
-        s.sig_hup = evsignal_new(s.base, SIGHUP, on_hup, &s);
-        event_add(s.sig_term, NULL);
-        event_add(s.sig_int, NULL);
-        event_add(s.sig_hup, NULL);
-        srv_log(&s, "SERVE node %s on %s: TFTP %d, HTTP %d, TVS %d, CAPF %d", s.self.name, o->addr,
-                s.tftp_fd >= 0 ? o->tftp_port : 0, s.http ? o->http_port : 0, s.tvs_listener ? o->tvs_port : 0,
-                s.capf_listener ? o->capf_port : 0);
-        event_base_dispatch(s.base);
-        srv_log(&s, "SERVE stopped");
+        server *s = &p.w[0];
+        struct event *sig_term = evsignal_new(s->base, SIGTERM, on_stop, &p);
+        struct event *sig_int = evsignal_new(s->base, SIGINT, on_stop, &p);
+        struct event *sig_hup = evsignal_new(s->base, SIGHUP, on_hup, &p);
+        event_add(sig_term, NULL);
+        event_add(sig_int, NULL);
+        event_add(sig_hup, NULL);
+        srv_log(s, "SERVE node %s on %s: TFTP %d, HTTP %d, TVS %d, CAPF %d, %d worker%s", s->self.name, o->addr,
+                s->tftp_fd >= 0 ? o->tftp_port : 0, s->http ? o->http_port : 0, s->tvs_listener ? o->tvs_port : 0,
+                s->capf_listener ? o->capf_port : 0, n, n == 1 ? "" : "s");
+        for (int i = 1; i < n && i < 64; i++)
+            if (pthread_create(&threads[i], NULL, worker_run, &p.w[i]) == 0)
+                started = i;
+        event_base_dispatch(s->base);
+        for (int i = 1; i <= started; i++) {
+            event_base_loopexit(p.w[i].base, NULL);
+            pthread_join(threads[i], NULL);
+        }
+        srv_log(s, "SERVE stopped");
+        event_free(sig_term);
+        event_free(sig_int);
+        event_free(sig_hup);
     }
-    capf_stop(&s);
-    tvs_stop(&s);
-    http_stop(&s);
-    tftp_stop(&s);
-    if (s.sig_term) {
-        event_free(s.sig_term);
-        event_free(s.sig_int);
-        event_free(s.sig_hup);
-    }
-    for (int i = 0; i < FILE_CACHE; i++)
-        blob_unref(s.files[i].b);
-    if (s.base)
-        event_base_free(s.base);
-    pt_cluster_close(s.cl);
-    if (s.log)
-        fclose(s.log);
+    for (int i = 0; i < n; i++)
+        worker_close(&p.w[i]);
+    free(p.w);
+    if (log)
+        fclose(log);
     return rc;
 }

@@ -23,7 +23,8 @@ typedef struct pt_serve_opts {
     const char *node;
     const char *addr;
     int tftp_port, http_port, tvs_port, capf_port;
-    int max_clients;
+    int max_clients;    /* per worker */
+    int workers;        /* event loops, one thread each, sharing the ports (SO_REUSEPORT) */
     int tls_min_10;     /* accept TLS 1.0 (old 79xx phones) */
     int io_timeout;     /* seconds a connection may stay idle */
     const char *log_path;
@@ -57,6 +58,7 @@ typedef struct cached_file {
 
 typedef struct server {
     const pt_serve_opts *o;
+    int index;              /* worker number */
     struct event_base *base;
     pt_cluster *cl;
     pt_node self;
@@ -84,12 +86,13 @@ typedef struct server {
     SSL_CTX *capf_ctx;
     struct evconnlistener *capf_listener;
     uint32_t capf_sid;
-    /* signals */
-    struct event *sig_term, *sig_int, *sig_hup;
+    volatile int reload;    /* SIGHUP seen: refresh at the next tick */
 } server;
 
 void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *srv_peer(const struct sockaddr *sa, char *buf, size_t n);
+/* A listening TCP socket on --addr:port shared by the workers. */
+struct evconnlistener *srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, pt_diag *d);
 
 /*
  * The file namespace of §8: CTLSEP<MAC>.tlv -> CTLFile.tlv, ITLSEP<MAC>.tlv

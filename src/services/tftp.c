@@ -324,6 +324,7 @@ int tftp_start(server *s, pt_diag *d)
     s->tftp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(s->tftp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(s->tftp_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one); /* shared by the workers */
     if (s->tftp_fd < 0 || bind(s->tftp_fd, (struct sockaddr *)&ss, (socklen_t)sslen) != 0)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "TFTP: cannot listen on %s: %s", spec, strerror(errno));
     s->tftp_ev = event_new(s->base, s->tftp_fd, EV_READ | EV_PERSIST, on_request, s);

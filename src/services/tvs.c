@@ -273,13 +273,13 @@ static int make_ctx(server *s, pt_diag *d)
 void tvs_refresh(server *s, int force)
 {
     long long v = pt_cluster_data_version(s->cl);
-    if (force || v != s->db_version) {
+    if (force || v != s->db_version) { /* each worker keeps its own caches */
         pt_certcache *db = NULL;
         pt_diag d;
         if (pt_certcache_from_cluster(s->cl, &db, &d) == PT_OK) {
             pt_certcache_free(s->db_cache);
             s->db_cache = db;
-            if (s->db_version >= 0 && !force)
+            if (s->db_version >= 0 && !force && s->index == 0)
                 srv_log(s, "TVS CertificateDBCache: the database changed. Recaching the certificate cache (%zu "
                            "certificates)", pt_certcache_size(db));
         }
@@ -293,7 +293,7 @@ void tvs_refresh(server *s, int force)
         return;
     pt_filestamp_get(path, &now);
     if (force || pt_filestamp_changed(&now, &s->ctl_stamp)) {
-        if (!force || now.exists)
+        if ((!force || now.exists) && s->index == 0)
             srv_log(s, "TVS CertificateCache::localCTLCacheMonitor - CTLFile.tlv has been modified. Recaching CTL "
                        "Certificate Cache");
         pt_certcache_free(s->ctl_cache);
@@ -303,8 +303,9 @@ void tvs_refresh(server *s, int force)
         if (now.exists && pt_file_read(path, &data, &len, PT_FILE_MAX, NULL) == PT_OK) {
             pt_certcache_from_ctl(data, len, &s->ctl_cache, NULL);
             free(data);
-            srv_log(s, "TVS updateLocalCTLCache : Refreshing the local CTL certificate cache (%zu certificates)",
-                    pt_certcache_size(s->ctl_cache));
+            if (s->index == 0)
+                srv_log(s, "TVS updateLocalCTLCache : Refreshing the local CTL certificate cache (%zu certificates)",
+                        pt_certcache_size(s->ctl_cache));
         }
         s->ctl_stamp = now;
     }
@@ -313,7 +314,10 @@ void tvs_refresh(server *s, int force)
 static void on_refresh(evutil_socket_t fd, short ev, void *arg)
 {
     (void)fd, (void)ev;
-    tvs_refresh(arg, 0);
+    server *s = arg;
+    int force = s->reload;
+    s->reload = 0;
+    tvs_refresh(s, force);
 }
 
 int tvs_start(server *s, pt_diag *d)
@@ -323,16 +327,9 @@ int tvs_start(server *s, pt_diag *d)
     if (rc)
         return rc;
     tvs_refresh(s, 1);
-    struct sockaddr_storage ss;
-    int sslen = sizeof ss;
-    char spec[128];
-    snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, s->o->tvs_port);
-    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
-    s->tvs_listener = evconnlistener_new_bind(s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                              (struct sockaddr *)&ss, sslen);
+    s->tvs_listener = srv_listen(s, s->o->tvs_port, on_accept, s, d);
     if (!s->tvs_listener)
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "TVS: cannot listen on %s", spec);
+        return pt_diag_prefix(d, PT_ERR_IO, "TVS");
     s->refresh_ev = event_new(s->base, -1, EV_PERSIST, on_refresh, s);
     struct timeval one = {1, 0};
     event_add(s->refresh_ev, &one);

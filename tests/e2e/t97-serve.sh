@@ -149,4 +149,35 @@ kill -TERM $SERVE
 wait $SERVE
 expect_true "SIGTERM: exit 0" test $? -eq 0
 expect_true "and says so" grep -q "SERVE stopped" $LOG
+
+# --workers 2: two event loops share the ports; every request still answered exactly
+ports=$(python3 -c '
+import socket
+ss = []
+for _ in range(3):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+set -- $ports
+LOG2=$SCRATCH/serve2.log
+$PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --workers 2 --log $LOG2 &
+SERVE=$!
+for _ in $(seq 50); do grep -q "SERVE node" $LOG2 2>/dev/null && break; sleep 0.1; done
+expect_true "two workers" grep -q "2 workers" $LOG2
+pids=""
+i=0
+while [ $i -lt 20 ]; do
+    python3 $E2E/tftp_client.py 127.0.0.1 $1 ITLFile.tlv w.$i --opt blksize=1024 >/dev/null &
+    pids="$pids $!"
+    python3 $E2E/tvs_client.py 127.0.0.1 $3 --json $V/tvs/valid.json > tvsw.$i &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+wait $pids
+expect_true "20 transfers through two workers, all exact" sh -c "for f in w.*; do cmp -s \$f $D/ITLFile.tlv || exit 1; done"
+expect_true "20 TVS answers through two workers" sh -c "[ \$(grep -l 0e10 tvsw.* | wc -l) -eq 20 ]"
+expect_exit 0 "HTTP through two workers" curl -sS -o http2.out http://127.0.0.1:$2/ITLFile.tlv
+expect_same "exact bytes" http2.out $D/ITLFile.tlv
+kill -TERM $SERVE
+wait $SERVE
+expect_true "SIGTERM stops every worker: exit 0" test $? -eq 0
 finish
