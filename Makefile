@@ -48,6 +48,7 @@ fuzz: deps $(FUZZ_BUILD)/Makefile
 
 bench: deps build
 	./bench/run.sh $(BUILD)
+	./bench/services.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
