@@ -125,6 +125,17 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *security_pas
  * changes without a restart. */
 long long pt_cluster_data_version(pt_cluster *c);
 
+/* 'utils service restart': the services by their CUCM names. A restart of
+ * TVS or CAPF is a request recorded in the database (its generation goes up);
+ * a running 'phonetrust serve' on that node sees it within a second and
+ * reloads that service's certificate and caches, keeping connections and
+ * transfers in progress. Generation 0: never restarted; -1: database error. */
+#define PT_SERVICE_TFTP "Cisco Tftp"
+#define PT_SERVICE_TVS "Cisco Trust Verification Service"
+#define PT_SERVICE_CAPF "Cisco Certificate Authority Proxy Function"
+int pt_cluster_service_restart(pt_cluster *c, const char *node, const char *service, pt_diag *d);
+long long pt_cluster_service_generation(pt_cluster *c, const char *node, const char *service);
+
 /* The TFTP directory of a node (home/tftp/<node>). */
 int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n);
 

@@ -1141,20 +1141,29 @@ int cluster_utils(int argc, char **argv)
     pt_diag_clear(&d);
     int rc = PT_OK;
     if (argc >= 4 && !strcmp(argv[1], "service") && !strcmp(argv[2], "restart")) {
-        if (strcasecmp(argv[3], "Cisco Tftp"))
-            ex = cli_usage("utils service restart \"%s\": only \"Cisco Tftp\" is managed here", argv[3]);
+        const char *svc = !strcasecmp(argv[3], PT_SERVICE_TFTP)   ? PT_SERVICE_TFTP
+                          : !strcasecmp(argv[3], PT_SERVICE_TVS)  ? PT_SERVICE_TVS
+                          : !strcasecmp(argv[3], PT_SERVICE_CAPF) ? PT_SERVICE_CAPF
+                                                                  : NULL;
+        if (!svc)
+            ex = cli_usage("utils service restart \"%s\": expected \"%s\", \"%s\" or \"%s\"", argv[3],
+                           PT_SERVICE_TFTP, PT_SERVICE_TVS, PT_SERVICE_CAPF);
         else {
-            printf("Service Manager is running\nCisco Tftp[STOPPING]\nCisco Tftp[STARTING]\n");
-            rc = pt_cluster_tftp_restart(c, self.name, &d);
+            printf("Service Manager is running\n%s[STOPPING]\n%s[STARTING]\n", svc, svc);
+            /* TFTP: the files are rebuilt now; TVS and CAPF: a running
+             * 'phonetrust serve' on this node reloads within a second */
+            rc = !strcmp(svc, PT_SERVICE_TFTP) ? pt_cluster_tftp_restart(c, self.name, &d)
+                                        : pt_cluster_service_restart(c, self.name, svc, &d);
             if (!rc)
-                printf("Cisco Tftp[STARTED]\n");
+                printf("%s[STARTED]\n", svc);
         }
     } else if (argc >= 3 && !strcmp(argv[1], "itl") && !strcmp(argv[2], "reset")) {
         ex = itl_reset(c, &self, argc, argv);
     } else if (argc >= 2 && !strcmp(argv[1], "ctl")) {
         ex = utils_ctl(c, &self, argc, argv);
     } else {
-        ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' or 'utils itl reset localkey|remotekey'");
+        ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' (or TVS, CAPF), 'utils itl reset "
+                           "localkey|remotekey' or 'utils ctl ...'");
     }
     pt_cluster_close(c);
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;

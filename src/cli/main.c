@@ -38,6 +38,8 @@ static const char usage[] =
     "  set cert regen NAME [--yes] [--force]     CallManager, CallManager-ECDSA, TVS, CAPF, ITLRecovery\n"
     "  set cert import PURPOSE FILE [--name NAME] | set cert delete PURPOSE NAME\n"
     "  utils service restart \"Cisco Tftp\"        rebuild and serve this node's ITL\n"
+    "  utils service restart \"Cisco Trust Verification Service\" | \"Cisco Certificate Authority Proxy Function\"\n"
+    "                                            a running serve reloads that certificate\n"
     "  utils itl reset localkey                  re-sign the ITL with the ITLRecovery key, on every TFTP node\n"
     "  utils itl reset remotekey HOST USER PATH  the same with an ITLRecovery.p12 fetched over SFTP\n"
     "        [--port N] [--identity KEY] [--known-hosts FILE] [--accept-host-key]\n"

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 
 #include "cluster_internal.h"
 
@@ -86,6 +86,9 @@ static const char *const migrations[] = {
     "ALTER TABLE devices ADD COLUMN capf_key TEXT NOT NULL DEFAULT 'rsa2048';\n"
     "ALTER TABLE devices ADD COLUMN capf_deadline INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE devices ADD COLUMN capf_status TEXT NOT NULL DEFAULT 'None';\n",
+    /* 6 -> 7: 'utils service restart' requests a running server picks up */
+    "CREATE TABLE service_restarts (node TEXT NOT NULL, service TEXT NOT NULL,\n"
+    "  generation INTEGER NOT NULL, PRIMARY KEY (node, service));\n",
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
@@ -1666,6 +1669,36 @@ int pt_cluster_log_daily_alerts(pt_cluster *c, time_t now)
         pt_cluster_log(c, "ALERT ITLRecoveryCertNotBackedUp: the ITL recovery key has not been backed up; "
                           "run 'file get tftp ITLRecovery.p12'");
     return PT_OK;
+}
+
+int pt_cluster_service_restart(pt_cluster *c, const char *node, const char *service, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "INSERT INTO service_restarts (node, service, generation) VALUES (?1, ?2, 1) "
+                           "ON CONFLICT (node, service) DO UPDATE SET generation = generation + 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "recording the restart");
+    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? PT_OK : pt__db_err(c, d, "recording the restart");
+}
+
+long long pt_cluster_service_generation(pt_cluster *c, const char *node, const char *service)
+{
+    sqlite3_stmt *st;
+    long long g = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT generation FROM service_restarts WHERE node = ?1 AND service = ?2", -1,
+                           &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        g = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return g;
 }
 
 long long pt_cluster_data_version(pt_cluster *c)

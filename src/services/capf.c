@@ -536,27 +536,25 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     pt_buf_free(&e);
 }
 
-int capf_start(server *s, pt_diag *d)
+int capf_reload(server *s, pt_diag *d)
 {
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    int rc = pt_cluster_cert_key(s->cl, NULL, PT_CERT_CAPF, &key, &cert, d);
+    if (!s->capf_listener && !s->capf_ctx)
+        return PT_OK; /* CAPF not running here */
+    SSL_CTX *ctx;
+    int rc = srv_tls_ctx(s, NULL, PT_CERT_CAPF, "CAPF", &ctx, d);
     if (rc)
         return rc;
-    s->capf_ctx = SSL_CTX_new(TLS_server_method());
-    int ok = s->capf_ctx && SSL_CTX_use_certificate(s->capf_ctx, cert) == 1 &&
-             SSL_CTX_use_PrivateKey(s->capf_ctx, key) == 1;
-    if (ok && s->o->tls_min_10) {
-        SSL_CTX_set_min_proto_version(s->capf_ctx, TLS1_VERSION);
-        SSL_CTX_set_security_level(s->capf_ctx, 0);
-        SSL_CTX_set_cipher_list(s->capf_ctx, "DEFAULT:@SECLEVEL=0");
-    } else if (ok) {
-        SSL_CTX_set_min_proto_version(s->capf_ctx, TLS1_2_VERSION);
-    }
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    if (!ok)
-        return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "CAPF: cannot use the CAPF certificate");
+    if (s->capf_ctx)
+        SSL_CTX_free(s->capf_ctx); /* open connections hold their own reference */
+    s->capf_ctx = ctx;
+    return PT_OK;
+}
+
+int capf_start(server *s, pt_diag *d)
+{
+    int rc = srv_tls_ctx(s, NULL, PT_CERT_CAPF, "CAPF", &s->capf_ctx, d);
+    if (rc)
+        return rc;
     s->capf_listener = srv_listen(s, s->o->capf_port, on_accept, s, d);
     if (!s->capf_listener)
         return pt_diag_prefix(d, PT_ERR_IO, "CAPF");

@@ -2,16 +2,19 @@
  * server.c - one node's services on one event loop: set-up, the file
  * namespace shared by TFTP and HTTP, logging, signals.
  *
- * SIGTERM / SIGINT stop the loop; SIGHUP (or `utils service restart`, which
- * rewrites the files) needs nothing here: files are looked up per request
- * and a changed file is read again, while transfers in progress keep the
- * bytes they started with.  SIGHUP refreshes TVS's certificates and caches.
+ * SIGTERM / SIGINT stop the loop.  Files need no reload: they are looked up
+ * per request and a changed file is read again, while transfers in progress
+ * keep the bytes they started with.  SIGHUP, or `utils service restart` of
+ * TVS or CAPF on this node (a generation in the database, polled each
+ * second by tvs.c), reloads the TLS certificates and TVS's caches; open
+ * connections keep the context they started with.
  */
 #include "server.h"
 
 #include "phonetrust/fileio.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
 #include <event2/thread.h>
 #include <pthread.h>
 #include <ctype.h>
@@ -192,6 +195,36 @@ typedef struct pool {
     int n;
 } pool;
 
+int srv_tls_ctx(server *s, const char *node, const char *name, const char *what, SSL_CTX **out, pt_diag *d)
+{
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    *out = NULL;
+    int rc = pt_cluster_cert_key(s->cl, node, name, &key, &cert, d);
+    if (rc)
+        return pt_diag_prefix(d, rc, what);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    int ok = ctx && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+             SSL_CTX_check_private_key(ctx) == 1;
+    if (ok && s->o->tls_min_10) {
+        /* old phones speak TLS 1.0 only (§5.1) */
+        SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+        SSL_CTX_set_security_level(ctx, 0);
+        SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+    } else if (ok) {
+        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    }
+    EVP_PKEY_free(key); /* the context keeps its own reference */
+    X509_free(cert);
+    ERR_clear_error();
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "%s: cannot use the certificate %s", what, name);
+    }
+    *out = ctx;
+    return PT_OK;
+}
+
 static void on_stop(evutil_socket_t sig, short ev, void *arg)
 {
     (void)ev;
@@ -210,6 +243,39 @@ static void on_hup(evutil_socket_t sig, short ev, void *arg)
     /* each worker refreshes on its own loop at its next tick */
     for (int i = 0; i < p->n; i++)
         p->w[i].reload = 1;
+}
+
+/* Each second: SIGHUP or a restart request reloads certificates; TVS
+ * follows the database and CTLFile.tlv.  Restart requests are looked up
+ * only when the database changed (PRAGMA data_version). */
+static void on_refresh(evutil_socket_t fd, short ev, void *arg)
+{
+    (void)fd, (void)ev;
+    server *s = arg;
+    int force = s->reload;
+    s->reload = 0;
+    long long v = pt_cluster_data_version(s->cl);
+    int restart_tvs = 0, restart_capf = 0;
+    if (v != s->seen_version) {
+        s->seen_version = v;
+        long long g = pt_cluster_service_generation(s->cl, s->self.name, PT_SERVICE_TVS);
+        restart_tvs = s->tvs_ctx && g > s->tvs_gen;
+        s->tvs_gen = g > s->tvs_gen ? g : s->tvs_gen;
+        g = pt_cluster_service_generation(s->cl, s->self.name, PT_SERVICE_CAPF);
+        restart_capf = s->capf_ctx && g > s->capf_gen;
+        s->capf_gen = g > s->capf_gen ? g : s->capf_gen;
+    }
+    if (restart_tvs && s->index == 0)
+        srv_log(s, "SERVE %s restarted: reloading its certificate and caches", PT_SERVICE_TVS);
+    if (s->tvs_ctx)
+        tvs_refresh(s, force || restart_tvs);
+    if (s->capf_ctx && (force || restart_capf)) {
+        pt_diag d;
+        if (restart_capf && s->index == 0)
+            srv_log(s, "SERVE %s restarted: reloading its certificate", PT_SERVICE_CAPF);
+        if (capf_reload(s, &d) && s->index == 0)
+            srv_log(s, "CAPF reload failed, keeping the previous certificate: %s", d.msg);
+    }
 }
 
 /* Opens what one worker serves.  Worker 0 also reports. */
@@ -234,11 +300,21 @@ static int worker_open(server *s, const pt_serve_opts *o, int index, pt_diag *d)
         rc = tvs_start(s, d);
     if (!rc && o->capf_port && s->self.publisher)
         rc = capf_start(s, d); /* CAPF runs on the publisher only */
+    if (!rc) {
+        s->seen_version = pt_cluster_data_version(s->cl);
+        s->tvs_gen = pt_cluster_service_generation(s->cl, s->self.name, PT_SERVICE_TVS);
+        s->capf_gen = pt_cluster_service_generation(s->cl, s->self.name, PT_SERVICE_CAPF);
+        struct timeval one = {1, 0};
+        if (!(s->refresh_ev = event_new(s->base, -1, EV_PERSIST, on_refresh, s)) || event_add(s->refresh_ev, &one))
+            rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot start the refresh timer");
+    }
     return rc;
 }
 
 static void worker_close(server *s)
 {
+    if (s->refresh_ev)
+        event_free(s->refresh_ev);
     capf_stop(s);
     tvs_stop(s);
     http_stop(s);

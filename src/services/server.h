@@ -80,13 +80,15 @@ typedef struct server {
     pt_certcache *db_cache, *ctl_cache;
     pt_filestamp ctl_stamp;
     long long db_version;
-    struct event *refresh_ev;
+    struct event *refresh_ev; /* server.c: the one-second tick */
     /* CAPF (publisher only) */
     struct capf_conn *capf_conns;
     SSL_CTX *capf_ctx;
     struct evconnlistener *capf_listener;
     uint32_t capf_sid;
     volatile int reload;    /* SIGHUP seen: refresh at the next tick */
+    long long tvs_gen, capf_gen; /* 'utils service restart' generations seen */
+    long long seen_version;      /* data_version when they were read */
 } server;
 
 void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +106,11 @@ struct evconnlistener *srv_listen(server *s, int port, evconnlistener_cb cb, voi
  */
 blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *err);
 
+/* A TLS server context with the certificate and key `name` (PT_CERT_TVS,
+ * PT_CERT_CAPF) of `node` (NULL: the publisher): TLS 1.2 minimum, or 1.0
+ * with --tls-min 1.0.  `what` names the service in errors. */
+int srv_tls_ctx(server *s, const char *node, const char *name, const char *what, SSL_CTX **out, pt_diag *d);
+
 int tftp_start(server *s, pt_diag *d);
 void tftp_stop(server *s);
 int http_start(server *s, pt_diag *d);
@@ -112,7 +119,10 @@ int tvs_start(server *s, pt_diag *d);
 void tvs_stop(server *s);
 int capf_start(server *s, pt_diag *d);
 void capf_stop(server *s);
-/* Rebuilds TVS's caches when the database or CTLFile.tlv changed. */
+/* A new CAPF certificate for the connections that follow (SIGHUP or restart). */
+int capf_reload(server *s, pt_diag *d);
+/* Rebuilds TVS's caches when the database or CTLFile.tlv changed (called by
+ * the one-second tick of server.c); force: also reload the TVS certificate. */
 void tvs_refresh(server *s, int force);
 
 #endif

@@ -241,31 +241,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 static int make_ctx(server *s, pt_diag *d)
 {
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    int rc = pt_cluster_cert_key(s->cl, s->self.name, PT_CERT_TVS, &key, &cert, d);
+    SSL_CTX *ctx;
+    int rc = srv_tls_ctx(s, s->self.name, PT_CERT_TVS, "TVS", &ctx, d);
     if (rc)
         return rc;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    int ok = ctx && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
-             SSL_CTX_check_private_key(ctx) == 1;
-    if (ok && s->o->tls_min_10) {
-        /* old phones speak TLS 1.0 only (§5.1) */
-        SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
-        SSL_CTX_set_security_level(ctx, 0);
-        SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
-    } else if (ok) {
-        SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    }
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    ERR_clear_error();
-    if (!ok) {
-        SSL_CTX_free(ctx);
-        return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "TVS: cannot use the node's TVS certificate");
-    }
     if (s->tvs_ctx)
-        SSL_CTX_free(s->tvs_ctx);
+        SSL_CTX_free(s->tvs_ctx); /* open connections hold their own reference */
     s->tvs_ctx = ctx;
     return PT_OK;
 }
@@ -284,8 +265,8 @@ void tvs_refresh(server *s, int force)
                            "certificates)", pt_certcache_size(db));
         }
         s->db_version = v;
-        if (force)
-            make_ctx(s, &d); /* a regenerated TVS certificate */
+        if (force && make_ctx(s, &d) && s->index == 0) /* a regenerated TVS certificate */
+            srv_log(s, "TVS reload failed, keeping the previous certificate: %s", d.msg);
     }
     char path[PATH_MAX];
     pt_filestamp now;
@@ -311,15 +292,6 @@ void tvs_refresh(server *s, int force)
     }
 }
 
-static void on_refresh(evutil_socket_t fd, short ev, void *arg)
-{
-    (void)fd, (void)ev;
-    server *s = arg;
-    int force = s->reload;
-    s->reload = 0;
-    tvs_refresh(s, force);
-}
-
 int tvs_start(server *s, pt_diag *d)
 {
     s->db_version = -1;
@@ -330,9 +302,6 @@ int tvs_start(server *s, pt_diag *d)
     s->tvs_listener = srv_listen(s, s->o->tvs_port, on_accept, s, d);
     if (!s->tvs_listener)
         return pt_diag_prefix(d, PT_ERR_IO, "TVS");
-    s->refresh_ev = event_new(s->base, -1, EV_PERSIST, on_refresh, s);
-    struct timeval one = {1, 0};
-    event_add(s->refresh_ev, &one);
     return PT_OK;
 }
 
@@ -340,15 +309,12 @@ void tvs_stop(server *s)
 {
     while (s->conns)
         conn_free(s->conns);
-    if (s->refresh_ev)
-        event_free(s->refresh_ev);
     if (s->tvs_listener)
         evconnlistener_free(s->tvs_listener);
     pt_certcache_free(s->db_cache);
     pt_certcache_free(s->ctl_cache);
     if (s->tvs_ctx)
         SSL_CTX_free(s->tvs_ctx);
-    s->refresh_ev = NULL;
     s->tvs_listener = NULL;
     s->db_cache = s->ctl_cache = NULL;
     s->tvs_ctx = NULL;

@@ -144,6 +144,23 @@ echo y | $PT utils ctl set-cluster mixed-mode >/dev/null
 sleep 1.5
 expect_true "the CTL change is noticed and logged as in seed 002" grep -q "CTLFile.tlv has been modified. Recaching CTL Certificate Cache" $LOG
 
+# a regenerated TVS certificate is used after 'utils service restart' (no process restart)
+tvs_fp() { openssl s_client -connect 127.0.0.1:$TVS </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
+fp0=$(tvs_fp)
+expect_true "TVS presents a certificate" test -n "$fp0"
+# --force: the CallManager certificate is minutes old (the five-minute rule of seed 001)
+expect_exit 0 "set cert regen TVS" $PT set cert regen TVS --yes --force
+sleep 1.5
+expect_true "regenerated but not restarted: still the old certificate" test "$(tvs_fp)" = "$fp0"
+expect_exit 0 "utils service restart TVS" $PT utils service restart "Cisco Trust Verification Service"
+expect_out "CUCM's restart lines" "Cisco Trust Verification Service[STARTED]"
+sleep 1.5
+fp1=$(tvs_fp)
+expect_true "restarted: the new certificate" sh -c "[ -n '$fp1' ] && [ '$fp1' != '$fp0' ]"
+expect_true "the restart is logged" grep -q "SERVE Cisco Trust Verification Service restarted" $LOG
+expect_exit 0 "TVS still answers after the restart" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json
+expect_exit 2 "an unknown service is refused" $PT utils service restart "Cisco Nothing"
+
 # SIGTERM stops cleanly
 kill -TERM $SERVE
 wait $SERVE
@@ -177,6 +194,11 @@ expect_true "20 transfers through two workers, all exact" sh -c "for f in w.*; d
 expect_true "20 TVS answers through two workers" sh -c "[ \$(grep -l 0e10 tvsw.* | wc -l) -eq 20 ]"
 expect_exit 0 "HTTP through two workers" curl -sS -o http2.out http://127.0.0.1:$2/ITLFile.tlv
 expect_same "exact bytes" http2.out $D/ITLFile.tlv
+kill -HUP $SERVE
+sleep 1.5
+expect_true "SIGHUP reloads" grep -q "SERVE SIGHUP: reloading certificates and caches" $LOG2
+expect_exit 0 "HTTP after SIGHUP" curl -sS -o http3.out http://127.0.0.1:$2/ITLFile.tlv
+expect_exit 0 "TVS after SIGHUP" python3 $E2E/tvs_client.py 127.0.0.1 $3 --json $V/tvs/valid.json
 kill -TERM $SERVE
 wait $SERVE
 expect_true "SIGTERM stops every worker: exit 0" test $? -eq 0

@@ -121,6 +121,23 @@ $PT device capf SEP0011223344EE --op none >/dev/null   # the bulk install above 
 replay none
 expect_true "and answers the next phone" cmp -s none.got none.want
 expect_true "the garbage was answered by END_SESSION 7 at once, not a timeout" sh -c "! grep -q 'CAPF .*: timed out' $LOG"
+
+# a regenerated CAPF certificate: in use after 'utils service restart', and after SIGHUP
+capf_fp() { openssl s_client -connect 127.0.0.1:$CAPF </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
+fp0=$(capf_fp)
+expect_exit 0 "set cert regen CAPF" $PT set cert regen CAPF --yes --force
+sleep 1.5
+expect_true "regenerated, not restarted: the old certificate" test "$(capf_fp)" = "$fp0"
+expect_exit 0 "utils service restart CAPF" $PT utils service restart "Cisco Certificate Authority Proxy Function"
+sleep 1.5
+fp1=$(capf_fp)
+expect_true "restarted: the new certificate" sh -c "[ -n '$fp1' ] && [ '$fp1' != '$fp0' ]"
+expect_true "and its subject" sh -c "openssl s_client -connect 127.0.0.1:$CAPF </dev/null 2>/dev/null | openssl x509 -noout -subject | grep -q CAPF"
+expect_exit 0 "set cert regen CAPF again" $PT set cert regen CAPF --yes --force
+kill -HUP $SERVE
+sleep 1.5
+fp2=$(capf_fp)
+expect_true "SIGHUP: the newer certificate" sh -c "[ -n '$fp2' ] && [ '$fp2' != '$fp1' ]"
 kill -TERM $SERVE
 wait $SERVE
 expect_true "SIGTERM: exit 0" test $? -eq 0
