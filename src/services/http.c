@@ -90,11 +90,62 @@ static void device_tl_info(server *s, struct evhttp_request *req, const char *pe
         reply_text(req, 200, "OK", "OK");
 }
 
+/*
+ * The cap on clients.  libevent 2.1's evhttp tells nothing at accept time,
+ * so a connection is counted from its first request until it closes; the
+ * one that would go over --max-clients gets 503 and is closed.  Connections
+ * that never send a request are bounded by --timeout.
+ */
+typedef struct http_conn {
+    struct evhttp_connection *evcon;
+    server *s;
+    struct http_conn *next;
+} http_conn;
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    http_conn *hc = arg;
+    server *s = hc->s;
+    for (http_conn **p = &s->http_conns; *p; p = &(*p)->next)
+        if (*p == hc) {
+            *p = hc->next;
+            s->clients--;
+            break;
+        }
+    free(hc);
+}
+
+/* 1: the request may go on; 0: refused (answered 503). */
+static int admit(server *s, struct evhttp_request *req, const char *peer)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    for (http_conn *hc = s->http_conns; hc; hc = hc->next)
+        if (hc->evcon == evcon)
+            return 1;
+    http_conn *hc = s->clients < s->o->max_clients ? calloc(1, sizeof *hc) : NULL;
+    if (!hc) {
+        srv_log(s, "HTTP %s: refused, %d clients", peer, s->clients);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_text(req, 503, "Service Unavailable", "too many clients");
+        return 0;
+    }
+    hc->evcon = evcon;
+    hc->s = s;
+    hc->next = s->http_conns;
+    s->http_conns = hc;
+    s->clients++;
+    evhttp_connection_set_closecb(evcon, on_conn_close, hc);
+    return 1;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     server *s = arg;
     char peer[80];
     peer_of(req, peer, sizeof peer);
+    if (!admit(s, req, peer))
+        return;
     const char *uri = evhttp_request_get_uri(req);
     struct evhttp_uri *u = evhttp_uri_parse(uri);
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
@@ -153,4 +204,10 @@ void http_stop(server *s)
     if (s->http)
         evhttp_free(s->http);
     s->http = NULL;
+    while (s->http_conns) { /* closed without their close callback */
+        http_conn *hc = s->http_conns;
+        s->http_conns = hc->next;
+        s->clients--;
+        free(hc);
+    }
 }

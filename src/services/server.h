@@ -73,6 +73,7 @@ typedef struct server {
     struct event *tftp_ev;
     /* HTTP */
     struct evhttp *http;
+    struct http_conn *http_conns; /* counted towards clients */
     /* TVS */
     struct tvs_conn *conns; /* open, freed at stop */
     SSL_CTX *tvs_ctx;

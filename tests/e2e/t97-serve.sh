@@ -202,4 +202,29 @@ expect_exit 0 "TVS after SIGHUP" python3 $E2E/tvs_client.py 127.0.0.1 $3 --json 
 kill -TERM $SERVE
 wait $SERVE
 expect_true "SIGTERM stops every worker: exit 0" test $? -eq 0
+
+# --max-clients: HTTP keep-alive connections count until they close; one more gets 503
+LOG3=$SCRATCH/serve3.log
+$PT serve --addr 127.0.0.1 --tftp-port 0 --http-port $2 --tvs-port 0 --capf-port 0 --max-clients 2 --log $LOG3 &
+SERVE=$!
+for _ in $(seq 50); do grep -q "SERVE node" $LOG3 2>/dev/null && break; sleep 0.1; done
+expect_exit 0 "HTTP: two clients held open, a third refused, then admitted once one leaves" python3 -c "
+import http.client, time
+def get(c):
+    c.request('GET', '/ITLFile.tlv'); r = c.getresponse(); r.read(); return r.status
+a = http.client.HTTPConnection('127.0.0.1', $2, timeout=5)
+b = http.client.HTTPConnection('127.0.0.1', $2, timeout=5)
+assert get(a) == 200 and get(b) == 200
+assert get(a) == 200, 'a counted client keeps being served'
+c = http.client.HTTPConnection('127.0.0.1', $2, timeout=5)
+st = get(c)
+assert st == 503, st
+a.close(); time.sleep(0.5)
+d = http.client.HTTPConnection('127.0.0.1', $2, timeout=5)
+assert get(d) == 200
+"
+expect_true "the refusal is logged" grep -q "HTTP 127.0.0.1:[0-9]*: refused, 2 clients" $LOG3
+kill -TERM $SERVE
+wait $SERVE
+expect_true "SIGTERM with clients connected: exit 0" test $? -eq 0
 finish
