@@ -88,6 +88,7 @@ int cluster_ctl_stale(void);
 int cmd_run(int argc, char **argv);
 int cmd_ctl_client(int argc, char **argv);
 int cmd_tvs(int argc, char **argv);
+int cmd_phone(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 /* The path of the current node's served FILE; returns an exit code. */
 int cluster_tftp_file(const char *file, char *out, size_t n);

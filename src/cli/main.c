@@ -72,6 +72,14 @@ static const char usage[] =
     "  device report NAME --itl-sha1 SHA1 [--ctl-sha1 SHA1] [--tftp HOST]   a DeviceTLInfo report\n"
     "  show itl-status                           each device's ITL against its TFTP server's (M22)\n"
     "\n"
+    "A simulated phone (state in --state DIR, PHONETRUST_PHONES or ~/.phonetrust-phones)\n"
+    "  phone boot --mac MAC --model MODEL --tftp HOST[:PORT] [--http-port 6970|0] [--timeout MS]\n"
+    "                                            CTL, ITL (TVS when the signer is new), config, DeviceTLInfo;\n"
+    "                                            exit 1 when locked or its config was refused\n"
+    "  phone show --mac MAC [--json]             its lists (SHA1, MD5, signer), locked, statuses, console\n"
+    "  phone erase-trust-list --mac MAC          the settings-menu erase (prints the model's menu path)\n"
+    "  phone factory-reset --mac MAC\n"
+    "\n"
     "ROLE: sast, ccm, ccm+tftp, tftp, capf, app-server, tvs (cert create also: callmanager,\n"
     "      callmanager-ecdsa, itlrecovery, ca, mic, etoken, lsc)\n"
     "PEM:  a file holding a private key and/or a certificate (key first, as cert create writes it)\n"
@@ -144,6 +152,8 @@ int cli_dispatch(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "tvs"))
         return cmd_tvs(argc - 1, argv + 1);
+    if (!strcmp(cmd, "phone"))
+        return cmd_phone(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "cli"))

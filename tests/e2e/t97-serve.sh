@@ -7,12 +7,7 @@ $PT install --publisher pub --domain lab.example --ip 127.0.0.1 --admin-password
 $PT device add SEP001122334455 --model 8845 >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 D=$PHONETRUST_HOME/tftp/pub
-ports=$(python3 -c '
-import socket
-ss = []
-for _ in range(3):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+ports=$(free_ports 3)
 set -- $ports
 TFTP=$1 HTTP=$2 TVS=$3
 LOG=$SCRATCH/serve.log
@@ -168,12 +163,7 @@ expect_true "SIGTERM: exit 0" test $? -eq 0
 expect_true "and says so" grep -q "SERVE stopped" $LOG
 
 # --workers 2: two event loops share the ports; every request still answered exactly
-ports=$(python3 -c '
-import socket
-ss = []
-for _ in range(3):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+ports=$(free_ports 3)
 set -- $ports
 LOG2=$SCRATCH/serve2.log
 $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --workers 2 --log $LOG2 &

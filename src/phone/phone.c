@@ -1,0 +1,703 @@
+/*
+ * phone.c - one simulated phone: state directory, TFTP client, TVS client
+ * over TLS, the boot sequence of phone-trust-rules.md, the DeviceTLInfo
+ * report.  Blocking I/O with timeouts: one phone at a time.
+ */
+#include "phone.h"
+
+#include "engine.h"
+#include "phonetrust/buf.h"
+#include "phonetrust/cluster.h"
+#include "phonetrust/constants.h"
+#include "phonetrust/crypto.h"
+#include "phonetrust/fileio.h"
+#include "phonetrust/sgn.h"
+#include "phonetrust/trustlist.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FILE (1u << 20)
+
+int pt_phone_model_find(const char *name, pt_phone_model *out)
+{
+    int sbd = 0;
+    if (!name || strlen(name) >= sizeof out->name || !pt_model_known(name, &sbd))
+        return 0;
+    snprintf(out->name, sizeof out->name, "%s", name);
+    out->sbd = sbd;
+    out->family = !strncmp(name, "79", 2) ? 79 : 0;
+    return 1;
+}
+
+int pt_phone_name(const char *mac, char out[16], pt_diag *d)
+{
+    const char *m = mac && !strncasecmp(mac, "SEP", 3) ? mac + 3 : mac;
+    if (!m || strlen(m) != 12)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: a MAC is 12 hex digits", mac ? mac : "(none)");
+    memcpy(out, "SEP", 3);
+    for (int i = 0; i < 12; i++) {
+        if (!isxdigit((unsigned char)m[i]))
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: a MAC is 12 hex digits", mac);
+        out[3 + i] = (char)toupper((unsigned char)m[i]);
+    }
+    out[15] = 0;
+    return PT_OK;
+}
+
+/* ---- the state directory ---- */
+
+typedef struct phone {
+    char dir[PATH_MAX];
+    char name[16];
+    pt_phone_model model;
+    uint8_t *ctl, *itl, *config;
+    size_t ctl_len, itl_len, config_len;
+    const pt_phone_boot_opts *o;
+    FILE *log;
+} phone;
+
+static int phone_dir(const char *state, const char *mac, char name[16], char *dir, size_t n, pt_diag *d)
+{
+    int rc = pt_phone_name(mac, name, d);
+    if (!rc && pt_path_join(dir, n, state, name))
+        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: path too long", state);
+    return rc;
+}
+
+static int read_opt(const char *dir, const char *file, uint8_t **data, size_t *len)
+{
+    char path[PATH_MAX];
+    *data = NULL;
+    *len = 0;
+    if (pt_path_join(path, sizeof path, dir, file))
+        return PT_ERR_ARG;
+    if (access(path, F_OK) != 0)
+        return PT_OK;
+    return pt_file_read(path, data, len, MAX_FILE, NULL);
+}
+
+static int save(phone *ph, const char *file, const void *data, size_t len, pt_diag *d)
+{
+    char path[PATH_MAX];
+    if (pt_path_join(path, sizeof path, ph->dir, file))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: path too long", ph->dir);
+    return pt_file_write_atomic(path, data, len, 0644, d);
+}
+
+static void drop(const char *dir, const char *file)
+{
+    char path[PATH_MAX];
+    if (!pt_path_join(path, sizeof path, dir, file))
+        unlink(path);
+}
+
+static void append(const char *dir, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(const char *dir, const char *file, const char *fmt, ...)
+{
+    char path[PATH_MAX];
+    if (pt_path_join(path, sizeof path, dir, file))
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    char ts[32];
+    strftime(ts, sizeof ts, "%H:%M:%S", &tm);
+    fprintf(f, "%s.%06ld ", ts, (long)tv.tv_usec);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+    fclose(f);
+}
+
+#define CONSOLE(ph, ...) append((ph)->dir, "console.log", __VA_ARGS__)
+#define STATUS(ph, ...) append((ph)->dir, "status.log", __VA_ARGS__)
+
+static pt_ph_lists have(const phone *ph)
+{
+    pt_ph_lists l = {ph->ctl, ph->ctl_len, ph->model.sbd ? ph->itl : NULL, ph->model.sbd ? ph->itl_len : 0};
+    return l;
+}
+
+/* ---- TFTP client (RFC 1350 + blksize) ---- */
+
+/* 1 got it, 0 not found, <0 error (d says why). */
+static int tftp_get(phone *ph, const char *file, pt_buf *out, pt_diag *d)
+{
+    const pt_phone_boot_opts *o = ph->o;
+    struct sockaddr_in srv = {.sin_family = AF_INET, .sin_port = htons((uint16_t)o->tftp_port)};
+    if (inet_pton(AF_INET, o->tftp_host, &srv.sin_addr) != 1)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "TFTP server %s: an IPv4 address is expected", o->tftp_host);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "socket: %s", strerror(errno));
+    uint8_t last[600], pkt[1600];
+    size_t last_len = 0;
+    last[last_len++] = 0, last[last_len++] = 1;
+    size_t fl = strlen(file);
+    if (fl > 255) {
+        close(fd);
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: name too long", file);
+    }
+    memcpy(last + last_len, file, fl + 1), last_len += fl + 1;
+    memcpy(last + last_len, "octet\0blksize\0" "1428", 19), last_len += 19;
+    last[last_len++] = 0;
+    struct sockaddr_in peer = srv;
+    int have_peer = 0, tries = 0, rc = -1;
+    size_t blksize = 512;
+    uint16_t expect = 1;
+    out->len = 0;
+    sendto(fd, last, last_len, 0, (struct sockaddr *)&srv, sizeof srv);
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, o->timeout_ms);
+        if (n == 0) {
+            if (++tries > 4) {
+                rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "TFTP %s:%d %s: no answer", o->tftp_host, o->tftp_port,
+                                 file);
+                break;
+            }
+            sendto(fd, last, last_len, 0, (struct sockaddr *)(have_peer ? &peer : &srv), sizeof srv);
+            continue;
+        }
+        struct sockaddr_in from;
+        socklen_t froml = sizeof from;
+        ssize_t r = recvfrom(fd, pkt, sizeof pkt, 0, (struct sockaddr *)&from, &froml);
+        if (r < 4 || from.sin_addr.s_addr != srv.sin_addr.s_addr)
+            continue;
+        if (have_peer && from.sin_port != peer.sin_port)
+            continue; /* another transfer's packet */
+        if (!have_peer)
+            peer = from, have_peer = 1;
+        uint16_t op = (uint16_t)(pkt[0] << 8 | pkt[1]), blk = (uint16_t)(pkt[2] << 8 | pkt[3]);
+        if (op == 5) {
+            rc = blk == 1 ? 0 : pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "TFTP %s: error %u: %.*s", file, blk,
+                                            (int)(r - 4 > 100 ? 100 : r - 4), (const char *)pkt + 4);
+            break;
+        }
+        if (op == 6) { /* OACK: blksize */
+            const char *q = (const char *)pkt + 2, *end = (const char *)pkt + r;
+            while (q < end) {
+                const char *k = q, *v = q + strnlen(q, (size_t)(end - q)) + 1;
+                if (v >= end)
+                    break;
+                if (!strcasecmp(k, "blksize"))
+                    blksize = (size_t)atoi(v);
+                q = v + strnlen(v, (size_t)(end - v)) + 1;
+            }
+            if (blksize < 8 || blksize > 1428)
+                blksize = 512;
+            last_len = 4, last[0] = 0, last[1] = 4, last[2] = 0, last[3] = 0;
+            sendto(fd, last, last_len, 0, (struct sockaddr *)&peer, sizeof peer);
+            tries = 0;
+            continue;
+        }
+        if (op != 3)
+            continue;
+        if (blk == expect) {
+            pt_buf_put(out, pkt + 4, (size_t)r - 4);
+            expect++;
+            tries = 0;
+        }
+        last_len = 4, last[0] = 0, last[1] = 4, last[2] = pkt[2], last[3] = pkt[3];
+        sendto(fd, last, last_len, 0, (struct sockaddr *)&peer, sizeof peer);
+        if (blk == (uint16_t)(expect - 1) && (size_t)r - 4 < blksize) {
+            rc = 1;
+            break;
+        }
+        if (out->len > MAX_FILE) {
+            rc = pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "TFTP %s: larger than 1 MB", file);
+            break;
+        }
+    }
+    close(fd);
+    if (rc == 1 && pt_buf_error(out))
+        rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+    return rc;
+}
+
+/* The first of names[] the TFTP server has: 1 (and *which), 0 none, <0 error. */
+static int tftp_first(phone *ph, const char *const *names, size_t n, pt_buf *out, const char **which, pt_diag *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = tftp_get(ph, names[i], out, d);
+        if (rc) {
+            *which = names[i];
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- TVS client (§5) ---- */
+
+/* The TVS servers of the config in force: <TVS><members><member><port>,<address>. */
+static size_t tvs_servers(const phone *ph, char addr[][64], int *port, size_t max)
+{
+    size_t n = 0;
+    if (!ph->config)
+        return 0;
+    char *cfg = strndup((const char *)ph->config, ph->config_len);
+    if (!cfg)
+        return 0;
+    char *sec = strstr(cfg, "<TVS>"), *end = sec ? strstr(sec, "</TVS>") : NULL;
+    for (char *m = sec; m && end && n < max && (m = strstr(m, "<member")) && m < end; m++) {
+        char *pp = strstr(m, "<port>"), *ap = strstr(m, "<address>");
+        if (!pp || !ap || ap > end)
+            break;
+        port[n] = atoi(pp + 6);
+        char *ae = strstr(ap, "</address>");
+        if (!ae)
+            break;
+        snprintf(addr[n], 64, "%.*s", (int)(ae - ap - 9 < 63 ? ae - ap - 9 : 63), ap + 9);
+        n++;
+        m = ae;
+    }
+    free(cfg);
+    return n;
+}
+
+static int tcp_connect(const char *host, int port, int timeout_ms)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* One TVS server: 1 valid (roles), 0 invalid, -1 unusable (try the next). */
+static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, size_t len, uint32_t *roles)
+{
+    int fd = tcp_connect(host, port, ph->o->timeout_ms);
+    if (fd < 0) {
+        CONSOLE(ph, "TVS %s:%d: cannot connect", host, port);
+        return -1;
+    }
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+    int result = -1;
+    if (!ssl || !SSL_set_fd(ssl, fd) || SSL_connect(ssl) != 1) {
+        CONSOLE(ph, "TVS %s:%d: TLS handshake failed", host, port);
+        goto out;
+    }
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    unsigned char *pder = NULL;
+    int plen = peer ? i2d_X509(peer, &pder) : -1;
+    X509_free(peer);
+    pt_ph_lists l = have(ph);
+    int trusted = plen > 0 && pt_ph_server_trusted(&l, pder, (size_t)plen, PT_ROLE_TVS);
+    OPENSSL_free(pder);
+    if (!trusted) {
+        CONSOLE(ph, "TVS %s:%d: the server's certificate is not a TVS record of the ITL", host, port);
+        goto out;
+    }
+    pt_buf req;
+    pt_buf_init(&req);
+    char dev[48];
+    snprintf(dev, sizeof dev, "CP-%s-%s", ph->model.name, ph->name);
+    size_t dl = strlen(dev);
+    pt_buf_put_u8(&req, PT_TVS_PROTOCOL_ID);
+    pt_buf_put_u8(&req, PT_TVS_VERSION);
+    pt_buf_put_u8(&req, 1); /* VERIFY_REQUEST */
+    pt_buf_put_u8(&req, 0);
+    pt_buf_put_u32(&req, (uint32_t)getpid());
+    pt_buf_put_u16(&req, (uint16_t)(3 + 1 + dl + 3 + len));
+    pt_buf_put_u8(&req, 1);
+    pt_buf_put_u16(&req, (uint16_t)(1 + dl));
+    pt_buf_put_u8(&req, 1);
+    pt_buf_put(&req, dev, dl);
+    pt_buf_put_tlv(&req, 2, der, len);
+    int ok = !pt_buf_error(&req) && len < 60000 && SSL_write(ssl, req.data, (int)req.len) == (int)req.len;
+    pt_buf_free(&req);
+    uint8_t rsp[512];
+    int got = 0, r;
+    while (ok && got < (int)sizeof rsp && (r = SSL_read(ssl, rsp + got, (int)sizeof rsp - got)) > 0)
+        got += r;
+    pt_reader rd;
+    pt_rd_init(&rd, rsp, (size_t)got);
+    uint8_t id = 0, ver = 0, cmd = 0, rsv;
+    uint32_t sid;
+    uint16_t blen;
+    if (!ok || pt_rd_u8(&rd, &id) || pt_rd_u8(&rd, &ver) || pt_rd_u8(&rd, &cmd) || pt_rd_u8(&rd, &rsv) ||
+        pt_rd_u32(&rd, &sid) || pt_rd_u16(&rd, &blen) || id != PT_TVS_PROTOCOL_ID || cmd != 2) {
+        CONSOLE(ph, "TVS %s:%d: no valid answer", host, port);
+        goto out;
+    }
+    int status = -1;
+    *roles = 0;
+    while (!pt_rd_eof(&rd)) {
+        uint8_t tag;
+        uint16_t l2;
+        const uint8_t *v;
+        if (pt_rd_tlv(&rd, &tag, &l2, &v))
+            break;
+        if (tag == 7 && l2 == 1)
+            status = v[0];
+        else if (tag == 8)
+            for (uint16_t i = 0; i < l2; i++)
+                if (v[i] < 32)
+                    *roles |= 1u << v[i];
+    }
+    result = status == 0 ? 1 : 0;
+    CONSOLE(ph, "TVS %s:%d: certificate %s", host, port, result ? "Valid" : "Invalid");
+out:
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    close(fd);
+    return result;
+}
+
+/* engine.h's callback: the TVS list of the config in force, in order. */
+static int tvs_ask(void *arg, const uint8_t *der, size_t len, uint32_t *roles)
+{
+    phone *ph = arg;
+    char addr[4][64];
+    int port[4];
+    size_t n = tvs_servers(ph, addr, port, 4);
+    if (!n)
+        CONSOLE(ph, "TVS: no TVS server in the config in force");
+    for (size_t i = 0; i < n; i++) {
+        int r = tvs_query(ph, addr[i], port[i], der, len, roles);
+        if (r >= 0)
+            return r;
+    }
+    return 0;
+}
+
+/* ---- DeviceTLInfo ---- */
+
+static void sha1_hex(const uint8_t *p, size_t n, char out[41])
+{
+    uint8_t h[20];
+    size_t hl;
+    if (!p)
+        snprintf(out, 41, "Not Installed");
+    else if (pt_digest(PT_HASH_SHA1, p, n, h, &hl) == PT_OK)
+        pt_hex(h, 20, out);
+    else
+        out[0] = 0;
+}
+
+static size_t discard(char *p, size_t s, size_t n, void *u)
+{
+    (void)p, (void)u;
+    return s * n;
+}
+
+static void report(phone *ph)
+{
+    char itl[41], ctl[41], body[256], url[128];
+    sha1_hex(ph->model.sbd ? ph->itl : NULL, ph->itl_len, itl);
+    sha1_hex(ph->ctl, ph->ctl_len, ctl);
+    snprintf(body, sizeof body, "DeviceName=%s&ITL_Signature=%s&CTL_Signature=%s", ph->name, itl, ctl);
+    for (char *p = body; *p; p++)
+        if (*p == ' ')
+            *p = '+';
+    snprintf(url, sizeof url, "http://%s:%d/DeviceTLInfo", ph->o->tftp_host, ph->o->http_port);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ph->o->timeout_ms * 2);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    long code = 0;
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    CONSOLE(ph, "DeviceTLInfo to %s: %s", url, rc ? curl_easy_strerror(rc) : code == 200 ? "accepted" : "refused");
+}
+
+/* ---- boot ---- */
+
+static void phone_free(phone *ph)
+{
+    free(ph->ctl);
+    free(ph->itl);
+    free(ph->config);
+}
+
+static int open_phone(phone *ph, const char *state, const char *mac, const char *model, pt_diag *d)
+{
+    memset(ph, 0, sizeof *ph);
+    int rc = phone_dir(state, mac, ph->name, ph->dir, sizeof ph->dir, d);
+    if (rc)
+        return rc;
+    if (mkdir(state, 0755) != 0 && errno != EEXIST)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: %s", state, strerror(errno));
+    uint8_t *m = NULL;
+    size_t ml = 0;
+    read_opt(ph->dir, "model", &m, &ml);
+    char known[16] = "";
+    if (m)
+        snprintf(known, sizeof known, "%.*s", (int)(ml && m[ml - 1] == '\n' ? ml - 1 : ml), (const char *)m);
+    free(m);
+    if (!model && !known[0])
+        return pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s: a new phone: say its --model", ph->name);
+    if (!pt_phone_model_find(model ? model : known, &ph->model))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "model %s: expected one of %s", model ? model : known,
+                           pt_models_list());
+    if (mkdir(ph->dir, 0755) != 0 && errno != EEXIST)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: %s", ph->dir, strerror(errno));
+    if (strcmp(known, ph->model.name)) {
+        char line[20];
+        int n = snprintf(line, sizeof line, "%s\n", ph->model.name);
+        if ((rc = save(ph, "model", line, (size_t)n, d)))
+            return rc;
+    }
+    read_opt(ph->dir, "CTLFile.tlv", &ph->ctl, &ph->ctl_len);
+    read_opt(ph->dir, "ITLFile.tlv", &ph->itl, &ph->itl_len);
+    read_opt(ph->dir, "config.xml", &ph->config, &ph->config_len);
+    return PT_OK;
+}
+
+/* Steps 1 and 2: one trust list. */
+static int trust_list(phone *ph, int is_ctl, pt_phone_result *res, pt_diag *d)
+{
+    char per[32];
+    snprintf(per, sizeof per, "%s%s.tlv", is_ctl ? "CTL" : "ITL", ph->name);
+    const char *names[] = {per, is_ctl ? "CTLFile.tlv" : "ITLFile.tlv"};
+    const char *which = NULL;
+    pt_buf got;
+    pt_buf_init(&got);
+    int rc = tftp_first(ph, names, 2, &got, &which, d);
+    if (rc <= 0) {
+        if (rc == 0)
+            CONSOLE(ph, "%s: none served; keeping %s", names[1], (is_ctl ? ph->ctl : ph->itl) ? "the installed one" : "none");
+        pt_buf_free(&got);
+        return rc < 0 ? rc : PT_OK;
+    }
+    pt_ph_lists l = have(ph);
+    pt_ph_tvs tvs = {tvs_ask, ph};
+    pt_ph_verdict v;
+    if (is_ctl)
+        pt_ph_check_ctl(&l, got.data, got.len, &tvs, &v);
+    else
+        pt_ph_check_itl(&l, got.data, got.len, &tvs, &v);
+    if (v.accept && v.how != PT_PH_UNCHANGED) {
+        if ((rc = save(ph, names[1], got.data, got.len, d))) {
+            pt_buf_free(&got);
+            return rc;
+        }
+        uint8_t **slot = is_ctl ? &ph->ctl : &ph->itl;
+        size_t *slot_len = is_ctl ? &ph->ctl_len : &ph->itl_len;
+        free(*slot);
+        *slot = got.data, *slot_len = got.len;
+        got.data = NULL;
+        CONSOLE(ph, "%s (%s) installed: %s", names[1], which, pt_ph_how_name(v.how));
+        if (is_ctl)
+            res->ctl_changed = 1;
+        else
+            res->itl_changed = 1;
+    } else if (!v.accept) {
+        STATUS(ph, "Trust List Update Failed");
+        CONSOLE(ph, "%s (%s) refused: %s", names[1], which, v.reason);
+    }
+    if (!is_ctl)
+        res->locked = !v.accept;
+    pt_buf_free(&got);
+    return PT_OK;
+}
+
+static int config_step(phone *ph, pt_phone_result *res, pt_diag *d)
+{
+    char sgn[40], plain[40];
+    snprintf(plain, sizeof plain, "%s.cnf.xml", ph->name);
+    snprintf(sgn, sizeof sgn, "%s.cnf.xml.sgn", ph->name);
+    pt_ph_lists l = have(ph);
+    int no_lists = !l.ctl && (!l.itl || pt_ph_is_rollback_itl(l.itl, l.itl_len));
+    const char *signed_first[] = {sgn, plain}, *plain_only[] = {plain};
+    const char *which = NULL;
+    pt_buf got;
+    pt_buf_init(&got);
+    int rc = !ph->model.sbd && !ph->ctl ? tftp_first(ph, plain_only, 1, &got, &which, d)
+                                         : tftp_first(ph, signed_first, 2, &got, &which, d);
+    if (rc <= 0) {
+        if (rc == 0)
+            CONSOLE(ph, "%s: no configuration file served", plain);
+        pt_buf_free(&got);
+        return rc < 0 ? rc : PT_OK;
+    }
+    const uint8_t *payload = got.data;
+    size_t plen = got.len;
+    if (which == sgn) {
+        pt_ph_verdict v;
+        char l1[200], l2[200];
+        pt_ph_check_config(&l, plain, got.data, got.len, &v, l1, l2);
+        pt_header h;
+        if (v.accept && pt_sgn_payload(got.data, got.len, &h, &payload, &plen, NULL) == PT_OK) {
+            pt_header_free(&h);
+        } else {
+            if (l1[0]) {
+                CONSOLE(ph, "%s", l1);
+                CONSOLE(ph, "%s", l2);
+            } else {
+                CONSOLE(ph, "%s: %s", sgn, v.reason);
+            }
+            res->config_refused = 1;
+            pt_buf_free(&got);
+            return PT_OK;
+        }
+    } else if (!no_lists) {
+        CONSOLE(ph, "%s: unsigned, and this phone holds trust lists: refused", plain);
+        res->config_refused = 1;
+        pt_buf_free(&got);
+        return PT_OK;
+    }
+    if (!ph->config || ph->config_len != plen || memcmp(ph->config, payload, plen)) {
+        if ((rc = save(ph, "config.xml", payload, plen, d))) {
+            pt_buf_free(&got);
+            return rc;
+        }
+        free(ph->config);
+        ph->config = malloc(plen ? plen : 1);
+        if (ph->config)
+            memcpy(ph->config, payload, plen);
+        ph->config_len = ph->config ? plen : 0;
+        res->config_changed = 1;
+        CONSOLE(ph, "%s accepted and in force", which);
+    }
+    pt_buf_free(&got);
+    return PT_OK;
+}
+
+int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, pt_diag *d)
+{
+    phone ph;
+    memset(res, 0, sizeof *res);
+    int rc = open_phone(&ph, o->state, o->mac, o->model, d);
+    if (rc) {
+        phone_free(&ph);
+        return rc;
+    }
+    ph.o = o;
+    ph.log = log;
+    CONSOLE(&ph, "boot: %s (Cisco %s) from TFTP %s:%d", ph.name, ph.model.name, o->tftp_host, o->tftp_port);
+    char path[PATH_MAX];
+    pt_path_join(path, sizeof path, ph.dir, "locked");
+    res->locked = access(path, F_OK) == 0;
+    rc = trust_list(&ph, 1, res, d);
+    if (!rc && ph.model.sbd)
+        rc = trust_list(&ph, 0, res, d);
+    if (!rc)
+        rc = config_step(&ph, res, d);
+    if (!rc) {
+        if (res->locked)
+            rc = save(&ph, "locked", "", 0, d);
+        else
+            drop(ph.dir, "locked");
+    }
+    if (!rc && o->http_port)
+        report(&ph);
+    if (rc)
+        CONSOLE(&ph, "boot stopped: %s", d->msg);
+    phone_free(&ph);
+    return rc;
+}
+
+/* ---- show, erase, factory reset ---- */
+
+int pt_phone_load(const char *state, const char *mac, pt_phone_state *st, pt_diag *d)
+{
+    memset(st, 0, sizeof *st);
+    char dir[PATH_MAX];
+    int rc = phone_dir(state, mac, st->name, dir, sizeof dir, d);
+    if (rc)
+        return rc;
+    uint8_t *m;
+    size_t ml;
+    read_opt(dir, "model", &m, &ml);
+    if (!m)
+        return pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s: no such phone in %s", st->name, state);
+    snprintf(st->model, sizeof st->model, "%.*s", (int)(ml && m[ml - 1] == '\n' ? ml - 1 : ml), (const char *)m);
+    free(m);
+    read_opt(dir, "CTLFile.tlv", &st->ctl, &st->ctl_len);
+    read_opt(dir, "ITLFile.tlv", &st->itl, &st->itl_len);
+    read_opt(dir, "config.xml", &st->config, &st->config_len);
+    char path[PATH_MAX];
+    pt_path_join(path, sizeof path, dir, "locked");
+    st->locked = access(path, F_OK) == 0;
+    size_t n;
+    read_opt(dir, "status.log", (uint8_t **)&st->status, &n);
+    read_opt(dir, "console.log", (uint8_t **)&st->console, &n);
+    return PT_OK;
+}
+
+void pt_phone_state_free(pt_phone_state *st)
+{
+    free(st->ctl);
+    free(st->itl);
+    free(st->config);
+    free(st->status);
+    free(st->console);
+    memset(st, 0, sizeof *st);
+}
+
+int pt_phone_erase_trust_list(const char *state, const char *mac, FILE *out, pt_diag *d)
+{
+    phone ph;
+    int rc = open_phone(&ph, state, mac, NULL, d);
+    if (!rc) {
+        if (!ph.model.sbd)
+            fprintf(out, "%s (Cisco %s): no Security By Default; erasing the CTL only\n", ph.name, ph.model.name);
+        else if (ph.model.family == 79)
+            fprintf(out, "%s (Cisco %s): Settings > Security > Trust List > ITL File > **# > Erase\n", ph.name,
+                    ph.model.name);
+        else
+            fprintf(out, "%s (Cisco %s): Settings > Administrator Settings > Reset Settings > Security Settings\n",
+                    ph.name, ph.model.name);
+        drop(ph.dir, "ITLFile.tlv");
+        drop(ph.dir, "CTLFile.tlv");
+        drop(ph.dir, "locked");
+        CONSOLE(&ph, "trust lists erased from the settings menu");
+    }
+    phone_free(&ph);
+    return rc;
+}
+
+int pt_phone_factory_reset(const char *state, const char *mac, FILE *out, pt_diag *d)
+{
+    phone ph;
+    int rc = open_phone(&ph, state, mac, NULL, d);
+    if (!rc) {
+        static const char *const files[] = {"ITLFile.tlv", "CTLFile.tlv", "locked", "config.xml", "status.log",
+                                            "console.log"};
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+            drop(ph.dir, files[i]);
+        fprintf(out, "%s (Cisco %s): factory reset: trust lists, configuration and logs erased\n", ph.name,
+                ph.model.name);
+    }
+    phone_free(&ph);
+    return rc;
+}

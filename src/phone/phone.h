@@ -1,0 +1,65 @@
+/*
+ * phone.h - one simulated Cisco phone: its state directory and its boot
+ * sequence (phone-trust-rules.md) against a real cluster over TFTP, TLS TVS
+ * and HTTP, with the trust decisions of engine.h.
+ *
+ * State: <state>/SEP<MAC>/ holds model, CTLFile.tlv, ITLFile.tlv (as
+ * installed), config.xml (the config in force), locked (present while the
+ * phone cannot verify its TFTP server's ITL), status.log (the phone's status
+ * messages), console.log.  Every file is written atomically.
+ */
+#ifndef PHONETRUST_PHONE_PHONE_H
+#define PHONETRUST_PHONE_PHONE_H
+
+#include <stdio.h>
+
+#include "phonetrust/error.h"
+
+typedef struct pt_phone_model {
+    char name[8];        /* "8845" */
+    int sbd;             /* Security By Default: takes an ITL */
+    int family;          /* 79: the 79XX menus of M24; 0: the newer ones */
+} pt_phone_model;
+
+/* The models the cluster knows (pt_model_known); 0 for an unknown one. */
+int pt_phone_model_find(const char *name, pt_phone_model *out);
+
+typedef struct pt_phone_boot_opts {
+    const char *state;      /* the fleet's state directory */
+    const char *mac;        /* 12 hex digits (any case) or SEP<MAC> */
+    const char *model;      /* NULL: the model remembered in the state */
+    const char *tftp_host;  /* IPv4 address */
+    int tftp_port;          /* 69 */
+    int http_port;          /* 6970: DeviceTLInfo; 0: no report */
+    int timeout_ms;         /* per TFTP packet / TVS connection */
+} pt_phone_boot_opts;
+
+/* Outcome of a boot, for the caller's summary. */
+typedef struct pt_phone_result {
+    int ctl_changed, itl_changed, config_changed;
+    int locked;
+    int config_refused;
+} pt_phone_result;
+
+/* Normalizes a MAC to "SEP" + 12 upper-case hex digits; PT_ERR_ARG if not one. */
+int pt_phone_name(const char *mac, char out[16], pt_diag *d);
+
+int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, pt_diag *d);
+/* What a phone holds, for `phone show`.  Missing files are NULL / 0. */
+typedef struct pt_phone_state {
+    char name[16];
+    char model[16];
+    unsigned char *ctl, *itl, *config;
+    size_t ctl_len, itl_len, config_len;
+    int locked;
+    char *status, *console; /* whole files, NUL-terminated */
+} pt_phone_state;
+/* PT_ERR_NOT_FOUND when the phone never booted. */
+int pt_phone_load(const char *state, const char *mac, pt_phone_state *st, pt_diag *d);
+void pt_phone_state_free(pt_phone_state *st);
+/* The settings-menu erase: removes ITL and CTL; prints the model's menu path. */
+int pt_phone_erase_trust_list(const char *state, const char *mac, FILE *out, pt_diag *d);
+/* Erases lists, config, status and console; keeps the model. */
+int pt_phone_factory_reset(const char *state, const char *mac, FILE *out, pt_diag *d);
+
+#endif

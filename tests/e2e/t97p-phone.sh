@@ -1,0 +1,110 @@
+# Simulated phones against a real `phonetrust serve` on loopback (issue 6,
+# first part): seed scenarios 1 (first boot), 2 (CallManager regenerated),
+# 3 (TVS and CallManager back to back, then utils itl reset localkey) and
+# 9 (manual erase), asserted on the phones' state.
+. "$PT_TESTLIB"
+export PHONETRUST_HOME=$SCRATCH/cluster PHONETRUST_PHONES=$SCRATCH/phones
+ports=$(free_ports 3)
+set -- $ports
+TFTP=$1 HTTP=$2 TVS=$3
+$PT install --publisher pub --domain lab.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT set param "TVS Port" $TVS >/dev/null           # what the phones' configs tell them
+$PT device add SEP001122334455 --model 8845 >/dev/null
+$PT device add SEP0011223344AA --model 7965 >/dev/null
+$PT device add SEP0011223344BB --model 7960 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+D=$PHONETRUST_HOME/tftp/pub
+LOG=$SCRATCH/serve.log
+$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --log $LOG &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
+boot() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TFTP --http-port $HTTP ${2:+--model $2}; }
+itl_of() { $PT phone show --mac $1 --json | python3 -c 'import json,sys; i=json.load(sys.stdin)["itl"]; print(i["sha1"] if i else "none")'; }
+served_itl() { sha1sum $D/ITLFile.tlv | cut -c1-40; }
+
+# 1. first boot: ITL on trust, signed config accepted; a 7960 takes the unsigned config
+expect_exit 0 "8845 first boot" boot 001122334455 8845
+expect_out "trusted, with the ITL and the config" "SEP001122334455: trusted, new ITL, new config"
+expect_true "its ITL is the served one" test "$(itl_of 001122334455)" = "$(served_itl)"
+expect_exit 0 "phone show" $PT phone show --mac 001122334455
+expect_out "first ITL trusted on first use" "installed: trusted on first use"
+expect_out "signed config in force" "SEP001122334455.cnf.xml.sgn accepted and in force"
+expect_exit 0 "7965 first boot" boot 0011223344AA 7965
+expect_exit 0 "7960 (no Security By Default) first boot" boot 0011223344BB 7960
+expect_true "the 7960 holds no ITL" test "$(itl_of 0011223344BB)" = none
+expect_exit 0 "7960 show" $PT phone show --mac 0011223344BB
+expect_out "it took the unsigned config" "SEP0011223344BB.cnf.xml accepted and in force"
+expect_exit 0 "the reports arrived" $PT show itl-status
+expect_out "two SBD phones match" "2 Match"
+expect_exit 2 "an unknown model" boot 0011223344CC 1234
+expect_err "names the models" "expected one of"
+expect_exit 2 "a bad MAC" boot 00112233 8845
+expect_exit 4 "no TFTP server there" $PT phone boot --mac 0011223344DD --model 8845 --tftp 127.0.0.1:9 --timeout 100 --http-port 0
+expect_err "says which file and server" "TFTP 127.0.0.1:9 CTLSEP0011223344DD.tlv: no answer"
+
+# 2. CallManager regenerated, TFTP restarted, phones reset: TVS vouches for the new signer
+$PT set cert regen CallManager --yes --force >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+sleep 1.5                                          # TVS notices the database change
+expect_exit 0 "after a CallManager regeneration" boot 001122334455
+expect_true "the new ITL is installed" test "$(itl_of 001122334455)" = "$(served_itl)"
+expect_exit 0 "show" $PT phone show --mac 001122334455
+expect_out "through TVS" "installed: signer vouched for by TVS"
+expect_exit 0 "the 7965 too" boot 0011223344AA
+
+# 3. TVS and CallManager regenerated back to back: locked
+$PT set cert regen TVS --yes --force >/dev/null
+$PT utils service restart "Cisco Trust Verification Service" >/dev/null
+$PT set cert regen CallManager --yes --force >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+sleep 1.5
+old=$(itl_of 001122334455)
+expect_exit 1 "locked" boot 001122334455
+expect_out "the summary says so" "locked (Trust List Update Failed), config refused"
+expect_true "keeps its old ITL" test "$(itl_of 001122334455)" = "$old"
+expect_exit 0 "show" $PT phone show --mac 001122334455
+expect_out "status message of the seeds" "Trust List Update Failed"
+expect_out "TVS is not in its ITL any more" "the server's certificate is not a TVS record of the ITL"
+expect_out "seed 000's console line" "SECD: EROR:verifyFile: sgn verify file failed </usr/ram/SEP001122334455.cnf.xml>, errclass 8, errcode 19 (signer not in CTL)"
+expect_out "and the second" "SECD: EROR:verifyFile: verify FAILED, </usr/ram/SEP001122334455.cnf.xml>"
+expect_out "Locked: yes" "yes: cannot verify"
+# a config change does not take effect on a locked phone
+cfg_before=$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config_bytes"])')
+$PT device set SEP001122334455 directoryURL http://directory.lab.example/xmldirectory >/dev/null 2>&1 || true
+$PT utils service restart "Cisco Tftp" >/dev/null
+expect_exit 1 "still locked" boot 001122334455
+expect_true "the config in force is unchanged" sh -c "[ \$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"config_bytes\"])') = $cfg_before ]"
+expect_exit 0 "show itl-status finds it" $PT show itl-status
+expect_out "MisMatch" "MisMatch"
+# utils itl reset localkey, then reset: recovered through the ITLRecovery SAST it holds
+echo adminpw1 | $PT utils itl reset localkey >/dev/null
+expect_exit 0 "recovered by utils itl reset localkey" boot 001122334455
+expect_exit 0 "show" $PT phone show --mac 001122334455
+expect_out "the recovery signer was in its ITL" "installed: signer in the installed ITL"
+expect_out "not locked" "Locked:   no"
+$PT utils service restart "Cisco Tftp" >/dev/null
+expect_exit 0 "TFTP restart + reset: back to the CallManager signer" boot 001122334455
+expect_true "holding the served ITL" test "$(itl_of 001122334455)" = "$(served_itl)"
+expect_exit 0 "show --json" $PT phone show --mac 001122334455 --json
+expect_out "signed by CallManager again" '"signer":"CN=pub.lab.example'
+
+# 9. manual erase as the last resort: a locked 7965 erased from its menu trusts what is served
+$PT set cert regen TVS --yes --force >/dev/null
+$PT utils service restart "Cisco Trust Verification Service" >/dev/null
+$PT set cert regen CallManager --yes --force >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+sleep 1.5
+expect_exit 1 "the 7965 is locked" boot 0011223344AA
+expect_exit 0 "erase from the settings menu" $PT phone erase-trust-list --mac 0011223344AA
+expect_out "the 79XX menu path of M24" "Settings > Security > Trust List > ITL File > **# > Erase"
+expect_exit 0 "the next boot trusts the served ITL" boot 0011223344AA
+expect_true "it holds the served ITL" test "$(itl_of 0011223344AA)" = "$(served_itl)"
+expect_exit 0 "an 8845's menu path" $PT phone erase-trust-list --mac 001122334455
+expect_out "newer menus" "Settings > Administrator Settings > Reset Settings > Security Settings"
+expect_exit 0 "factory reset" $PT phone factory-reset --mac 001122334455
+expect_true "nothing left but the model" sh -c "[ \$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j[\"itl\"] is None and j[\"config_bytes\"] == 0)') = True ]"
+expect_exit 2 "an unknown phone" $PT phone show --mac 0000000000EE
+kill -TERM $SERVE
+wait $SERVE
+finish
