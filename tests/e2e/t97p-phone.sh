@@ -71,10 +71,11 @@ expect_out "and the second" "SECD: EROR:verifyFile: verify FAILED, </usr/ram/SEP
 expect_out "Locked: yes" "yes: cannot verify"
 # a config change does not take effect on a locked phone
 cfg_before=$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config_bytes"])')
-$PT device set SEP001122334455 directoryURL http://directory.lab.example/xmldirectory >/dev/null 2>&1 || true
+cfg_bytes() { $PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config_bytes"])'; }
+expect_exit 0 "a config change on the cluster" $PT device set SEP001122334455 directory-url http://directory.lab.example/xmldirectory
 $PT utils service restart "Cisco Tftp" >/dev/null
 expect_exit 1 "still locked" boot 001122334455
-expect_true "the config in force is unchanged" sh -c "[ \$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"config_bytes\"])') = $cfg_before ]"
+expect_true "the config in force is unchanged" test "$(cfg_bytes)" = "$cfg_before"
 expect_exit 0 "show itl-status finds it" $PT show itl-status
 expect_out "MisMatch" "MisMatch"
 # utils itl reset localkey, then reset: recovered through the ITLRecovery SAST it holds
@@ -83,6 +84,7 @@ expect_exit 0 "recovered by utils itl reset localkey" boot 001122334455
 expect_exit 0 "show" $PT phone show --mac 001122334455
 expect_out "the recovery signer was in its ITL" "installed: signer in the installed ITL"
 expect_out "not locked" "Locked:   no"
+expect_true "and the config change took effect" test "$(cfg_bytes)" -gt "$cfg_before"
 $PT utils service restart "Cisco Tftp" >/dev/null
 expect_exit 0 "TFTP restart + reset: back to the CallManager signer" boot 001122334455
 expect_true "holding the served ITL" test "$(itl_of 001122334455)" = "$(served_itl)"
