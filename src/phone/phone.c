@@ -524,8 +524,8 @@ static int trust_list(phone *ph, int is_ctl, pt_phone_result *res, pt_diag *d)
         STATUS(ph, "Trust List Update Failed");
         CONSOLE(ph, "%s (%s) refused: %s", names[1], which, v.reason);
     }
-    if (!is_ctl)
-        res->locked = !v.accept;
+    if (!v.accept) /* keeps lists its TFTP server no longer offers */
+        res->locked = 1;
     pt_buf_free(&got);
     return PT_OK;
 }
@@ -604,9 +604,7 @@ int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, 
     ph.o = o;
     ph.log = log;
     CONSOLE(&ph, "boot: %s (Cisco %s) from TFTP %s:%d", ph.name, ph.model.name, o->tftp_host, o->tftp_port);
-    char path[PATH_MAX];
-    pt_path_join(path, sizeof path, ph.dir, "locked");
-    res->locked = access(path, F_OK) == 0;
+    /* locked: this boot refused a list its TFTP server offers */
     rc = trust_list(&ph, 1, res, d);
     if (!rc && ph.model.sbd)
         rc = trust_list(&ph, 0, res, d);

@@ -37,7 +37,7 @@ typedef struct pt_phone_boot_opts {
 /* Outcome of a boot, for the caller's summary. */
 typedef struct pt_phone_result {
     int ctl_changed, itl_changed, config_changed;
-    int locked;
+    int locked;          /* refused the CTL or ITL its TFTP server offers */
     int config_refused;
 } pt_phone_result;
 

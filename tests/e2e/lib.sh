@@ -14,6 +14,16 @@ failed=0
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-test.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
+# start_serve LOG ARGS...: `phonetrust serve --addr 127.0.0.1 ARGS --log LOG`
+# in the background (PID in SERVE, killed at exit), once it is listening
+start_serve() {
+    _log=$1
+    shift
+    $PT serve --addr 127.0.0.1 "$@" --log "$_log" &
+    SERVE=$!
+    trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+    for _ in $(seq 50); do grep -q "SERVE node" "$_log" 2>/dev/null && break; sleep 0.1; done
+}
 # N free ports on loopback (bound together, so distinct), space-separated
 free_ports() {
     python3 -c '

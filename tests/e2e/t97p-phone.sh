@@ -15,10 +15,7 @@ $PT device add SEP0011223344BB --model 7960 >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 D=$PHONETRUST_HOME/tftp/pub
 LOG=$SCRATCH/serve.log
-$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --log $LOG &
-SERVE=$!
-trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
+start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0
 boot() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TFTP --http-port $HTTP ${2:+--model $2}; }
 itl_of() { $PT phone show --mac $1 --json | python3 -c 'import json,sys; i=json.load(sys.stdin)["itl"]; print(i["sha1"] if i else "none")'; }
 served_itl() { sha1sum $D/ITLFile.tlv | cut -c1-40; }
