@@ -12,7 +12,10 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 passed=0
 failed=0
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-test.XXXXXX")
-trap 'rm -rf "$SCRATCH"' EXIT
+# at_exit CMD: run CMD when the test ends (servers it started), newest first
+_at_exit=""
+at_exit() { _at_exit="$1; $_at_exit"; }
+trap 'eval "$_at_exit"; rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
 # start_serve LOG ARGS...: `phonetrust serve --addr 127.0.0.1 ARGS --log LOG`
 # in the background (PID in SERVE, killed at exit), once it is listening
@@ -21,7 +24,7 @@ start_serve() {
     shift
     $PT serve --addr 127.0.0.1 "$@" --log "$_log" &
     SERVE=$!
-    trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+    at_exit "kill $SERVE 2>/dev/null"
     for _ in $(seq 50); do grep -q "SERVE node" "$_log" 2>/dev/null && break; sleep 0.1; done
 }
 # N free ports on loopback (bound together, so distinct), space-separated

@@ -36,4 +36,4 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 SFTP_KNOWN=$SFTP_DIR/known_hosts
 # stop sshd when the test ends (after lib.sh's own cleanup is set, so chain it)
-trap 'kill "$(cat "$SFTP_DIR/sshd.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+at_exit 'kill "$(cat "$SFTP_DIR/sshd.pid" 2>/dev/null)" 2>/dev/null'

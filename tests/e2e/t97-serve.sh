@@ -13,7 +13,7 @@ TFTP=$1 HTTP=$2 TVS=$3
 LOG=$SCRATCH/serve.log
 $PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2 --max-clients 200 --log $LOG &
 SERVE=$!
-trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
 expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
 

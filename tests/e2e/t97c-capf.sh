@@ -13,7 +13,7 @@ CAPF=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 LOG=$SCRATCH/serve.log
 $PT serve --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5 --log $LOG &
 SERVE=$!
-trap 'kill $SERVE 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
 
 # the S->C messages of a transcript, session id masked

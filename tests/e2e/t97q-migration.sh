@@ -22,7 +22,7 @@ $PT --home $A serve --addr 127.0.0.1 --tftp-port $TA --http-port $HA --tvs-port 
 SA_PID=$!
 $PT --home $B serve --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port $SB --capf-port 0 --log $SCRATCH/b.log &
 SB_PID=$!
-trap 'kill $SA_PID $SB_PID 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+at_exit 'kill $SA_PID $SB_PID 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $SCRATCH/a.log $SCRATCH/b.log 2>/dev/null && [ $(cat $SCRATCH/a.log $SCRATCH/b.log | grep -c "SERVE node") = 2 ] && break; sleep 0.1; done
 onA() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TA --http-port $HA ${2:+--model $2}; }
 onB() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TB --http-port $HB; }
