@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "json.h"
 
+#include "../phone/engine.h"
 #include "../phone/phone.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/trustlist.h"
@@ -17,7 +18,7 @@
 static const char usage[] =
     "phone boot --mac MAC --model MODEL --tftp HOST[:PORT] [--http-port N|0] [--timeout MS] [--state DIR] | "
     "phone show --mac MAC [--state DIR] [--json] | phone erase-trust-list --mac MAC [--state DIR] | "
-    "phone factory-reset --mac MAC [--state DIR]";
+    "phone factory-reset --mac MAC [--state DIR] | phone https-check --mac MAC URL [--state DIR]";
 
 /* --state, else PHONETRUST_PHONES, else ~/.phonetrust-phones */
 static const char *default_state(char *buf, size_t n)
@@ -163,7 +164,7 @@ int cmd_phone(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage("%s", usage);
-    const char *sub = argv[1], *mac = NULL, *model = NULL, *tftp = NULL, *state = NULL, *v;
+    const char *sub = argv[1], *mac = NULL, *model = NULL, *tftp = NULL, *state = NULL, *url = NULL, *v;
     long http_port = 6970, timeout = 1000;
     int as_json = 0;
     for (int i = 2; i < argc; i++) {
@@ -186,6 +187,8 @@ int cmd_phone(int argc, char **argv)
             return cli_usage("%s needs a value", argv[i]);
         else if (cli_flag(argv, i, "--json"))
             as_json = 1;
+        else if (!strcmp(sub, "https-check") && !url && argv[i][0] != '-')
+            url = argv[i];
         else
             return cli_usage("phone %s: unexpected argument %s", sub, argv[i]);
     }
@@ -199,6 +202,19 @@ int cmd_phone(int argc, char **argv)
     int rc;
     if (!strcmp(sub, "show"))
         return show(state, mac, as_json);
+    if (!strcmp(sub, "https-check")) {
+        if (!url)
+            return cli_usage("phone https-check --mac MAC https://HOST[:PORT]/...");
+        pt_ph_verdict vd;
+        rc = pt_phone_https_check(state, mac, url, (int)timeout, &vd, &d);
+        if (rc)
+            return cli_fail(NULL, rc, &d);
+        if (vd.accept)
+            printf("%s: trusted (%s)\n", url, pt_ph_how_name(vd.how));
+        else
+            printf("%s: not trusted: %s\n", url, vd.reason);
+        return vd.accept ? EXIT_OK : EXIT_VERIFY;
+    }
     if (!strcmp(sub, "erase-trust-list"))
         rc = pt_phone_erase_trust_list(state, mac, stdout, &d);
     else if (!strcmp(sub, "factory-reset"))

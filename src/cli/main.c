@@ -79,6 +79,8 @@ static const char usage[] =
     "  phone show --mac MAC [--json]             its lists (SHA1, MD5, signer), locked, statuses, console\n"
     "  phone erase-trust-list --mac MAC          the settings-menu erase (prints the model's menu path)\n"
     "  phone factory-reset --mac MAC\n"
+    "  phone https-check --mac MAC https://HOST[:PORT]/   an application server's certificate as the phone\n"
+    "                                            judges it: its lists, then TVS (exit 1: not trusted)\n"
     "\n"
     "ROLE: sast, ccm, ccm+tftp, tftp, capf, app-server, tvs (cert create also: callmanager,\n"
     "      callmanager-ecdsa, itlrecovery, ca, mic, etoken, lsc)\n"

@@ -624,6 +624,60 @@ int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, 
     return rc;
 }
 
+/* ---- HTTPS application servers ---- */
+
+int pt_phone_https_check(const char *state, const char *mac, const char *url, int timeout_ms, pt_ph_verdict *v,
+                         pt_diag *d)
+{
+    char host[64];
+    long port = 443;
+    const char *p = url && !strncmp(url, "https://", 8) ? url + 8 : NULL;
+    size_t hl = p ? strcspn(p, ":/") : 0;
+    if (!p || !hl || hl >= sizeof host)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: expected https://HOST[:PORT]/...", url ? url : "(none)");
+    snprintf(host, sizeof host, "%.*s", (int)hl, p);
+    if (p[hl] == ':' && ((port = strtol(p + hl + 1, NULL, 10)) < 1 || port > 65535))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: bad port", url);
+    phone ph;
+    int rc = open_phone(&ph, state, mac, NULL, d);
+    pt_phone_boot_opts o = {.state = state, .mac = mac, .timeout_ms = timeout_ms};
+    ph.o = &o;
+    int fd = rc ? -1 : tcp_connect(host, (int)port, timeout_ms);
+    if (!rc && fd < 0)
+        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s:%ld: cannot connect (an IPv4 address is expected)", host, port);
+    SSL_CTX *ctx = NULL;
+    SSL *ssl = NULL;
+    X509 *peer = NULL;
+    if (!rc) {
+        ctx = SSL_CTX_new(TLS_client_method());
+        ssl = ctx ? SSL_new(ctx) : NULL;
+        if (!ssl || !SSL_set_fd(ssl, fd) || SSL_connect(ssl) != 1 || !(peer = SSL_get1_peer_certificate(ssl)))
+            rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s:%ld: TLS handshake failed", host, port);
+    }
+    if (!rc) {
+        unsigned char *der = NULL;
+        int len = i2d_X509(peer, &der);
+        pt_ph_lists l = have(&ph);
+        pt_ph_tvs tvs = {tvs_ask, &ph};
+        if (len > 0)
+            pt_ph_check_https(&l, der, (size_t)len, &tvs, v);
+        else
+            rc = pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "%s:%ld: unreadable certificate", host, port);
+        OPENSSL_free(der);
+        if (!rc)
+            CONSOLE(&ph, "HTTPS %s: %s%s", url, v->accept ? "trusted, " : "not trusted: ",
+                    v->accept ? pt_ph_how_name(v->how) : v->reason);
+    }
+    X509_free(peer);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    if (fd >= 0)
+        close(fd);
+    ERR_clear_error();
+    phone_free(&ph);
+    return rc;
+}
+
 /* ---- show, erase, factory reset ---- */
 
 int pt_phone_load(const char *state, const char *mac, pt_phone_state *st, pt_diag *d)

@@ -57,6 +57,11 @@ typedef struct pt_phone_state {
 /* PT_ERR_NOT_FOUND when the phone never booted. */
 int pt_phone_load(const char *state, const char *mac, pt_phone_state *st, pt_diag *d);
 void pt_phone_state_free(pt_phone_state *st);
+/* What the phone makes of an HTTPS server (https://HOST[:PORT]/...): its
+ * certificate through the lists, else the TVS servers of its config. */
+struct pt_ph_verdict;
+int pt_phone_https_check(const char *state, const char *mac, const char *url, int timeout_ms,
+                         struct pt_ph_verdict *v, pt_diag *d);
 /* The settings-menu erase: removes ITL and CTL; prints the model's menu path. */
 int pt_phone_erase_trust_list(const char *state, const char *mac, FILE *out, pt_diag *d);
 /* Erases lists, config, status and console; keeps the model. */

@@ -40,6 +40,20 @@ expect_exit 2 "a bad MAC" boot 00112233 8845
 expect_exit 4 "no TFTP server there" $PT phone boot --mac 0011223344DD --model 8845 --tftp 127.0.0.1:9 --timeout 100 --http-port 0
 expect_err "says which file and server" "TFTP 127.0.0.1:9 CTLSEP0011223344DD.tlv: no answer"
 
+# HTTPS application servers: the lists, then TVS (tvs add ... --roles app-server)
+set -- $(free_ports 1)
+$PT cert create app.pem --cn apps.lab.example --role app-server >/dev/null
+openssl s_server -quiet -accept 127.0.0.1:$1 -cert app.pem -key app.pem >/dev/null 2>&1 &
+at_exit "kill $! 2>/dev/null"
+sleep 0.5
+expect_exit 1 "an unknown application server" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
+expect_out "not trusted, and why" "not trusted: HTTPS: the server's certificate is in no trust list and TVS does not vouch for it"
+$PT tvs add app.pem --roles app-server --ttl 3600 >/dev/null
+sleep 1.5
+expect_exit 0 "once TVS knows it" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
+expect_out "trusted through TVS" "trusted (signer vouched for by TVS)"
+expect_exit 2 "not an https URL" $PT phone https-check --mac 001122334455 http://127.0.0.1:$1/
+
 # 2. CallManager regenerated, TFTP restarted, phones reset: TVS vouches for the new signer
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
