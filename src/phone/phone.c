@@ -297,7 +297,8 @@ static int tcp_connect(const char *host, int port, int timeout_ms)
 }
 
 /* One TVS server: 1 valid (roles), 0 invalid, -1 unusable (try the next). */
-static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, size_t len, uint32_t *roles)
+static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, size_t len, uint32_t *roles,
+                     uint32_t *ttl)
 {
     int fd = tcp_connect(host, port, ph->o->timeout_ms);
     if (fd < 0) {
@@ -356,6 +357,7 @@ static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, 
     }
     int status = -1;
     *roles = 0;
+    *ttl = 0;
     while (!pt_rd_eof(&rd)) {
         uint8_t tag;
         uint16_t l2;
@@ -364,6 +366,8 @@ static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, 
             break;
         if (tag == 7 && l2 == 1)
             status = v[0];
+        else if (tag == 9 && l2 == 4)
+            *ttl = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
         else if (tag == 8)
             for (uint16_t i = 0; i < l2; i++)
                 if (v[i] < 32)
@@ -378,17 +382,85 @@ out:
     return result;
 }
 
-/* engine.h's callback: the TVS list of the config in force, in order. */
+/*
+ * The TVS answer cache (tvs-cache in the phone's directory): one line per
+ * vouched certificate, "SHA256 ROLES EXPIRES", valid for the TTL TVS gave.
+ */
+static int cache_lookup(phone *ph, const char *hash, uint32_t *roles)
+{
+    uint8_t *data;
+    size_t len;
+    if (read_opt(ph->dir, "tvs-cache", &data, &len) || !data)
+        return 0;
+    char *text = strndup((const char *)data, len), *sp = NULL;
+    free(data);
+    int found = 0;
+    long long now = (long long)time(NULL);
+    for (char *line = text ? strtok_r(text, "\n", &sp) : NULL; line && !found; line = strtok_r(NULL, "\n", &sp)) {
+        char h[65];
+        unsigned long r;
+        long long exp;
+        if (sscanf(line, "%64s %lu %lld", h, &r, &exp) == 3 && !strcmp(h, hash) && exp > now) {
+            *roles = (uint32_t)r;
+            found = 1;
+        }
+    }
+    free(text);
+    return found;
+}
+
+static void cache_store(phone *ph, const char *hash, uint32_t roles, uint32_t ttl)
+{
+    uint8_t *data;
+    size_t len;
+    if (read_opt(ph->dir, "tvs-cache", &data, &len))
+        return;
+    pt_buf out;
+    pt_buf_init(&out);
+    char *text = data ? strndup((const char *)data, len) : NULL, *sp = NULL;
+    free(data);
+    long long now = (long long)time(NULL);
+    for (char *line = text ? strtok_r(text, "\n", &sp) : NULL; line; line = strtok_r(NULL, "\n", &sp)) {
+        char h[65];
+        unsigned long r;
+        long long exp;
+        if (sscanf(line, "%64s %lu %lld", h, &r, &exp) == 3 && strcmp(h, hash) && exp > now) {
+            pt_buf_put(&out, line, strlen(line));
+            pt_buf_put_u8(&out, '\n');
+        }
+    }
+    free(text);
+    char add[128];
+    int n = snprintf(add, sizeof add, "%s %lu %lld\n", hash, (unsigned long)roles, now + ttl);
+    pt_buf_put(&out, add, (size_t)n);
+    if (!pt_buf_error(&out))
+        save(ph, "tvs-cache", out.data, out.len, NULL);
+    pt_buf_free(&out);
+}
+
+/* engine.h's callback: the cache, then the TVS list of the config in force, in order. */
 static int tvs_ask(void *arg, const uint8_t *der, size_t len, uint32_t *roles)
 {
     phone *ph = arg;
+    uint8_t h[32];
+    size_t hl;
+    char hash[65];
+    pt_digest(PT_HASH_SHA256, der, len, h, &hl);
+    pt_hex(h, 32, hash);
+    if (cache_lookup(ph, hash, roles)) {
+        CONSOLE(ph, "TVS cache: certificate %.16s... Valid", hash);
+        return 1;
+    }
     char addr[4][64];
     int port[4];
     size_t n = tvs_servers(ph, addr, port, 4);
     if (!n)
         CONSOLE(ph, "TVS: no TVS server in the config in force");
     for (size_t i = 0; i < n; i++) {
-        int r = tvs_query(ph, addr[i], port[i], der, len, roles);
+        uint32_t ttl = 0;
+        int r = tvs_query(ph, addr[i], port[i], der, len, roles, &ttl);
+        if (r == 1 && ttl)
+            cache_store(ph, hash, *roles, ttl);
         if (r >= 0)
             return r;
     }
@@ -744,7 +816,7 @@ int pt_phone_factory_reset(const char *state, const char *mac, FILE *out, pt_dia
     int rc = open_phone(&ph, state, mac, NULL, d);
     if (!rc) {
         static const char *const files[] = {"ITLFile.tlv", "CTLFile.tlv", "locked", "config.xml", "status.log",
-                                            "console.log"};
+                                            "console.log", "tvs-cache"};
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
             drop(ph.dir, files[i]);
         fprintf(out, "%s (Cisco %s): factory reset: trust lists, configuration and logs erased\n", ph.name,

@@ -5,8 +5,9 @@
  *
  * State: <state>/SEP<MAC>/ holds model, CTLFile.tlv, ITLFile.tlv (as
  * installed), config.xml (the config in force), locked (present while the
- * phone cannot verify its TFTP server's ITL), status.log (the phone's status
- * messages), console.log.  Every file is written atomically.
+ * phone refused a list its TFTP server offers), status.log (the phone's
+ * status messages), console.log, tvs-cache (vouched certificates until their
+ * TTL ends).  Every file but the two logs is written atomically.
  */
 #ifndef PHONETRUST_PHONE_PHONE_H
 #define PHONETRUST_PHONE_PHONE_H

@@ -52,6 +52,12 @@ $PT tvs add app.pem --roles app-server --ttl 3600 >/dev/null
 sleep 1.5
 expect_exit 0 "once TVS knows it" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
 expect_out "trusted through TVS" "trusted (signer vouched for by TVS)"
+$PT tvs remove app.pem >/dev/null
+sleep 1.5
+expect_exit 0 "TVS forgot it, but the phone's answer cache holds it for the TTL" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
+expect_exit 0 "show" $PT phone show --mac 001122334455
+expect_out "from the cache" "TVS cache: certificate"
+expect_exit 1 "another phone has no such cache" $PT phone https-check --mac 0011223344AA https://127.0.0.1:$1/
 expect_exit 2 "not an https URL" $PT phone https-check --mac 001122334455 http://127.0.0.1:$1/
 
 # 2. CallManager regenerated, TFTP restarted, phones reset: TVS vouches for the new signer
