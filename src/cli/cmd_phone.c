@@ -16,7 +16,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "phone boot --mac MAC --model MODEL --tftp HOST[:PORT] [--http-port N|0] [--timeout MS] [--state DIR] | "
+    "phone boot --mac MAC --model MODEL --tftp HOST[:PORT] [--http-port N|0] [--timeout MS] [--auth-string DIGITS] "
+    "[--state DIR] | "
     "phone show --mac MAC [--state DIR] [--json] | phone erase-trust-list --mac MAC [--state DIR] | "
     "phone factory-reset --mac MAC [--state DIR] | phone https-check --mac MAC URL [--state DIR]";
 
@@ -136,6 +137,8 @@ static int show(const char *state, const char *mac, int as_json)
         json_list(&j, "itl", st.itl, st.itl_len);
         json_key(&j, "locked");
         json_bool(&j, st.locked);
+        json_key(&j, "lsc_installed");
+        json_bool(&j, st.lsc);
         json_key(&j, "config_bytes");
         json_int(&j, (long long)st.config_len);
         json_key(&j, "status");
@@ -149,6 +152,7 @@ static int show(const char *state, const char *mac, int as_json)
         text_list("CTL:", st.ctl, st.ctl_len);
         text_list("ITL:", st.itl, st.itl_len);
         printf("%-9s %s\n", "Locked:", st.locked ? "yes: cannot verify its TFTP server's ITL" : "no");
+        printf("%-9s %s\n", "LSC:", st.lsc ? "Installed" : "Not Installed");
         if (st.config)
             printf("%-9s in force (%zu bytes)\n", "Config:", st.config_len);
         else
@@ -164,7 +168,7 @@ int cmd_phone(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage("%s", usage);
-    const char *sub = argv[1], *mac = NULL, *model = NULL, *tftp = NULL, *state = NULL, *url = NULL, *v;
+    const char *sub = argv[1], *mac = NULL, *model = NULL, *tftp = NULL, *state = NULL, *url = NULL, *auth_string = NULL, *v;
     long http_port = 6970, timeout = 1000;
     int as_json = 0;
     for (int i = 2; i < argc; i++) {
@@ -177,6 +181,8 @@ int cmd_phone(int argc, char **argv)
             tftp = v;
         else if ((m = cli_opt(argc, argv, &i, "--state", &v)) > 0)
             state = v;
+        else if ((m = cli_opt(argc, argv, &i, "--auth-string", &v)) > 0)
+            auth_string = v;
         else if ((m = cli_opt(argc, argv, &i, "--http-port", &v)) > 0) {
             if (cli_parse_int(v, 0, 65535, &http_port))
                 return cli_usage("--http-port: 0 to 65535");
@@ -228,16 +234,18 @@ int cmd_phone(int argc, char **argv)
         snprintf(host, sizeof host, "%.*s", (int)(colon ? (size_t)(colon - tftp) : strlen(tftp)), tftp);
         if (colon && cli_parse_int(colon + 1, 1, 65535, &port))
             return cli_usage("--tftp %s: the port is 1 to 65535", tftp);
-        pt_phone_boot_opts o = {state, mac, model, host, (int)port, (int)http_port, (int)timeout};
+        pt_phone_boot_opts o = {state, mac, model, host, (int)port, (int)http_port, (int)timeout, auth_string};
         pt_phone_result res;
         rc = pt_phone_boot(&o, &res, stdout, &d);
         if (!rc) {
             char name[16];
             pt_phone_name(mac, name, NULL);
-            printf("%s: %s%s%s%s\n", name, res.locked ? "locked (Trust List Update Failed)" : "trusted",
+            printf("%s: %s%s%s%s%s\n", name, res.locked ? "locked (Trust List Update Failed)" : "trusted",
                    res.ctl_changed ? ", new CTL" : "", res.itl_changed ? ", new ITL" : "",
                    res.config_refused ? ", config refused (previous config stays in force)"
-                   : res.config_changed ? ", new config" : "");
+                   : res.config_changed ? ", new config" : "",
+                   res.lsc_installed ? ", LSC installed" : res.lsc_deleted ? ", LSC deleted"
+                   : res.lsc_failed ? ", LSC: Failed" : res.lsc_pending ? ", certificate operation pending" : "");
             return res.locked || res.config_refused ? EXIT_VERIFY : EXIT_OK;
         }
     } else

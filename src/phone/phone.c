@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "phonetrust/buf.h"
+#include "phonetrust/cert.h"
 #include "phonetrust/cluster.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/crypto.h"
@@ -21,6 +22,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -92,12 +94,17 @@ static int read_opt(const char *dir, const char *file, uint8_t **data, size_t *l
     return pt_file_read(path, data, len, MAX_FILE, NULL);
 }
 
-static int save(phone *ph, const char *file, const void *data, size_t len, pt_diag *d)
+static int save_mode(phone *ph, const char *file, const void *data, size_t len, mode_t mode, pt_diag *d)
 {
     char path[PATH_MAX];
     if (pt_path_join(path, sizeof path, ph->dir, file))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: path too long", ph->dir);
-    return pt_file_write_atomic(path, data, len, 0644, d);
+    return pt_file_write_atomic(path, data, len, mode, d);
+}
+
+static int save(phone *ph, const char *file, const void *data, size_t len, pt_diag *d)
+{
+    return save_mode(ph, file, data, len, 0644, d);
 }
 
 static void drop(const char *dir, const char *file)
@@ -296,30 +303,59 @@ static int tcp_connect(const char *host, int port, int timeout_ms)
     return fd;
 }
 
+/* A TLS client connection (no chain checks: the phone compares the
+ * server's certificate with its lists itself) and that certificate. */
+typedef struct tls_conn {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    unsigned char *der;
+    int der_len;
+} tls_conn;
+
+/* 1 connected with c->der set, 0 cannot connect, -1 handshake failed;
+ * tls_close in every case. */
+static int tls_open(tls_conn *c, const char *host, int port, int timeout_ms)
+{
+    memset(c, 0, sizeof *c);
+    if ((c->fd = tcp_connect(host, port, timeout_ms)) < 0)
+        return 0;
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    c->ssl = c->ctx ? SSL_new(c->ctx) : NULL;
+    X509 *peer = NULL;
+    if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) || SSL_connect(c->ssl) != 1 ||
+        !(peer = SSL_get1_peer_certificate(c->ssl)))
+        return -1;
+    c->der_len = i2d_X509(peer, &c->der);
+    X509_free(peer);
+    return c->der_len > 0 ? 1 : -1;
+}
+
+static void tls_close(tls_conn *c)
+{
+    OPENSSL_free(c->der);
+    SSL_free(c->ssl);
+    SSL_CTX_free(c->ctx);
+    if (c->fd >= 0)
+        close(c->fd);
+    ERR_clear_error();
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+}
+
 /* One TVS server: 1 valid (roles), 0 invalid, -1 unusable (try the next). */
 static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, size_t len, uint32_t *roles,
                      uint32_t *ttl)
 {
-    int fd = tcp_connect(host, port, ph->o->timeout_ms);
-    if (fd < 0) {
-        CONSOLE(ph, "TVS %s:%d: cannot connect", host, port);
-        return -1;
-    }
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    SSL *ssl = ctx ? SSL_new(ctx) : NULL;
-    int result = -1;
-    if (!ssl || !SSL_set_fd(ssl, fd) || SSL_connect(ssl) != 1) {
-        CONSOLE(ph, "TVS %s:%d: TLS handshake failed", host, port);
+    tls_conn c;
+    int result = -1, up = tls_open(&c, host, port, ph->o->timeout_ms);
+    SSL *ssl = c.ssl;
+    pt_ph_lists l = have(ph);
+    if (up <= 0) {
+        CONSOLE(ph, "TVS %s:%d: %s", host, port, up ? "TLS handshake failed" : "cannot connect");
         goto out;
     }
-    X509 *peer = SSL_get1_peer_certificate(ssl);
-    unsigned char *pder = NULL;
-    int plen = peer ? i2d_X509(peer, &pder) : -1;
-    X509_free(peer);
-    pt_ph_lists l = have(ph);
-    int trusted = plen > 0 && pt_ph_server_trusted(&l, pder, (size_t)plen, PT_ROLE_TVS);
-    OPENSSL_free(pder);
-    if (!trusted) {
+    if (!pt_ph_server_trusted(&l, c.der, (size_t)c.der_len, PT_ROLE_TVS)) {
         CONSOLE(ph, "TVS %s:%d: the server's certificate is not a TVS record of the ITL", host, port);
         goto out;
     }
@@ -376,9 +412,7 @@ static int tvs_query(phone *ph, const char *host, int port, const uint8_t *der, 
     result = status == 0 ? 1 : 0;
     CONSOLE(ph, "TVS %s:%d: certificate %s", host, port, result ? "Valid" : "Invalid");
 out:
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-    close(fd);
+    tls_close(&c);
     return result;
 }
 
@@ -509,6 +543,259 @@ static void report(phone *ph)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(c);
     CONSOLE(ph, "DeviceTLInfo to %s: %s", url, rc ? curl_easy_strerror(rc) : code == 200 ? "accepted" : "refused");
+}
+
+/* ---- CAPF, the phone's side (§6; authentication by string or null string) ---- */
+
+/* The text of <tag>...</tag> in the config in force, or "" */
+static void config_value(const phone *ph, const char *tag, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!ph->config)
+        return;
+    char open[48], close[48];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    char *cfg = strndup((const char *)ph->config, ph->config_len);
+    char *a = cfg ? strstr(cfg, open) : NULL, *b = a ? strstr(a, close) : NULL;
+    if (a && b) {
+        a += strlen(open);
+        snprintf(out, n, "%.*s", (int)(b - a), a);
+    }
+    free(cfg);
+}
+
+static int capf_send(SSL *ssl, uint8_t cmd, uint32_t sid, const pt_buf *elems)
+{
+    pt_buf m;
+    pt_buf_init(&m);
+    pt_buf_put_u8(&m, 85);
+    pt_buf_put_u8(&m, cmd);
+    pt_buf_put_u32(&m, sid);
+    pt_buf_put_u16(&m, (uint16_t)elems->len);
+    pt_buf_put(&m, elems->data, elems->len);
+    int ok = !pt_buf_error(&m) && SSL_write(ssl, m.data, (int)m.len) == (int)m.len; /* one write (§6.1) */
+    pt_buf_free(&m);
+    return ok;
+}
+
+static int read_full(SSL *ssl, uint8_t *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        int r = SSL_read(ssl, p + got, (int)(n - got));
+        if (r <= 0)
+            return 0;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+/* One message: its command, session id and elements (malloc'd). */
+static int capf_recv(SSL *ssl, uint8_t *cmd, uint32_t *sid, uint8_t **body, size_t *len)
+{
+    uint8_t h[8];
+    if (!read_full(ssl, h, 8) || h[0] != 85)
+        return 0;
+    *cmd = h[1];
+    *sid = (uint32_t)h[2] << 24 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 8 | h[5];
+    *len = (size_t)h[6] << 8 | h[7];
+    *body = malloc(*len ? *len : 1);
+    if (!*body || !read_full(ssl, *body, *len)) {
+        free(*body);
+        return 0;
+    }
+    return 1;
+}
+
+/* The value of element `tag`, or NULL. */
+static const uint8_t *capf_elem(const uint8_t *body, size_t len, uint8_t tag, uint16_t *n)
+{
+    pt_reader r;
+    pt_rd_init(&r, body, len);
+    while (!pt_rd_eof(&r)) {
+        uint8_t t;
+        const uint8_t *v;
+        if (pt_rd_tlv(&r, &t, n, &v))
+            return NULL;
+        if (t == tag)
+            return v;
+    }
+    return NULL;
+}
+
+static void put_wrapped(pt_buf *e, const uint8_t *der, size_t n)
+{
+    pt_buf_put_u8(e, 4);
+    pt_buf_put_u16(e, (uint16_t)(n + 5));
+    pt_buf_put_u8(e, 1);
+    pt_buf_put_u16(e, (uint16_t)(n + 2));
+    pt_buf_put_u8(e, 0);
+    pt_buf_put_u8(e, 1);
+    pt_buf_put(e, der, n);
+}
+
+/* Runs the session; returns the END_SESSION reason, or -1 when it broke off. */
+static int capf_session(phone *ph, SSL *ssl, const char *password, pt_phone_result *res)
+{
+    uint8_t cmd, *body = NULL;
+    uint32_t sid;
+    size_t len;
+    int reason = -1;
+    EVP_PKEY *key = NULL;
+    while (capf_recv(ssl, &cmd, &sid, &body, &len)) {
+        pt_buf e;
+        pt_buf_init(&e);
+        uint16_t n;
+        const uint8_t *v;
+        int ok = 1;
+        if (cmd == 1) { /* AUTH_REQUEST */
+            pt_buf_put_tlv_u8(&e, 1, 1);
+            pt_buf_put_tlv_u8(&e, 7, 3);
+            pt_buf_put_tlv(&e, 11, password, strlen(password) + 1);
+            pt_buf_put_tlv(&e, 13, ph->name, strlen(ph->name) + 1);
+            ok = capf_send(ssl, 2, sid, &e);
+        } else if (cmd == 3) { /* KEY_GENERATE_REQUEST */
+            const uint8_t *kt = capf_elem(body, len, 17, &n), *ks, *cv;
+            uint16_t kn, cn;
+            ks = capf_elem(body, len, 10, &kn);
+            cv = capf_elem(body, len, 18, &cn);
+            static const char *const curves[] = {"P-256", "P-384", "P-521"};
+            int ec = kt && n == 1 && kt[0] == 1;
+            int bits = ks && kn == 2 ? (ks[0] << 8 | ks[1]) : 2048;
+            EVP_PKEY_free(key);
+            key = NULL;
+            pt_diag d;
+            CONSOLE(ph, "CAPF: generating an %s key", ec ? "EC" : "RSA");
+            if (pt_key_generate(ec ? PT_KEY_EC : PT_KEY_RSA, bits, ec && cv && cn == 1 && cv[0] < 3 ? curves[cv[0]] : "P-256",
+                                &key, &d) == PT_OK) {
+                unsigned char *spki = NULL;
+                int sl = i2d_PUBKEY(key, &spki);
+                if (sl > 0)
+                    pt_buf_put_tlv(&e, 9, spki, (size_t)sl);
+                OPENSSL_free(spki);
+            } else {
+                pt_buf_put_tlv_u8(&e, 1, 7);
+            }
+            ok = capf_send(ssl, 4, sid, &e);
+        } else if (cmd == 9) { /* STORE_CERTIFICATE_REQUEST: the new LSC */
+            v = capf_elem(body, len, 4, &n);
+            X509 *lsc = v && n > 5 ? pt_cert_from_der(v + 5, n - 5u) : NULL;
+            pt_buf pem;
+            pt_buf_init(&pem);
+            pem.secret = 1;
+            int stored = lsc && key && X509_check_private_key(lsc, key) == 1 && pt_pem_write(&pem, key, lsc) == PT_OK &&
+                         save_mode(ph, "lsc.pem", pem.data, pem.len, 0600, NULL) == PT_OK; /* key + LSC */
+            if (stored)
+                res->lsc_installed = 1;
+            pt_buf_free(&pem);
+            X509_free(lsc);
+            pt_buf_put_tlv_u8(&e, 1, stored ? 1 : 7);
+            ok = capf_send(ssl, 10, sid, &e);
+        } else if (cmd == 11 || cmd == 13) { /* FETCH / DELETE */
+            uint8_t *pem = NULL;
+            size_t pl = 0;
+            read_opt(ph->dir, "lsc.pem", &pem, &pl);
+            X509 *lsc = NULL;
+            if (pem) {
+                BIO *bio = BIO_new_mem_buf(pem, (int)pl);
+                lsc = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+                BIO_free(bio);
+                OPENSSL_cleanse(pem, pl);
+                free(pem);
+            }
+            pt_buf_put_tlv_u8(&e, 1, lsc ? 1 : 7);
+            if (lsc && cmd == 11) {
+                unsigned char *der = NULL;
+                int dl = i2d_X509(lsc, &der);
+                if (dl > 0)
+                    put_wrapped(&e, der, (size_t)dl);
+                OPENSSL_free(der);
+            }
+            if (lsc && cmd == 13) {
+                drop(ph->dir, "lsc.pem");
+                res->lsc_deleted = 1;
+            }
+            X509_free(lsc);
+            ok = capf_send(ssl, cmd + 1, sid, &e);
+        } else if (cmd == 15) { /* END_SESSION */
+            v = capf_elem(body, len, 1, &n);
+            reason = v && n == 1 ? v[0] : 7;
+            ok = 0;
+        } else {
+            ok = 0;
+        }
+        pt_buf_free(&e);
+        free(body);
+        body = NULL;
+        if (!ok)
+            break;
+    }
+    EVP_PKEY_free(key);
+    return reason;
+}
+
+static void capf_step(phone *ph, pt_phone_result *res)
+{
+    char op[16], mode[8], host[64], port[8];
+    config_value(ph, "certificateOperation", op, sizeof op);
+    if (!op[0] || !strcmp(op, "none"))
+        return;
+    config_value(ph, "capfAuthMode", mode, sizeof mode);
+    config_value(ph, "processNodeName", host, sizeof host); /* the first is the CallManager's; use capfList's */
+    char *cfg = ph->config ? strndup((const char *)ph->config, ph->config_len) : NULL;
+    char *cl = cfg ? strstr(cfg, "<capfList>") : NULL, *pn = cl ? strstr(cl, "<processNodeName>") : NULL,
+         *pp = cl ? strstr(cl, "<phonePort>") : NULL;
+    if (pn)
+        snprintf(host, sizeof host, "%.*s", (int)strcspn(pn + 17, "<"), pn + 17);
+    snprintf(port, sizeof port, "%.*s", pp ? (int)strcspn(pp + 11, "<") : 0, pp ? pp + 11 : "");
+    free(cfg);
+    pt_ph_lists l = have(ph);
+    int capf_listed = 0;
+    for (int i = 0; i < 2 && !capf_listed; i++) {
+        const uint8_t *list = i ? l.ctl : l.itl;
+        size_t ll = i ? l.ctl_len : l.itl_len;
+        pt_trustlist tl;
+        if (list && pt_tl_parse(list, ll, &tl, NULL) == PT_OK) {
+            for (size_t k = 0; k < tl.n_recs; k++)
+                capf_listed |= tl.recs[k].role == PT_ROLE_CAPF;
+            pt_tl_free(&tl);
+        }
+    }
+    res->lsc_pending = 1;
+    if (!capf_listed) {
+        STATUS(ph, "No valid CAPF server");
+        return;
+    }
+    if (strcmp(mode, "1") && strcmp(mode, "2")) {
+        CONSOLE(ph, "CAPF: authentication mode %s needs the phone's certificate, which this simulator does not present yet", mode);
+        STATUS(ph, "Certificate Operation Status: Operation Pending");
+        return;
+    }
+    if (!strcmp(mode, "1") && !ph->o->auth_string) {
+        STATUS(ph, "Certificate Operation Status: Operation Pending");
+        CONSOLE(ph, "CAPF: the authentication string must be entered on the phone (phone boot --auth-string)");
+        return;
+    }
+    tls_conn c;
+    int up = tls_open(&c, host, atoi(port), ph->o->timeout_ms);
+    if (up <= 0 || !pt_ph_server_trusted(&l, c.der, (size_t)c.der_len, PT_ROLE_CAPF)) {
+        STATUS(ph, "LSC: Connection Failed");
+        CONSOLE(ph, "CAPF %s:%s: %s", host, port,
+                up > 0 ? "the server's certificate is not the CAPF record of the ITL" : "cannot connect");
+    } else {
+        int reason = capf_session(ph, c.ssl, !strcmp(mode, "1") ? ph->o->auth_string : "", res);
+        CONSOLE(ph, "CAPF %s:%s: %s operation ended, reason %d", host, port, op, reason);
+        if (reason == 1 || reason == 0) {
+            res->lsc_pending = 0;
+            if (res->lsc_installed)
+                STATUS(ph, "LSC: Installed");
+        } else {
+            STATUS(ph, "LSC: Failed");
+            res->lsc_failed = 1;
+        }
+    }
+    tls_close(&c);
 }
 
 /* ---- boot ---- */
@@ -682,6 +969,8 @@ int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, 
         rc = trust_list(&ph, 0, res, d);
     if (!rc)
         rc = config_step(&ph, res, d);
+    if (!rc && ph.model.sbd)
+        capf_step(&ph, res);
     if (!rc) {
         if (res->locked)
             rc = save(&ph, "locked", "", 0, d);
@@ -714,38 +1003,19 @@ int pt_phone_https_check(const char *state, const char *mac, const char *url, in
     int rc = open_phone(&ph, state, mac, NULL, d);
     pt_phone_boot_opts o = {.state = state, .mac = mac, .timeout_ms = timeout_ms};
     ph.o = &o;
-    int fd = rc ? -1 : tcp_connect(host, (int)port, timeout_ms);
-    if (!rc && fd < 0)
-        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s:%ld: cannot connect (an IPv4 address is expected)", host, port);
-    SSL_CTX *ctx = NULL;
-    SSL *ssl = NULL;
-    X509 *peer = NULL;
+    tls_conn c = {.fd = -1};
+    int up = rc ? 0 : tls_open(&c, host, (int)port, timeout_ms);
+    if (!rc && up <= 0)
+        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s:%ld: %s", host, port,
+                         up ? "TLS handshake failed" : "cannot connect (an IPv4 address is expected)");
     if (!rc) {
-        ctx = SSL_CTX_new(TLS_client_method());
-        ssl = ctx ? SSL_new(ctx) : NULL;
-        if (!ssl || !SSL_set_fd(ssl, fd) || SSL_connect(ssl) != 1 || !(peer = SSL_get1_peer_certificate(ssl)))
-            rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s:%ld: TLS handshake failed", host, port);
-    }
-    if (!rc) {
-        unsigned char *der = NULL;
-        int len = i2d_X509(peer, &der);
         pt_ph_lists l = have(&ph);
         pt_ph_tvs tvs = {tvs_ask, &ph};
-        if (len > 0)
-            pt_ph_check_https(&l, der, (size_t)len, &tvs, v);
-        else
-            rc = pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "%s:%ld: unreadable certificate", host, port);
-        OPENSSL_free(der);
-        if (!rc)
-            CONSOLE(&ph, "HTTPS %s: %s%s", url, v->accept ? "trusted, " : "not trusted: ",
-                    v->accept ? pt_ph_how_name(v->how) : v->reason);
+        pt_ph_check_https(&l, c.der, (size_t)c.der_len, &tvs, v);
+        CONSOLE(&ph, "HTTPS %s: %s%s", url, v->accept ? "trusted, " : "not trusted: ",
+                v->accept ? pt_ph_how_name(v->how) : v->reason);
     }
-    X509_free(peer);
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-    if (fd >= 0)
-        close(fd);
-    ERR_clear_error();
+    tls_close(&c);
     phone_free(&ph);
     return rc;
 }
@@ -772,6 +1042,8 @@ int pt_phone_load(const char *state, const char *mac, pt_phone_state *st, pt_dia
     char path[PATH_MAX];
     pt_path_join(path, sizeof path, dir, "locked");
     st->locked = access(path, F_OK) == 0;
+    pt_path_join(path, sizeof path, dir, "lsc.pem");
+    st->lsc = access(path, F_OK) == 0;
     size_t n;
     read_opt(dir, "status.log", (uint8_t **)&st->status, &n);
     read_opt(dir, "console.log", (uint8_t **)&st->console, &n);
@@ -816,10 +1088,10 @@ int pt_phone_factory_reset(const char *state, const char *mac, FILE *out, pt_dia
     int rc = open_phone(&ph, state, mac, NULL, d);
     if (!rc) {
         static const char *const files[] = {"ITLFile.tlv", "CTLFile.tlv", "locked", "config.xml", "status.log",
-                                            "console.log", "tvs-cache"};
+                                            "console.log", "tvs-cache", "lsc.pem"};
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
             drop(ph.dir, files[i]);
-        fprintf(out, "%s (Cisco %s): factory reset: trust lists, configuration and logs erased\n", ph.name,
+        fprintf(out, "%s (Cisco %s): factory reset: trust lists, LSC, configuration and logs erased\n", ph.name,
                 ph.model.name);
     }
     phone_free(&ph);

@@ -7,7 +7,8 @@
  * installed), config.xml (the config in force), locked (present while the
  * phone refused a list its TFTP server offers), status.log (the phone's
  * status messages), console.log, tvs-cache (vouched certificates until their
- * TTL ends).  Every file but the two logs is written atomically.
+ * TTL ends), lsc.pem (the LSC and its key, 0600).  Every file but the two
+ * logs is written atomically.
  */
 #ifndef PHONETRUST_PHONE_PHONE_H
 #define PHONETRUST_PHONE_PHONE_H
@@ -33,6 +34,7 @@ typedef struct pt_phone_boot_opts {
     int tftp_port;          /* 69 */
     int http_port;          /* 6970: DeviceTLInfo; 0: no report */
     int timeout_ms;         /* per TFTP packet / TVS connection */
+    const char *auth_string;/* CAPF authentication string typed on the phone, or NULL */
 } pt_phone_boot_opts;
 
 /* Outcome of a boot, for the caller's summary. */
@@ -40,6 +42,7 @@ typedef struct pt_phone_result {
     int ctl_changed, itl_changed, config_changed;
     int locked;          /* refused the CTL or ITL its TFTP server offers */
     int config_refused;
+    int lsc_installed, lsc_deleted, lsc_pending, lsc_failed; /* CAPF */
 } pt_phone_result;
 
 /* Normalizes a MAC to "SEP" + 12 upper-case hex digits; PT_ERR_ARG if not one. */
@@ -53,6 +56,7 @@ typedef struct pt_phone_state {
     unsigned char *ctl, *itl, *config;
     size_t ctl_len, itl_len, config_len;
     int locked;
+    int lsc;                /* an LSC (and its key) installed by CAPF */
     char *status, *console; /* whole files, NUL-terminated */
 } pt_phone_state;
 /* PT_ERR_NOT_FOUND when the phone never booted. */

@@ -1,0 +1,91 @@
+# Seed scenarios 11 and 12 with simulated phones against a real CAPF (M14,
+# M25): LSC by null string, by authentication string, bulk by model; the
+# failures a phone can meet - wrong or missing authentication string, CAPF
+# stopped, deadline passed, a mode the phone cannot meet (existing
+# certificate: this simulator presents no MIC yet).
+. "$PT_TESTLIB"
+export PHONETRUST_HOME=$SCRATCH/cluster PHONETRUST_PHONES=$SCRATCH/phones
+set -- $(free_ports 4)
+TFTP=$1 HTTP=$2 TVS=$3 CAPF=$4
+$PT install --publisher pub --domain lab.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT set param "TVS Port" $TVS >/dev/null
+$PT set param "CAPF Phone Port" $CAPF >/dev/null
+for m in 01 02 03 04 05; do $PT device add SEP0011223344$m --model 8845 >/dev/null; done
+$PT device add SEP0011223344F1 --model 8865 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+LOG=$SCRATCH/serve.log
+start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF
+boot() { m=$1; shift; $PT phone boot --mac $m --tftp 127.0.0.1:$TFTP --http-port $HTTP "$@"; }
+restart() { $PT utils service restart "Cisco Tftp" >/dev/null; }
+for m in 01 02 03 04 05; do boot 0011223344$m --model 8845 >/dev/null; done
+boot 0011223344F1 --model 8865 >/dev/null
+lsc() { $PT phone show --mac $1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lsc_installed"])'; }
+
+# 11. by null string (EC P-256)
+$PT device capf SEP001122334401 --op install --auth null-string --key ec256 >/dev/null
+restart
+expect_exit 0 "null string: installed" boot 001122334401
+expect_out "the summary says so" "LSC installed"
+expect_true "the phone holds an LSC" test "$(lsc 001122334401)" = True
+expect_true "its key is 0600" test "$(stat -c %a $PHONETRUST_PHONES/SEP001122334401/lsc.pem)" = 600
+expect_exit 0 "the cluster agrees" $PT device show SEP001122334401
+expect_out "LSC Installed" "LSC:                  Installed"
+expect_true "the phone's LSC is the one CAPF recorded" sh -c "
+    openssl x509 -in $PHONETRUST_PHONES/SEP001122334401/lsc.pem -noout -subject | grep -q SEP001122334401"
+expect_exit 0 "show" $PT phone show --mac 001122334401
+expect_out "status" "LSC: Installed"
+
+# by authentication string (RSA 2048): typed right, then wrong
+$PT device capf SEP001122334402 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+restart
+expect_exit 0 "no string typed: the operation stays pending" boot 001122334402
+expect_out "pending" "certificate operation pending"
+expect_exit 0 "a wrong string: LSC: Failed" boot 001122334402 --auth-string 654321
+expect_exit 0 "show" $PT phone show --mac 001122334402
+expect_out "M25" "LSC: Failed"
+expect_true "no LSC" test "$(lsc 001122334402)" = False
+$PT device capf SEP001122334402 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+restart
+expect_exit 0 "the right string: installed" boot 001122334402 --auth-string 123456
+expect_true "RSA LSC" sh -c "openssl x509 -in $PHONETRUST_PHONES/SEP001122334402/lsc.pem -noout -text | grep -q 'Public-Key: (2048 bit)'"
+
+# fetch and delete
+$PT device capf SEP001122334401 --op delete >/dev/null
+restart
+expect_exit 0 "delete" boot 001122334401
+expect_out "deleted" "LSC deleted"
+expect_true "gone from the phone" test "$(lsc 001122334401)" = False
+
+# bulk by model (seed 004): every 8845 at once
+expect_exit 0 "bulk install by model" $PT device capf --model 8845 --op install --auth null-string --deadline +1d
+restart
+for m in 03 04; do expect_exit 0 "SEP0011223344$m by the bulk operation" boot 0011223344$m; done
+expect_true "both hold an LSC" sh -c "[ $(lsc 001122334403) = True ] && [ $(lsc 001122334404) = True ]"
+
+# 12. deadline passed: LSC: Failed, Upgrade Failed on the cluster
+$PT device capf SEP001122334405 --op install --auth null-string --deadline -1h >/dev/null
+restart
+expect_exit 0 "a late phone" boot 001122334405
+expect_exit 0 "show" $PT phone show --mac 001122334405
+expect_out "LSC: Failed" "LSC: Failed"
+expect_exit 0 "the cluster" $PT device show SEP001122334405
+expect_out "M25" "Upgrade Failed: User Initiated Request Late/Timedout"
+# a mode the phone cannot meet (existing certificate, no LSC, no MIC presented): pending
+$PT device capf SEP0011223344F1 --op install --auth lsc >/dev/null
+restart
+expect_exit 0 "by existing certificate" boot 0011223344F1
+expect_out "pending" "certificate operation pending"
+expect_exit 0 "show" $PT phone show --mac 0011223344F1
+expect_out "Operation Pending" "Certificate Operation Status: Operation Pending"
+# CAPF stopped: LSC: Connection Failed
+$PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
+restart
+kill -TERM $SERVE
+wait $SERVE
+start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0
+expect_exit 0 "CAPF stopped" boot 001122334405
+expect_exit 0 "show" $PT phone show --mac 001122334405
+expect_out "M25" "LSC: Connection Failed"
+kill -TERM $SERVE
+wait $SERVE
+finish
