@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -145,6 +146,72 @@ static pt_ph_lists have(const phone *ph)
 {
     pt_ph_lists l = {ph->ctl, ph->ctl_len, ph->model.sbd ? ph->itl : NULL, ph->model.sbd ? ph->itl_len : 0};
     return l;
+}
+
+/* ---- the MIC: issued at first boot by the simulator's own CA ---- */
+
+static int write_pem(const char *path, EVP_PKEY *key, X509 *cert, mode_t mode, pt_diag *d)
+{
+    pt_buf pem;
+    pt_buf_init(&pem);
+    int rc = pt_pem_write(&pem, key, cert);
+    if (!rc)
+        rc = pt_file_write_atomic(path, pem.data, pem.len, mode, d);
+    pt_buf_free(&pem); /* secret: wiped */
+    return rc;
+}
+
+/* The simulator's "Cisco Manufacturing CA": <state>/manufacturing-ca.pem
+ * (key, 0600) and manufacturing-ca.crt (the certificate alone, for the
+ * cluster's CAPF-trust), made once. */
+static int manufacturing_ca(const char *state, EVP_PKEY **key, X509 **cert, pt_diag *d)
+{
+    char path[PATH_MAX], crt[PATH_MAX];
+    if (pt_path_join(path, sizeof path, state, "manufacturing-ca.pem") ||
+        pt_path_join(crt, sizeof crt, state, "manufacturing-ca.crt"))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: path too long", state);
+    if (access(path, F_OK) == 0)
+        return pt_pem_load(path, key, cert, d);
+    pt_cert_spec spec;
+    pt_cert_spec_init(&spec);
+    spec.profile = PT_PROFILE_CA;
+    spec.cn = "Cisco Manufacturing CA";
+    spec.o = "Cisco Systems";
+    int rc = pt_cert_create(&spec, key, cert, d);
+    if (!rc)
+        rc = write_pem(crt, NULL, *cert, 0644, d);
+    if (!rc)
+        rc = write_pem(path, *key, *cert, 0600, d);
+    return rc;
+}
+
+/* mic.pem (key and certificate, 0600) for a Security By Default phone. */
+static int ensure_mic(phone *ph, const char *state, pt_diag *d)
+{
+    char path[PATH_MAX];
+    if (!ph->model.sbd || pt_path_join(path, sizeof path, ph->dir, "mic.pem") || access(path, F_OK) == 0)
+        return PT_OK;
+    EVP_PKEY *ca_key = NULL, *key = NULL;
+    X509 *ca = NULL, *mic = NULL;
+    int rc = manufacturing_ca(state, &ca_key, &ca, d);
+    char cn[48];
+    snprintf(cn, sizeof cn, "CP-%s-%s", ph->model.name, ph->name);
+    pt_cert_spec spec;
+    pt_cert_spec_init(&spec);
+    spec.profile = PT_PROFILE_LEAF;
+    spec.cn = cn;
+    spec.o = "Cisco Systems Inc.";
+    spec.issuer_key = ca_key;
+    spec.issuer_cert = ca;
+    if (!rc)
+        rc = pt_cert_create(&spec, &key, &mic, d);
+    if (!rc)
+        rc = write_pem(path, key, mic, 0600, d);
+    EVP_PKEY_free(ca_key);
+    EVP_PKEY_free(key);
+    X509_free(ca);
+    X509_free(mic);
+    return rc;
 }
 
 /* ---- TFTP client (RFC 1350 + blksize) ---- */
@@ -635,8 +702,34 @@ static void put_wrapped(pt_buf *e, const uint8_t *der, size_t n)
     pt_buf_put(e, der, n);
 }
 
+/* §6.8.3: RSA signs the bare digest with PKCS#1 type-1 padding (no
+ * DigestInfo); EC signs the data with ECDSA.  SHA-1 or SHA-512. */
+static int capf_sign(EVP_PKEY *key, const uint8_t *data, size_t n, int sha512, pt_buf *out)
+{
+    unsigned char sig[1024];
+    size_t sl = sizeof sig;
+    int ok = 0;
+    const EVP_MD *md = sha512 ? EVP_sha512() : EVP_sha1();
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+        unsigned char dg[64];
+        unsigned int dl = 0;
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+        ok = EVP_Digest(data, n, dg, &dl, md, NULL) && ctx && EVP_PKEY_sign_init(ctx) > 0 &&
+             EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 && EVP_PKEY_sign(ctx, sig, &sl, dg, dl) > 0;
+        EVP_PKEY_CTX_free(ctx);
+    } else {
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        ok = m && EVP_DigestSignInit(m, NULL, md, NULL, key) > 0 && EVP_DigestSign(m, sig, &sl, data, n) > 0;
+        EVP_MD_CTX_free(m);
+    }
+    if (ok)
+        pt_buf_put(out, sig, sl);
+    return ok;
+}
+
 /* Runs the session; returns the END_SESSION reason, or -1 when it broke off. */
-static int capf_session(phone *ph, SSL *ssl, const char *password, pt_phone_result *res)
+static int capf_session(phone *ph, SSL *ssl, const char *password, EVP_PKEY *auth_key, X509 *auth_cert,
+                        pt_phone_result *res)
 {
     uint8_t cmd, *body = NULL;
     uint32_t sid;
@@ -654,7 +747,34 @@ static int capf_session(phone *ph, SSL *ssl, const char *password, pt_phone_resu
             pt_buf_put_tlv_u8(&e, 7, 3);
             pt_buf_put_tlv(&e, 11, password, strlen(password) + 1);
             pt_buf_put_tlv(&e, 13, ph->name, strlen(ph->name) + 1);
-            ok = capf_send(ssl, 2, sid, &e);
+            if (auth_key && auth_cert) { /* by existing certificate (§6.8.3) */
+                unsigned char *der = NULL;
+                int dl = i2d_X509(auth_cert, &der);
+                pt_buf data, s1, s2;
+                pt_buf_init(&data);
+                pt_buf_init(&s1);
+                pt_buf_init(&s2);
+                pt_buf_put(&data, ph->name, strlen(ph->name));
+                pt_buf_put_u8(&data, 0);
+                if (dl > 0)
+                    pt_buf_put(&data, der, (size_t)dl);
+                ok = dl > 0 && capf_sign(auth_key, data.data, data.len, 0, &s1) &&
+                     capf_sign(auth_key, data.data, data.len, 1, &s2);
+                if (ok) {
+                    put_wrapped(&e, der, (size_t)dl);
+                    pt_buf_put_tlv(&e, 6, s1.data, s1.len);
+                    pt_buf_put_u8(&e, 20);
+                    pt_buf_put_u16(&e, (uint16_t)(3 + s2.len));
+                    pt_buf_put_u8(&e, 3);
+                    pt_buf_put_u16(&e, (uint16_t)s2.len);
+                    pt_buf_put(&e, s2.data, s2.len);
+                }
+                OPENSSL_free(der);
+                pt_buf_free(&data);
+                pt_buf_free(&s1);
+                pt_buf_free(&s2);
+            }
+            ok = ok && capf_send(ssl, 2, sid, &e);
         } else if (cmd == 3) { /* KEY_GENERATE_REQUEST */
             const uint8_t *kt = capf_elem(body, len, 17, &n), *ks, *cv;
             uint16_t kn, cn;
@@ -767,13 +887,29 @@ static void capf_step(phone *ph, pt_phone_result *res)
         STATUS(ph, "No valid CAPF server");
         return;
     }
-    if (strcmp(mode, "1") && strcmp(mode, "2")) {
-        CONSOLE(ph, "CAPF: authentication mode %s needs the phone's certificate, which this simulator does not present yet", mode);
+    /* 3: existing certificate, precedence to the LSC (a MIC-only phone cannot
+     * meet it: seed 004); 4: precedence to the MIC */
+    EVP_PKEY *auth_key = NULL;
+    X509 *auth_cert = NULL;
+    if (!strcmp(mode, "3") || !strcmp(mode, "4")) {
+        char path[PATH_MAX];
+        const char *which = !strcmp(mode, "3") ? "lsc.pem" : "mic.pem";
+        if (pt_path_join(path, sizeof path, ph->dir, which) || access(path, F_OK) != 0 ||
+            pt_pem_load(path, &auth_key, &auth_cert, NULL) != PT_OK) {
+            CONSOLE(ph, "CAPF: authentication by existing certificate needs %s, which this phone does not hold",
+                    !strcmp(mode, "3") ? "an LSC" : "a MIC");
+            STATUS(ph, "Certificate Operation Status: Operation Pending");
+            return;
+        }
+    } else if (strcmp(mode, "1") && strcmp(mode, "2")) {
+        CONSOLE(ph, "CAPF: unknown authentication mode %s", mode);
         STATUS(ph, "Certificate Operation Status: Operation Pending");
         return;
     }
     if (!strcmp(mode, "1") && !ph->o->auth_string) {
         STATUS(ph, "Certificate Operation Status: Operation Pending");
+        EVP_PKEY_free(auth_key);
+        X509_free(auth_cert);
         CONSOLE(ph, "CAPF: the authentication string must be entered on the phone (phone boot --auth-string)");
         return;
     }
@@ -784,7 +920,7 @@ static void capf_step(phone *ph, pt_phone_result *res)
         CONSOLE(ph, "CAPF %s:%s: %s", host, port,
                 up > 0 ? "the server's certificate is not the CAPF record of the ITL" : "cannot connect");
     } else {
-        int reason = capf_session(ph, c.ssl, !strcmp(mode, "1") ? ph->o->auth_string : "", res);
+        int reason = capf_session(ph, c.ssl, !strcmp(mode, "1") ? ph->o->auth_string : "", auth_key, auth_cert, res);
         CONSOLE(ph, "CAPF %s:%s: %s operation ended, reason %d", host, port, op, reason);
         if (reason == 1 || reason == 0) {
             res->lsc_pending = 0;
@@ -796,6 +932,8 @@ static void capf_step(phone *ph, pt_phone_result *res)
         }
     }
     tls_close(&c);
+    EVP_PKEY_free(auth_key);
+    X509_free(auth_cert);
 }
 
 /* ---- boot ---- */
@@ -835,6 +973,8 @@ static int open_phone(phone *ph, const char *state, const char *mac, const char 
         if ((rc = save(ph, "model", line, (size_t)n, d)))
             return rc;
     }
+    if ((rc = ensure_mic(ph, state, d)))
+        return rc;
     read_opt(ph->dir, "CTLFile.tlv", &ph->ctl, &ph->ctl_len);
     read_opt(ph->dir, "ITLFile.tlv", &ph->itl, &ph->itl_len);
     read_opt(ph->dir, "config.xml", &ph->config, &ph->config_len);

@@ -7,8 +7,9 @@
  * installed), config.xml (the config in force), locked (present while the
  * phone refused a list its TFTP server offers), status.log (the phone's
  * status messages), console.log, tvs-cache (vouched certificates until their
- * TTL ends), lsc.pem (the LSC and its key, 0600).  Every file but the two
- * logs is written atomically.
+ * TTL ends), lsc.pem and mic.pem (certificate and key, 0600).  The
+ * simulator's CA that issues MICs lives in <state>/manufacturing-ca.pem
+ * (0600) and .crt.  Every file but the two logs is written atomically.
  */
 #ifndef PHONETRUST_PHONE_PHONE_H
 #define PHONETRUST_PHONE_PHONE_H

@@ -1,8 +1,9 @@
 # Seed scenarios 11 and 12 with simulated phones against a real CAPF (M14,
 # M25): LSC by null string, by authentication string, bulk by model; the
 # failures a phone can meet - wrong or missing authentication string, CAPF
-# stopped, deadline passed, a mode the phone cannot meet (existing
-# certificate: this simulator presents no MIC yet).
+# stopped, deadline passed, a MIC the cluster does not trust, a mode the
+# phone cannot meet (precedence to LSC with only a MIC); by existing MIC and
+# by existing LSC.
 . "$PT_TESTLIB"
 export PHONETRUST_HOME=$SCRATCH/cluster PHONETRUST_PHONES=$SCRATCH/phones
 set -- $(free_ports 4)
@@ -70,12 +71,33 @@ expect_exit 0 "show" $PT phone show --mac 001122334405
 expect_out "LSC: Failed" "LSC: Failed"
 expect_exit 0 "the cluster" $PT device show SEP001122334405
 expect_out "M25" "Upgrade Failed: User Initiated Request Late/Timedout"
-# a mode the phone cannot meet (existing certificate, no LSC, no MIC presented): pending
-$PT device capf SEP0011223344F1 --op install --auth lsc >/dev/null
+# by existing certificate: the MIC from the simulator's manufacturing CA, then the LSC it got
+expect_true "every SBD phone has a MIC, 0600" test "$(stat -c %a $PHONETRUST_PHONES/SEP0011223344F1/mic.pem)" = 600
+expect_true "issued by the manufacturing CA" sh -c "openssl x509 -in $PHONETRUST_PHONES/SEP0011223344F1/mic.pem -noout -issuer | grep -q 'Cisco Manufacturing CA'"
+$PT device capf SEP0011223344F1 --op install --auth mic >/dev/null
 restart
-expect_exit 0 "by existing certificate" boot 0011223344F1
+expect_exit 0 "by MIC, before the cluster trusts the manufacturing CA" boot 0011223344F1
+expect_out "refused by CAPF" "LSC: Failed"
+expect_exit 0 "the administrator uploads the manufacturing CA to CAPF-trust" \
+    $PT set cert import CAPF-trust $PHONETRUST_PHONES/manufacturing-ca.crt
+$PT device capf SEP0011223344F1 --op install --auth mic >/dev/null
+restart
+expect_exit 0 "by MIC" boot 0011223344F1
+expect_out "installed" "LSC installed"
+$PT device capf SEP0011223344F1 --op install --auth lsc --key ec384 >/dev/null
+restart
+expect_exit 0 "by the existing LSC (precedence to LSC), a new EC P-384 LSC" boot 0011223344F1
+expect_out "installed" "LSC installed"
+expect_true "P-384" sh -c "openssl x509 -in $PHONETRUST_PHONES/SEP0011223344F1/lsc.pem -noout -text | grep -q 'P-384'"
+# a mode the phone cannot meet (precedence to LSC, but only a MIC): pending
+$PT device capf SEP001122334403 --op delete >/dev/null
+restart
+boot 001122334403 >/dev/null
+$PT device capf SEP001122334403 --op install --auth lsc >/dev/null
+restart
+expect_exit 0 "MIC only, precedence to LSC" boot 001122334403
 expect_out "pending" "certificate operation pending"
-expect_exit 0 "show" $PT phone show --mac 0011223344F1
+expect_exit 0 "show" $PT phone show --mac 001122334403
 expect_out "Operation Pending" "Certificate Operation Status: Operation Pending"
 # CAPF stopped: LSC: Connection Failed
 $PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
