@@ -493,22 +493,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l, (void)salen;
     server *s = arg;
     char peer[64];
-    srv_peer(sa, peer, sizeof peer);
-    if (s->clients >= s->o->max_clients) {
-        srv_log(s, "CAPF %s: refused, %d clients", peer, s->clients);
-        evutil_closesocket(fd);
+    struct bufferevent *bev = srv_tls_accept(s, "CAPF", s->capf_ctx, fd, sa, peer, sizeof peer);
+    if (!bev)
         return;
-    }
-    SSL *ssl = SSL_new(s->capf_ctx);
     capf_conn *c = calloc(1, sizeof *c);
-    struct bufferevent *bev = ssl && c ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                                        BEV_OPT_CLOSE_ON_FREE)
-                                       : NULL;
-    if (!bev) {
-        if (ssl)
-            SSL_free(ssl);
-        free(c);
-        evutil_closesocket(fd);
+    if (!c) {
+        bufferevent_free(bev);
+        s->clients--;
         return;
     }
     c->s = s;
@@ -522,9 +513,6 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (s->capf_conns)
         s->capf_conns->prev = c;
     s->capf_conns = c;
-    s->clients++;
-    struct timeval tv = {s->o->io_timeout, 0};
-    bufferevent_set_timeouts(bev, &tv, &tv);
     bufferevent_setcb(bev, on_read, on_write, on_event, c);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     /* the server speaks first: AUTH_REQUEST {VERSION 3, AUTH_TYPE 0} */

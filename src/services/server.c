@@ -15,6 +15,8 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/thread.h>
 #include <pthread.h>
 #include <ctype.h>
@@ -223,6 +225,31 @@ int srv_tls_ctx(server *s, const char *node, const char *name, const char *what,
     }
     *out = ctx;
     return PT_OK;
+}
+
+struct bufferevent *srv_tls_accept(server *s, const char *what, SSL_CTX *ctx, evutil_socket_t fd,
+                                   const struct sockaddr *sa, char *peer, size_t n)
+{
+    srv_peer(sa, peer, n);
+    if (s->clients >= s->o->max_clients) {
+        srv_log(s, "%s %s: refused, %d clients", what, peer, s->clients);
+        evutil_closesocket(fd);
+        return NULL;
+    }
+    SSL *ssl = SSL_new(ctx);
+    struct bufferevent *bev =
+        ssl ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)
+            : NULL;
+    if (!bev) {
+        if (ssl)
+            SSL_free(ssl);
+        evutil_closesocket(fd);
+        return NULL;
+    }
+    struct timeval tv = {s->o->io_timeout, 0};
+    bufferevent_set_timeouts(bev, &tv, &tv);
+    s->clients++;
+    return bev;
 }
 
 static void on_stop(evutil_socket_t sig, short ev, void *arg)

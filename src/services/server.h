@@ -111,6 +111,12 @@ blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *
  * PT_CERT_CAPF) of `node` (NULL: the publisher): TLS 1.2 minimum, or 1.0
  * with --tls-min 1.0.  `what` names the service in errors. */
 int srv_tls_ctx(server *s, const char *node, const char *name, const char *what, SSL_CTX **out, pt_diag *d);
+/* A TLS connection accepted for `what` (TVS, CAPF): under --max-clients, a
+ * server-side TLS bufferevent with --timeout both ways, counted in
+ * s->clients; otherwise NULL, the socket closed (a refusal logged).  peer
+ * receives the peer's address. */
+struct bufferevent *srv_tls_accept(server *s, const char *what, SSL_CTX *ctx, evutil_socket_t fd,
+                                   const struct sockaddr *sa, char *peer, size_t n);
 
 int tftp_start(server *s, pt_diag *d);
 void tftp_stop(server *s);
