@@ -107,6 +107,14 @@ int pt__exec(pt_cluster *c, const char *sql, pt_diag *d)
     return PT_OK;
 }
 
+void pt__sign_opts_cucm(pt_sign_opts *o, const char *filename)
+{
+    pt_sign_opts_init(o);
+    o->layout = PT_LAYOUT_LEGACY;
+    o->signer_version = PT_SIGNER_VERSION_NONE;
+    o->filename = filename;
+}
+
 int pt__begin(pt_cluster *c, pt_diag *d) { return pt__exec(c, "BEGIN IMMEDIATE", d); }
 int pt__commit(pt_cluster *c, pt_diag *d) { return pt__exec(c, "COMMIT", d); }
 void pt__rollback(pt_cluster *c) { sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); }
@@ -1311,10 +1319,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
         rc = pt_signer_init_key(&s, key, cm, d);
         if (!rc) {
             pt_sign_opts o;
-            pt_sign_opts_init(&o);
-            o.layout = PT_LAYOUT_LEGACY;
-            o.signer_version = PT_SIGNER_VERSION_NONE;
-            o.filename = "ITLFile.tlv";
+            pt__sign_opts_cucm(&o, "ITLFile.tlv");
             rc = pt_tl_build(out, &s, &o, e, n, d);
             pt_signer_free(&s);
         }

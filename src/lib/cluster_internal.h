@@ -25,6 +25,8 @@ int pt__commit(pt_cluster *c, pt_diag *d);
 void pt__rollback(pt_cluster *c);
 int pt__is_ipv4(const char *s, uint8_t out[4]);
 int pt__rm_tree(const char *path);
+/* What CUCM writes: legacy layout, no signer version; filename may be NULL. */
+void pt__sign_opts_cucm(pt_sign_opts *o, const char *filename);
 struct pt_certcache;
 int pt__tvs_entries(pt_cluster *cl, struct pt_certcache *c, pt_diag *d);
 

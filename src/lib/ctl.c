@@ -101,10 +101,7 @@ int pt_cluster_build_ctl(pt_cluster *c, const pt_signer *signer, X509 *const *to
     }
     if (!rc) {
         pt_sign_opts o;
-        pt_sign_opts_init(&o);
-        o.layout = PT_LAYOUT_LEGACY;
-        o.signer_version = PT_SIGNER_VERSION_NONE;
-        o.filename = "CTLFile.tlv";
+        pt__sign_opts_cucm(&o, "CTLFile.tlv");
         rc = pt_tl_build(out, signer, &o, e, n, d);
     }
     pt_signer_free(&own);

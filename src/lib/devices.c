@@ -609,9 +609,7 @@ static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const p
     snprintf(f_sgn, sizeof f_sgn, "%s.cnf.xml.sgn", dev->name);
     snprintf(f_enc, sizeof f_enc, "%s.cnf.xml.enc.sgn", dev->name);
     pt_sign_opts o;
-    pt_sign_opts_init(&o);
-    o.layout = PT_LAYOUT_LEGACY;
-    o.signer_version = PT_SIGNER_VERSION_NONE;
+    pt__sign_opts_cucm(&o, NULL);
     pt_secprofile prof;
     if (!rc)
         rc = pt_cluster_profile(c, dev->profile, &prof, d);
@@ -703,10 +701,7 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
             pt_buf_init(&sgn);
             rc = build_config(c, NULL, &xml, d);
             pt_sign_opts o;
-            pt_sign_opts_init(&o);
-            o.layout = PT_LAYOUT_LEGACY;
-            o.signer_version = PT_SIGNER_VERSION_NONE;
-            o.filename = "XMLDefault.cnf.xml.sgn";
+            pt__sign_opts_cucm(&o, "XMLDefault.cnf.xml.sgn");
             if (!rc)
                 rc = pt_sgn_build(&sgn, &s, &o, xml.data, xml.len, d);
             if (!rc)
