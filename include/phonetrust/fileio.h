@@ -8,6 +8,7 @@
 #ifndef PHONETRUST_FILEIO_H
 #define PHONETRUST_FILEIO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +28,11 @@ int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 
 /* a + "/" + b into out (n bytes); PT_ERR_ARG when it does not fit. */
 int pt_path_join(char *out, size_t n, const char *a, const char *b);
+
+/* Appends "STAMP MESSAGE\n" to a log file (created 0644 if missing); logs
+ * are the one thing written in place.  Errors are ignored. */
+void pt_file_append_line(const char *path, const char *stamp, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* 1 for the name of pt_file_write_atomic's temporary files (a crash's leftover). */
 int pt_is_temp_name(const char *name);

@@ -1630,21 +1630,15 @@ void pt_cluster_log(pt_cluster *c, const char *fmt, ...)
     if (pt_path_join(dir, sizeof dir, c->home, "log") || pt_path_join(path, sizeof path, dir, "phonetrust.log"))
         return;
     mkdir(dir, 0750);
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return;
     time_t now = time(NULL);
     struct tm tm;
     char when[40];
     localtime_r(&now, &tm);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(f, "%s ", when);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    pt_file_append_line(path, when, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    fclose(f);
 }
 
 int pt_cluster_log_daily_alerts(pt_cluster *c, time_t now)

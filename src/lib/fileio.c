@@ -149,3 +149,14 @@ int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
     }
     return PT_OK;
 }
+
+void pt_file_append_line(const char *path, const char *stamp, const char *fmt, va_list ap)
+{
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    fprintf(f, "%s ", stamp);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
+    fclose(f);
+}

@@ -121,22 +121,17 @@ static void append(const char *dir, const char *file, const char *fmt, ...)
     char path[PATH_MAX];
     if (pt_path_join(path, sizeof path, dir, file))
         return;
-    FILE *f = fopen(path, "a");
-    if (!f)
-        return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;
     localtime_r(&tv.tv_sec, &tm);
-    char ts[32];
-    strftime(ts, sizeof ts, "%H:%M:%S", &tm);
-    fprintf(f, "%s.%06ld ", ts, (long)tv.tv_usec);
+    char hms[16], ts[32];
+    strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+    snprintf(ts, sizeof ts, "%s.%06ld", hms, (long)tv.tv_usec);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    pt_file_append_line(path, ts, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    fclose(f);
 }
 
 #define CONSOLE(ph, ...) append((ph)->dir, "console.log", __VA_ARGS__)
