@@ -481,8 +481,10 @@ out:
 /*
  * The TVS answer cache (tvs-cache in the phone's directory): one line per
  * vouched certificate, "SHA256 ROLES EXPIRES", valid for the TTL TVS gave.
+ * Reads it: 1 and *roles when `hash` is there and unexpired; keep (when
+ * non-NULL) receives the other unexpired lines.
  */
-static int cache_lookup(phone *ph, const char *hash, uint32_t *roles)
+static int cache_read(phone *ph, const char *hash, uint32_t *roles, pt_buf *keep)
 {
     uint8_t *data;
     size_t len;
@@ -492,13 +494,18 @@ static int cache_lookup(phone *ph, const char *hash, uint32_t *roles)
     free(data);
     int found = 0;
     long long now = (long long)time(NULL);
-    for (char *line = text ? strtok_r(text, "\n", &sp) : NULL; line && !found; line = strtok_r(NULL, "\n", &sp)) {
+    for (char *line = text ? strtok_r(text, "\n", &sp) : NULL; line; line = strtok_r(NULL, "\n", &sp)) {
         char h[65];
         unsigned long r;
         long long exp;
-        if (sscanf(line, "%64s %lu %lld", h, &r, &exp) == 3 && !strcmp(h, hash) && exp > now) {
+        if (sscanf(line, "%64s %lu %lld", h, &r, &exp) != 3 || exp <= now)
+            continue;
+        if (!strcmp(h, hash)) {
             *roles = (uint32_t)r;
             found = 1;
+        } else if (keep) {
+            pt_buf_put(keep, line, strlen(line));
+            pt_buf_put_u8(keep, '\n');
         }
     }
     free(text);
@@ -507,27 +514,12 @@ static int cache_lookup(phone *ph, const char *hash, uint32_t *roles)
 
 static void cache_store(phone *ph, const char *hash, uint32_t roles, uint32_t ttl)
 {
-    uint8_t *data;
-    size_t len;
-    if (read_opt(ph->dir, "tvs-cache", &data, &len))
-        return;
     pt_buf out;
     pt_buf_init(&out);
-    char *text = data ? strndup((const char *)data, len) : NULL, *sp = NULL;
-    free(data);
-    long long now = (long long)time(NULL);
-    for (char *line = text ? strtok_r(text, "\n", &sp) : NULL; line; line = strtok_r(NULL, "\n", &sp)) {
-        char h[65];
-        unsigned long r;
-        long long exp;
-        if (sscanf(line, "%64s %lu %lld", h, &r, &exp) == 3 && strcmp(h, hash) && exp > now) {
-            pt_buf_put(&out, line, strlen(line));
-            pt_buf_put_u8(&out, '\n');
-        }
-    }
-    free(text);
+    uint32_t old;
+    cache_read(ph, hash, &old, &out);
     char add[128];
-    int n = snprintf(add, sizeof add, "%s %lu %lld\n", hash, (unsigned long)roles, now + ttl);
+    int n = snprintf(add, sizeof add, "%s %lu %lld\n", hash, (unsigned long)roles, (long long)time(NULL) + ttl);
     pt_buf_put(&out, add, (size_t)n);
     if (!pt_buf_error(&out))
         save(ph, "tvs-cache", out.data, out.len, NULL);
@@ -543,7 +535,7 @@ static int tvs_ask(void *arg, const uint8_t *der, size_t len, uint32_t *roles)
     char hash[65];
     pt_digest(PT_HASH_SHA256, der, len, h, &hl);
     pt_hex(h, 32, hash);
-    if (cache_lookup(ph, hash, roles)) {
+    if (cache_read(ph, hash, roles, NULL)) {
         CONSOLE(ph, "TVS cache: certificate %.16s... Valid", hash);
         return 1;
     }
@@ -609,8 +601,9 @@ static void report(phone *ph)
 
 /* ---- CAPF, the phone's side (§6; authentication by string or null string) ---- */
 
-/* The text of <tag>...</tag> in the config in force, or "" */
-static void config_value(const phone *ph, const char *tag, char *out, size_t n)
+/* The text of the first <tag>...</tag> after `section` (NULL: anywhere) in
+ * the config in force, or "" */
+static void config_value(const phone *ph, const char *section, const char *tag, char *out, size_t n)
 {
     out[0] = 0;
     if (!ph->config)
@@ -619,7 +612,8 @@ static void config_value(const phone *ph, const char *tag, char *out, size_t n)
     snprintf(open, sizeof open, "<%s>", tag);
     snprintf(close, sizeof close, "</%s>", tag);
     char *cfg = strndup((const char *)ph->config, ph->config_len);
-    char *a = cfg ? strstr(cfg, open) : NULL, *b = a ? strstr(a, close) : NULL;
+    char *from = cfg && section ? strstr(cfg, section) : cfg;
+    char *a = from ? strstr(from, open) : NULL, *b = a ? strstr(a, close) : NULL;
     if (a && b) {
         a += strlen(open);
         snprintf(out, n, "%.*s", (int)(b - a), a);
@@ -853,18 +847,12 @@ static int capf_session(phone *ph, SSL *ssl, const char *password, EVP_PKEY *aut
 static void capf_step(phone *ph, pt_phone_result *res)
 {
     char op[16], mode[8], host[64], port[8];
-    config_value(ph, "certificateOperation", op, sizeof op);
+    config_value(ph, NULL, "certificateOperation", op, sizeof op);
     if (!op[0] || !strcmp(op, "none"))
         return;
-    config_value(ph, "capfAuthMode", mode, sizeof mode);
-    config_value(ph, "processNodeName", host, sizeof host); /* the first is the CallManager's; use capfList's */
-    char *cfg = ph->config ? strndup((const char *)ph->config, ph->config_len) : NULL;
-    char *cl = cfg ? strstr(cfg, "<capfList>") : NULL, *pn = cl ? strstr(cl, "<processNodeName>") : NULL,
-         *pp = cl ? strstr(cl, "<phonePort>") : NULL;
-    if (pn)
-        snprintf(host, sizeof host, "%.*s", (int)strcspn(pn + 17, "<"), pn + 17);
-    snprintf(port, sizeof port, "%.*s", pp ? (int)strcspn(pp + 11, "<") : 0, pp ? pp + 11 : "");
-    free(cfg);
+    config_value(ph, NULL, "capfAuthMode", mode, sizeof mode);
+    config_value(ph, "<capfList>", "processNodeName", host, sizeof host);
+    config_value(ph, "<capfList>", "phonePort", port, sizeof port);
     pt_ph_lists l = have(ph);
     int capf_listed = 0;
     for (int i = 0; i < 2 && !capf_listed; i++) {
