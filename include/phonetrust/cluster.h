@@ -242,6 +242,11 @@ const char *pt_models_list(void);
 
 int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, const char *pool,
                           const char *profile, pt_diag *d);
+/* Bulk add (CUCM's BAT): count devices from `first` (SEP<MAC>, then MAC+1
+ * ...), models "8845" or "8845,7965,7940" cycled; one transaction for the
+ * rows, then their config files. */
+int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, const char *models, const char *pool,
+                                const char *profile, pt_diag *d);
 int pt_cluster_device(pt_cluster *c, const char *name, pt_device *out, pt_diag *d);
 int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d);
 int pt_cluster_device_remove(pt_cluster *c, const char *name, pt_diag *d);

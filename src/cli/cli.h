@@ -89,6 +89,10 @@ int cmd_run(int argc, char **argv);
 int cmd_ctl_client(int argc, char **argv);
 int cmd_tvs(int argc, char **argv);
 int cmd_phone(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
+/* The simulated phones' state directory when --state is not given:
+ * PHONETRUST_PHONES, else ~/.phonetrust-phones (a fleet's phones too). */
+const char *cli_phones_dir(char *buf, size_t n);
 int cmd_serve(int argc, char **argv);
 /* The path of the current node's served FILE; returns an exit code. */
 int cluster_tftp_file(const char *file, char *out, size_t n);

@@ -19,25 +19,34 @@ int cli_open_cluster_node(pt_cluster **c, pt_node *self);
 static int device_add(pt_cluster *c, int argc, char **argv, pt_diag *d)
 {
     const char *name = NULL, *model = NULL, *pool = NULL, *profile = NULL, *v;
+    long count = 0;
     for (int i = 2; i < argc; i++) {
         int m;
         if ((m = cli_opt(argc, argv, &i, "--model", &v))) model = v;
         else if ((m = cli_opt(argc, argv, &i, "--pool", &v))) pool = v;
         else if ((m = cli_opt(argc, argv, &i, "--profile", &v))) profile = v;
-        else if (argv[i][0] == '-') return cli_usage("device add: unknown option %s", argv[i]);
+        else if ((m = cli_opt(argc, argv, &i, "--count", &v))) {
+            if (m > 0 && cli_parse_int(v, 1, 1000000, &count))
+                return cli_usage("device add: --count is 1 to 1000000");
+        } else if (argv[i][0] == '-') return cli_usage("device add: unknown option %s", argv[i]);
         else if (!name) name = argv[i];
         else return cli_usage("device add: unexpected argument %s", argv[i]);
         if (m < 0)
             return cli_usage("device add: %s needs a value", argv[i]);
     }
     if (!name || !model)
-        return cli_usage("device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME]");
-    int rc = pt_cluster_device_add(c, name, model, pool, profile, d);
+        return cli_usage("device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME] | "
+                         "device add SEP<MAC> --count N --model MODEL[,MODEL...] ...");
+    int rc = count ? pt_cluster_device_add_range(c, name, (size_t)count, model, pool, profile, d)
+                   : pt_cluster_device_add(c, name, model, pool, profile, d);
     if (rc)
         return cli_fail(NULL, rc, d);
     char canon[16];
     pt_device_name_valid(name, canon);
-    printf("Device %s added (%s)\n", canon, model);
+    if (count)
+        printf("%ld devices added from %s (%s)\n", count, canon, model);
+    else
+        printf("Device %s added (%s)\n", canon, model);
     return EXIT_OK;
 }
 

@@ -21,17 +21,6 @@ static const char usage[] =
     "phone show --mac MAC [--state DIR] [--json] | phone erase-trust-list --mac MAC [--state DIR] | "
     "phone factory-reset --mac MAC [--state DIR] | phone https-check --mac MAC URL [--state DIR]";
 
-/* --state, else PHONETRUST_PHONES, else ~/.phonetrust-phones */
-static const char *default_state(char *buf, size_t n)
-{
-    const char *e = getenv("PHONETRUST_PHONES");
-    if (e && *e)
-        return e;
-    const char *home = getenv("HOME");
-    snprintf(buf, n, "%s/.phonetrust-phones", home && *home ? home : ".");
-    return buf;
-}
-
 typedef struct list_info {
     char sha1[41], md5[33], signer[200];
 } list_info;
@@ -200,7 +189,7 @@ int cmd_phone(int argc, char **argv)
     }
     char buf[4096];
     if (!state)
-        state = default_state(buf, sizeof buf);
+        state = cli_phones_dir(buf, sizeof buf);
     if (!mac)
         return cli_usage("phone %s: --mac is required", sub);
     pt_diag d;
@@ -245,7 +234,7 @@ int cmd_phone(int argc, char **argv)
                    res.config_refused ? ", config refused (previous config stays in force)"
                    : res.config_changed ? ", new config" : "",
                    res.lsc_installed ? ", LSC installed" : res.lsc_deleted ? ", LSC deleted"
-                   : res.lsc_failed ? ", LSC: Failed" : res.lsc_pending ? ", certificate operation pending" : "");
+                   : res.lsc_failed ? ", LSC: Failed" : res.lsc_unreachable ? ", LSC: Connection Failed" : res.lsc_pending ? ", certificate operation pending" : "");
             return res.locked || res.config_refused ? EXIT_VERIFY : EXIT_OK;
         }
     } else

@@ -63,6 +63,7 @@ static const char usage[] =
     "  utils disaster_recovery restore FILE      into a new --home (prompts for the security password)\n"
     "  show itl | show ctl                       (no FILE) the file this node serves\n"
     "  device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME] | device list | device show NAME\n"
+    "  device add SEP<MAC> --count N --model MODEL[,MODEL...]   bulk: N devices from that MAC, models cycled\n"
     "  device set NAME KEY VALUE | device remove NAME | device cert NAME lsc|mic FILE|--delete\n"
     "  device pool NAME --group NODE[,NODE...]   a device pool and its CallManager group (= TVS list)\n"
     "  device profile NAME [--mode non-secure|authenticated|encrypted] [--encrypted-config on|off]\n"
@@ -157,6 +158,8 @@ int cli_dispatch(int argc, char **argv)
         return cmd_tvs(argc - 1, argv + 1);
     if (!strcmp(cmd, "phone"))
         return cmd_phone(argc - 1, argv + 1);
+    if (!strcmp(cmd, "fleet"))
+        return cmd_fleet(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "cli"))

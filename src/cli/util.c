@@ -220,3 +220,13 @@ int cli_write(const char *path, const void *data, size_t len, unsigned mode)
     int rc = pt_file_write_atomic(path, data, len, (mode_t)mode, &d);
     return rc ? cli_fail(path, rc, &d) : EXIT_OK;
 }
+
+const char *cli_phones_dir(char *buf, size_t n)
+{
+    const char *e = getenv("PHONETRUST_PHONES");
+    if (e && *e)
+        return e;
+    const char *home = getenv("HOME");
+    snprintf(buf, n, "%s/.phonetrust-phones", home && *home ? home : ".");
+    return buf;
+}

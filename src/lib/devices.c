@@ -241,23 +241,10 @@ static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
     return rc;
 }
 
-int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, const char *pool,
-                          const char *profile, pt_diag *d)
+/* One device's row, inside the caller's transaction. */
+static int device_insert(pt_cluster *c, const char *canon, const char *model, const char *pool, const char *profile,
+                         pt_diag *d)
 {
-    char canon[16], group[256];
-    pt_secprofile prof;
-    if (!pt_device_name_valid(name, canon))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", name);
-    if (!model || !pt_model_known(model, NULL))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model %s (known: %s)", model ? model : "(none)",
-                           pt_models_list());
-    pool = pool ? pool : "Default";
-    profile = profile ? profile : "Standard Non-Secure";
-    int rc = pt_cluster_pool_group(c, pool, group, sizeof group, d);
-    if (!rc)
-        rc = pt_cluster_profile(c, profile, &prof, d);
-    if (rc)
-        return rc;
     pt_device existing;
     if (pt_cluster_device(c, canon, &existing, NULL) == PT_OK)
         return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "device %s already exists", canon);
@@ -269,9 +256,63 @@ int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, co
     sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, pool, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, profile, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "adding a device");
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "adding a device");
     sqlite3_finalize(st);
-    return rc ? rc : refresh_device_files(c, canon, d);
+    return rc;
+}
+
+int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, const char *pool,
+                          const char *profile, pt_diag *d)
+{
+    if (model && strchr(model, ','))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model %s (known: %s)", model, pt_models_list());
+    return pt_cluster_device_add_range(c, name, 1, model, pool, profile, d);
+}
+
+int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, const char *model_list, const char *pool,
+                                const char *profile, pt_diag *d)
+{
+    char canon[16], group[256], list[128];
+    pt_secprofile prof;
+    if (!pt_device_name_valid(first, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", first);
+    unsigned long long mac = strtoull(canon + 3, NULL, 16);
+    if (!count || count > 0xFFFFFFFFFFFFull - mac + 1)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%zu devices from %s: past FFFFFFFFFFFF", count, canon);
+    const char *model[16];
+    size_t n_models = 0;
+    snprintf(list, sizeof list, "%s", model_list ? model_list : "");
+    char *sp = NULL;
+    for (char *m = strtok_r(list, ",", &sp); m && n_models < 16; m = strtok_r(NULL, ",", &sp))
+        if (!pt_model_known((model[n_models++] = m), NULL))
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model %s (known: %s)", m, pt_models_list());
+    if (!n_models)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model (none) (known: %s)", pt_models_list());
+    pool = pool ? pool : "Default";
+    profile = profile ? profile : "Standard Non-Secure";
+    int rc = pt_cluster_pool_group(c, pool, group, sizeof group, d);
+    if (!rc)
+        rc = pt_cluster_profile(c, profile, &prof, d);
+    if (!rc)
+        rc = pt__begin(c, d);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < count; i++) {
+        snprintf(canon, sizeof canon, "SEP%012llX", mac + i);
+        rc = device_insert(c, canon, model[i % n_models], pool, profile, d);
+    }
+    if (rc) {
+        pt__rollback(c);
+        return rc;
+    }
+    if ((rc = pt__commit(c, d)))
+        return rc;
+    /* the rows are in: the files follow (a TFTP restart rewrites any that fail) */
+    for (size_t i = 0; !rc && i < count; i++) {
+        snprintf(canon, sizeof canon, "SEP%012llX", mac + i);
+        rc = refresh_device_files(c, canon, d);
+    }
+    return rc;
 }
 
 static void remove_device_files(pt_cluster *c, const char *node, const char *name)
@@ -873,5 +914,9 @@ int pt_cluster_capf_result(pt_cluster *c, const char *device, const char *status
     sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a CAPF result");
     sqlite3_finalize(st);
+    /* the operation is over: the phone's config no longer asks for it (as
+     * CUCM rebuilds a device's config when its settings change) */
+    if (!rc && done)
+        rc = refresh_device_files(c, device, d);
     return rc;
 }

@@ -111,6 +111,13 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          pt_diag *d)
 {
+    return pt_file_write_atomic_flags(path, data, len, mode, 0, d);
+}
+
+int pt_file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t mode, int flags,
+                               pt_diag *d)
+{
+    int sync = !(flags & PT_WRITE_NO_SYNC);
     /* ".<name>.tmp.XXXXXX" beside it: hidden, so a crash's leftover is never served */
     char tmp[PATH_MAX];
     const char *base = pt_basename(path);
@@ -121,7 +128,7 @@ int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create a temporary file beside it: %s",
                            strerror(errno));
     int err = 0;
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0))
         err = errno;
     if (close(fd) != 0 && !err)
         err = errno;
@@ -132,6 +139,8 @@ int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "write failed (the previous file is unchanged): %s",
                            strerror(err));
     }
+    if (!sync)
+        return PT_OK;
     /* Make the rename itself durable. */
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);

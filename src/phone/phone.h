@@ -31,7 +31,7 @@ typedef struct pt_phone_boot_opts {
     const char *state;      /* the fleet's state directory */
     const char *mac;        /* 12 hex digits (any case) or SEP<MAC> */
     const char *model;      /* NULL: the model remembered in the state */
-    const char *tftp_host;  /* IPv4 address */
+    const char *tftp_host;  /* IPv4 address or host name */
     int tftp_port;          /* 69 */
     int http_port;          /* 6970: DeviceTLInfo; 0: no report */
     int timeout_ms;         /* per TFTP packet / TVS connection */
@@ -44,11 +44,13 @@ typedef struct pt_phone_result {
     int locked;          /* refused the CTL or ITL its TFTP server offers */
     int config_refused;
     int lsc_installed, lsc_deleted, lsc_pending, lsc_failed; /* CAPF */
+    int lsc_unreachable; /* LSC: Connection Failed (stopped, or not the ITL's CAPF) */
 } pt_phone_result;
 
 /* Normalizes a MAC to "SEP" + 12 upper-case hex digits; PT_ERR_ARG if not one. */
 int pt_phone_name(const char *mac, char out[16], pt_diag *d);
 
+/* One phone on its own event loop (boot.c); fleet.h boots many on one. */
 int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, pt_diag *d);
 /* What a phone holds, for `phone show`.  Missing files are NULL / 0. */
 typedef struct pt_phone_state {
