@@ -49,6 +49,7 @@ fuzz: deps $(FUZZ_BUILD)/Makefile
 bench: deps build
 	./bench/run.sh $(BUILD)
 	./bench/services.sh $(BUILD)
+	./bench/storm.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -56,6 +56,7 @@ echo "baseline: openssl s_server (RSA-2048, same OpenSSL) completes $(echo "$N $
 kill $BSP 2>/dev/null || true
 r=$($LOAD tvs 127.0.0.1 $S $work/req.hex $N 100)
 echo "wall clock, 100 concurrent clients: $(echo $r | awk '{printf "%.0f/s (%d ok, %d failed)", $1 / $3, $1, $2}')"
+echo "tvs_per_second=$(echo $r | awk '{printf "%.0f", $1 / $3}')" >"$build/bench-ceilings"   # for bench/storm.sh
 
 echo
 echo "== TFTP: $N reads of a 5 KB file, 8 concurrent clients, blksize 1428 =="
@@ -65,6 +66,7 @@ c1=$(cpu $SRV)
 ours=$(echo $r | awk '{printf "%.0f", $1 / $3}')
 ours_cpu=$(echo "$N $c0 $c1 $TICK" | awk '{printf "%.1f", 1e6 * ($3 - $2) / $4 / $1}')
 echo "phonetrust: $ours files/s, $ours_cpu us server CPU per file ($r)"
+echo "tftp_files_per_second=$ours" >>"$build/bench-ceilings"
 TD=$(port)
 if command -v in.tftpd >/dev/null 2>&1 || [ -x /usr/sbin/in.tftpd ]; then
     TFTPD=$(command -v in.tftpd || echo /usr/sbin/in.tftpd)

@@ -1,85 +1,93 @@
 #!/bin/sh
 # The main job: a two-node cluster on the embedded SQLite default, its
-# services running on loopback, and simulated phones booting against them
-# while an administrator regenerates certificates - the trust a phone keeps
-# through TVS, the lock-out when TVS and CallManager change back to back,
-# and the recovery with the ITLRecovery key.
-# usage: scripts/demo.sh PATH/TO/phonetrust
+# services running on loopback, and a fleet of 1,000 simulated phones
+# booting against it while an administrator regenerates certificates - the
+# trust the phones keep through TVS, the lock-out when TVS and CallManager
+# change back to back, and the recovery with the ITLRecovery key.
+# usage: scripts/demo.sh PATH/TO/phonetrust [PHONES]
 set -eu
 PT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+N=${2:-1000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-demo.XXXXXX")
-SERVE=""
-trap '[ -n "$SERVE" ] && kill $SERVE 2>/dev/null; rm -rf "$work"' EXIT
+PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$work"' EXIT
 cd "$work"
 export PHONETRUST_HOME=$work/cluster PHONETRUST_PHONES=$work/phones
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+start=$(date +%s)
+say() { printf '\n\033[1m== [%3ss] %s\033[0m\n' $(($(date +%s) - start)) "$*"; }
 set -- $(python3 -c '
 import socket
 ss = []
-for _ in range(3):
+for _ in range(4):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
-TFTP=$1 HTTP=$2 TVS=$3
-PHONES="001122334455:8845 001122334466:8865 0011223344AA:7965 0011223344BB:7960"
+TFTP=$1 HTTP=$2 TVS=$3 CAPF=$4
 
 say "phonetrust install (publisher test10pub) and node add (test10sub)"
 printf 'Admin-pw1\nSecurity-pw1\n' | $PT install --publisher test10pub --domain joemar2.lab --ip 127.0.0.1 \
     --org cisco --unit tac --locality rtp --state nc --country US
 $PT node add test10sub --ip 127.0.0.2
 $PT node list
-$PT set param "TVS Port" $TVS
+$PT set param "TVS Port" $TVS >/dev/null
+$PT set param "CAPF Phone Port" $CAPF >/dev/null
 
-say "phones: an 8845, an 8865, a 7965 and a 7960 (no Security By Default)"
-for p in $PHONES; do $PT device add SEP${p%%:*} --model ${p#*:}; done
+say "$N phones in one bulk add: 8845, 8865, 7965 and 7960 (no Security By Default), cycled"
+$PT device add SEP001EF7000001 --count $N --model 8845,8865,7965,7960
 
-say "admin:utils service restart \"Cisco Tftp\" on both nodes, then the publisher's services"
-$PT utils service restart "Cisco Tftp"
-$PT --node test10sub utils service restart "Cisco Tftp"
-$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --log serve.log &
-SERVE=$!
-for _ in $(seq 50); do grep -q "SERVE node" serve.log 2>/dev/null && break; sleep 0.1; done
-head -1 serve.log
+say "admin:utils service restart \"Cisco Tftp\" on both nodes; both nodes serve (TFTP, HTTP, TVS, CAPF)"
+$PT utils service restart "Cisco Tftp" | tail -1
+$PT --node test10sub utils service restart "Cisco Tftp" | tail -1
+$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --log pub.log &
+PIDS="$PIDS $!"
+$PT --node test10sub serve --addr 127.0.0.2 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --log sub.log &
+PIDS="$PIDS $!"
+for _ in $(seq 50); do grep -q "SERVE node" pub.log sub.log 2>/dev/null && [ "$(cat pub.log sub.log | grep -c 'SERVE node')" -ge 2 ] && break; sleep 0.1; done
+grep -h "SERVE node" pub.log sub.log
 
-say "admin:show itl (publisher)"
-$PT show itl
-
-boot_all() {
-    for p in $PHONES; do
-        $PT phone boot --mac ${p%%:*} --model ${p#*:} --tftp 127.0.0.1:$TFTP --http-port $HTTP || true
-    done
+# settle: until the publisher's TVS has noticed the last admin change (its
+# "Recaching"/"restarted" log line), then one quiet tick
+seen=0
+settle() {
+    n() { grep -cE "Recaching|restarted" pub.log || true; }
+    i=0
+    while [ "$(n)" -le $seen ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    c=$(n); sleep 1.1; seen=$(n)
 }
-say "the phones boot: first ITL on trust, signed configs (the 7960 takes the unsigned one)"
-boot_all
-$PT show itl-status
+fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP "$@" || true; }
 
-say "admin:set cert regen CallManager, restart TFTP, reset the phones: TVS vouches for the new signer"
-$PT set cert regen CallManager --yes
-$PT utils service restart "Cisco Tftp"
-sleep 1.5
-boot_all
-$PT phone show --mac 001122334455 | sed -n '/Console/,$p' | tail -4
+say "the fleet boots for the first time: ITL on trust, signed configs (the 7960s take the unsigned one)"
+fleet --count $N --first-mac 001EF7000001 --model 8845,8865,7965,7960
+$PT show itl-status | tail -1
+
+say "admin:set cert regen CallManager, restart TFTP, reset the fleet: TVS vouches for the new signer"
+$PT set cert regen CallManager --yes --force | head -1
+$PT utils service restart "Cisco Tftp" >/dev/null
+settle
+fleet
+$PT phone show --mac 001EF7000001 | grep "vouched for by TVS"
 
 say "admin:set cert regen TVS right after: the 5-minute hold timer says no"
 $PT set cert regen TVS --yes || true
 
-say "forced anyway, back to back with CallManager: the phones lock themselves out"
+say "forced anyway, back to back with CallManager, then a reset: the phones lock themselves out"
 $PT set cert regen TVS --yes --force >/dev/null
-$PT utils service restart "Cisco Trust Verification Service"
+$PT utils service restart "Cisco Trust Verification Service" >/dev/null
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
-sleep 1.5
-boot_all
-$PT phone show --mac 001122334455 | sed -n '/Status/,$p' | tail -6
-$PT show itl-status
+settle
+fleet
+$PT phone show --mac 001EF7000001 | sed -n '/Status/,/Console/p' | head -3
+$PT show itl-status | tail -1
 
-say "admin:utils itl reset localkey, reset the phones: the ITLRecovery SAST they hold signs"
-echo Admin-pw1 | $PT utils itl reset localkey
-boot_all
+say "admin:utils itl reset localkey, reset the fleet: the ITLRecovery SAST every phone holds signs"
+echo Admin-pw1 | $PT utils itl reset localkey | tail -2
+fleet
 
 say "admin:utils service restart \"Cisco Tftp\", reset: CallManager signs again, every phone current"
 $PT utils service restart "Cisco Tftp" >/dev/null
-boot_all
-$PT show itl-status
+fleet --json
+$PT show itl-status | tail -1
 
 say "admin:show alerts"
 $PT show alerts
+say "done: $N phones, two nodes, $(($(date +%s) - start)) seconds"

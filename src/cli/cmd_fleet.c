@@ -49,8 +49,11 @@ static void counts_text(const char *state, const pt_fleet_report *r)
     if (r->first_failure[0])
         printf("  first failure: %s\n", r->first_failure);
     printf("Locked phones:%s", r->n_locked ? "" : " none\n");
-    for (size_t i = 0; i < r->n_locked; i++)
+    size_t shown = r->n_locked > 24 ? 18 : r->n_locked;
+    for (size_t i = 0; i < shown; i++)
         printf("%s%s", i % 6 ? " " : "\n  ", r->locked_names[i]);
+    if (shown < r->n_locked)
+        printf("\n  ... and %zu more (fleet status --json lists them all)", r->n_locked - shown);
     if (r->n_locked)
         printf("\n");
 }

@@ -16,6 +16,7 @@ struct pt_cluster {
     sqlite3 *db;
     char domain[256];
     char org[128], unit[128], locality[128], state[128], country[8];
+    int defer_sync; /* config files: the caller flushes once after many (bulk add) */
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what);

@@ -17,6 +17,7 @@
 #include "phonetrust/cert.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/crypto.h"
+#include "phonetrust/enccnf.h"
 #include "phonetrust/fileio.h"
 #include "phonetrust/sgn.h"
 #include "phonetrust/trustlist.h"
@@ -97,7 +98,7 @@ struct ph_boot {
     struct sockaddr_in tftp_srv;
 
     /* a TFTP transfer: the first of names[] the server has */
-    char names[2][40];
+    char names[3][48];
     int n_names, name_i;
     int got_rc; /* 1 got names[name_i], 0 none of them, <0 error (d) */
     pt_buf got;
@@ -143,6 +144,10 @@ struct ph_boot {
     int kg_running, kg_pipe[2], kg_bits;
     struct event *kg_ev;
     uint8_t kg_sid[4];
+
+    /* the encrypted configuration's stub, while its .enc.sgn is fetched */
+    uint8_t *stub;
+    size_t stub_len;
 
     /* DeviceTLInfo */
     char http_head[64];
@@ -621,7 +626,144 @@ static void stage_list(ph_boot *b, int is_ctl)
     tftp_fetch(b, 2, list_fetched);
 }
 
-/* ---- stage 3: the configuration file ---- */
+/* ---- stage 3: the configuration file (signed, encrypted or plain) ---- */
+
+/* payload becomes the config in force (which: the file it came from). */
+static void config_in_force(ph_boot *b, const char *which, const uint8_t *payload, size_t plen)
+{
+    phone *ph = &b->ph;
+    if (ph->config && ph->config_len == plen && !memcmp(ph->config, payload, plen)) {
+        next(b);
+        return;
+    }
+    uint8_t *copy = malloc(plen ? plen : 1);
+    b->rc = copy ? ph_save(ph, "config.xml", payload, plen, 0644, &b->d)
+                 : pt_diag_set(&b->d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+    if (b->rc) {
+        free(copy);
+        next(b);
+        return;
+    }
+    memcpy(copy, payload, plen);
+    free(ph->config);
+    ph->config = copy;
+    ph->config_len = plen;
+    b->res.config_changed = 1;
+    CONSOLE(ph, "%s accepted and in force", which);
+    next(b);
+}
+
+/* A signed file's verdict: 1 accepted (payload set for a .sgn), 0 refused (logged). */
+static int config_verified(ph_boot *b, const char *which, const uint8_t **payload, size_t *plen)
+{
+    phone *ph = &b->ph;
+    char plain[40], l1[200], l2[200];
+    snprintf(plain, sizeof plain, "%s.cnf.xml", ph->name);
+    pt_ph_lists l = ph_have(ph);
+    pt_ph_verdict v;
+    pt_ph_check_config(&l, plain, b->got.data, b->got.len, &v, l1, l2);
+    pt_header h;
+    if (v.accept && (!payload || pt_sgn_payload(b->got.data, b->got.len, &h, payload, plen, NULL) == PT_OK)) {
+        if (payload)
+            pt_header_free(&h);
+        return 1;
+    }
+    if (l1[0]) {
+        CONSOLE(ph, "%s", l1);
+        CONSOLE(ph, "%s", l2);
+    } else {
+        CONSOLE(ph, "%s: %s", which, v.reason);
+    }
+    b->res.config_refused = 1;
+    return 0;
+}
+
+/* The phone's keys that can decrypt (LSC first, then MIC); with a
+ * certHash (lowercase MD5 hex of the certificate's DER) only that one. */
+static EVP_PKEY *config_key(ph_boot *b, const char *cert_hash, const char **which)
+{
+    static const char *const files[] = {"lsc.pem", "mic.pem"};
+    for (int i = 0; i < 2; i++) {
+        char path[PATH_MAX];
+        EVP_PKEY *key = NULL;
+        X509 *cert = NULL;
+        if (pt_path_join(path, sizeof path, b->ph.dir, files[i]) || access(path, F_OK) != 0 ||
+            pt_pem_load(path, &key, &cert, NULL) != PT_OK)
+            continue;
+        unsigned char *der = NULL, md[16];
+        unsigned int ml = 0;
+        int dl = i2d_X509(cert, &der);
+        char hex[33] = "";
+        if (dl > 0 && EVP_Digest(der, (size_t)dl, md, &ml, EVP_md5(), NULL))
+            pt_hex(md, 16, hex);
+        OPENSSL_free(der);
+        X509_free(cert);
+        if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA && (!cert_hash || !strcasecmp(hex, cert_hash))) {
+            *which = i ? "MIC" : "LSC";
+            return key;
+        }
+        EVP_PKEY_free(key);
+    }
+    return NULL;
+}
+
+static void config_fetched(ph_boot *b);
+
+/* SEP<MAC>.cnf.xml.enc.sgn: verified, then decrypted with the key of its
+ * stub's certHash (or any key the phone holds). */
+static void encrypted_fetched(ph_boot *b)
+{
+    phone *ph = &b->ph;
+    const char *which = b->names[b->name_i];
+    if (b->got_rc <= 0) {
+        if (b->got_rc == 0)
+            CONSOLE(ph, "%s: not served", which);
+        if (b->got_rc == 0 && b->stub) {
+            snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
+            config_in_force(b, b->names[0], b->stub, b->stub_len);
+            return;
+        }
+        next(b);
+        return;
+    }
+    if (!config_verified(b, which, NULL, NULL)) {
+        next(b);
+        return;
+    }
+    char hash[40] = "";
+    if (b->stub) { /* its certHash names the key */
+        phone stub = {.config = b->stub, .config_len = b->stub_len};
+        ph_config_value(&stub, NULL, "certHash", hash, sizeof hash);
+    }
+    const char *key_name = NULL;
+    EVP_PKEY *key = config_key(b, hash[0] ? hash : NULL, &key_name);
+    pt_buf plain;
+    pt_buf_init(&plain);
+    plain.secret = 1;
+    pt_diag d;
+    int ok = 0;
+    if (!key)
+        CONSOLE(ph, "%s: no private key of this phone can decrypt it%s%s%s", which, hash[0] ? " (certHash " : "",
+                hash, hash[0] ? ")" : "");
+    else if (pt_enc_decrypt(b->got.data, b->got.len, key, NULL, &plain, &d) != PT_OK)
+        CONSOLE(ph, "%s: cannot decrypt it with the %s: %s", which, key_name, d.msg);
+    else
+        ok = 1;
+    if (!ok && b->stub) { /* the stub is in force: its CAPF settings let the phone enrol an LSC */
+        snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
+        config_in_force(b, b->names[0], b->stub, b->stub_len);
+    } else if (!ok) { /* asked for it first: now the stub, which names the key */
+        ph_drop(ph->dir, "config-encrypted");
+        snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
+        tftp_fetch(b, 1, config_fetched);
+    } else {
+        CONSOLE(ph, "%s decrypted with the %s", which, key_name);
+        ph_save(ph, "config-encrypted", "", 0, 0644, NULL); /* ask for the .enc.sgn first next time */
+        config_in_force(b, which, plain.data, plain.len);
+    }
+    EVP_PKEY_free(key);
+    pt_buf_free(&plain);
+}
 
 static void config_fetched(ph_boot *b)
 {
@@ -635,62 +777,56 @@ static void config_fetched(ph_boot *b)
         return;
     }
     const char *which = b->names[b->name_i];
-    int is_signed = strcmp(which, plain) != 0;
+    if (strstr(which, ".enc.sgn")) {
+        encrypted_fetched(b);
+        return;
+    }
     pt_ph_lists l = ph_have(ph);
     int no_lists = !l.ctl && (!l.itl || pt_ph_is_rollback_itl(l.itl, l.itl_len));
     const uint8_t *payload = b->got.data;
     size_t plen = b->got.len;
-    if (is_signed) {
-        pt_ph_verdict v;
-        char l1[200], l2[200];
-        pt_ph_check_config(&l, plain, b->got.data, b->got.len, &v, l1, l2);
-        pt_header h;
-        if (v.accept && pt_sgn_payload(b->got.data, b->got.len, &h, &payload, &plen, NULL) == PT_OK) {
-            pt_header_free(&h);
-        } else {
-            if (l1[0]) {
-                CONSOLE(ph, "%s", l1);
-                CONSOLE(ph, "%s", l2);
-            } else {
-                CONSOLE(ph, "%s: %s", which, v.reason);
-            }
-            b->res.config_refused = 1;
+    if (strcmp(which, plain)) { /* signed */
+        if (!config_verified(b, which, &payload, &plen)) {
             next(b);
             return;
         }
+        static const char enc_flag[] = "<encrConfig>true</encrConfig>";
+        if (memmem(payload, plen, enc_flag, sizeof enc_flag - 1)) {
+            /* the stub (§4.5): it stays in force (its CAPF settings let the
+             * phone enrol an LSC) until the encrypted file can be read */
+            CONSOLE(ph, "%s: encrypted configuration (stub)", which);
+            free(b->stub);
+            if ((b->stub = malloc(plen ? plen : 1))) {
+                memcpy(b->stub, payload, plen);
+                b->stub_len = plen;
+            }
+            snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.enc.sgn", ph->name);
+            tftp_fetch(b, 1, encrypted_fetched);
+            return;
+        }
+        ph_drop(ph->dir, "config-encrypted");
     } else if (!no_lists) {
         CONSOLE(ph, "%s: unsigned, and this phone holds trust lists: refused", plain);
         b->res.config_refused = 1;
         next(b);
         return;
     }
-    if (!ph->config || ph->config_len != plen || memcmp(ph->config, payload, plen)) {
-        uint8_t *copy = malloc(plen ? plen : 1);
-        b->rc = copy ? ph_save(ph, "config.xml", payload, plen, 0644, &b->d)
-                     : pt_diag_set(&b->d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
-        if (b->rc) {
-            free(copy);
-            next(b);
-            return;
-        }
-        memcpy(copy, payload, plen);
-        free(ph->config);
-        ph->config = copy;
-        ph->config_len = plen;
-        b->res.config_changed = 1;
-        CONSOLE(ph, "%s accepted and in force", which);
-    }
-    next(b);
+    config_in_force(b, which, payload, plen);
 }
 
 static void stage_config(ph_boot *b)
 {
     phone *ph = &b->ph;
-    /* a phone without lists of its own takes the unsigned file only */
-    int plain_only = !ph->model.sbd && !ph->ctl;
-    snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml%s", ph->name, plain_only ? "" : ".sgn");
-    snprintf(b->names[1], sizeof b->names[1], "%s.cnf.xml", ph->name);
-    tftp_fetch(b, plain_only ? 1 : 2, config_fetched);
+    /* a phone without lists of its own takes the unsigned file only; one
+     * whose last config was encrypted asks for the encrypted file first */
+    int plain_only = !ph->model.sbd && !ph->ctl, n = 0;
+    char path[PATH_MAX];
+    if (!plain_only && !pt_path_join(path, sizeof path, ph->dir, "config-encrypted") && access(path, F_OK) == 0)
+        snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml.enc.sgn", ph->name);
+    if (!plain_only)
+        snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
+    snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml", ph->name);
+    tftp_fetch(b, n, config_fetched);
 }
 
 /* ---- stage 4: CAPF (§6), when the config asks for an operation ---- */
@@ -1232,7 +1368,7 @@ int ph_boot_outcome(const ph_boot *b, pt_phone_result *res, pt_diag *d)
 
 size_t ph_boot_size(const ph_boot *b)
 {
-    return sizeof *b + b->ph.ctl_len + b->ph.itl_len + b->ph.config_len + b->got.cap + b->ask_len;
+    return sizeof *b + b->ph.ctl_len + b->ph.itl_len + b->ph.config_len + b->got.cap + b->ask_len + b->stub_len;
 }
 
 void ph_boot_free(ph_boot *b)
@@ -1250,6 +1386,7 @@ void ph_boot_free(ph_boot *b)
     EVP_PKEY_free(b->lsc_key);
     X509_free(b->auth_cert);
     OPENSSL_free(b->https_der);
+    free(b->stub);
     ph_free(&b->ph);
     free(b);
 }

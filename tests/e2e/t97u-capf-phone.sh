@@ -99,6 +99,36 @@ expect_exit 0 "MIC only, precedence to LSC" boot 001122334403
 expect_out "pending" "certificate operation pending"
 expect_exit 0 "show" $PT phone show --mac 001122334403
 expect_out "Operation Pending" "Certificate Operation Status: Operation Pending"
+# encrypted configuration (M11 on the phone): an RSA LSC, then the profile
+# asks for encryption; the phone reads the stub, fetches the .enc.sgn and
+# decrypts it with the LSC whose MD5 the stub names
+$PT device profile EncNull --mode encrypted --encrypted-config on --capf-auth null-string >/dev/null
+$PT device capf SEP001122334404 --op install --auth null-string --key rsa2048 --deadline +1d >/dev/null
+restart
+expect_exit 0 "an RSA LSC for the encrypted config" boot 001122334404
+expect_exit 0 "the encrypted profile" $PT device set SEP001122334404 profile EncNull
+expect_true "the cluster encrypts to the LSC on record" test -f $PHONETRUST_HOME/tftp/pub/SEP001122334404.cnf.xml.enc.sgn
+expect_exit 0 "boot: stub, then the encrypted file" boot 001122334404
+expect_exit 0 "show" $PT phone show --mac 001122334404
+expect_out "the stub first" "SEP001122334404.cnf.xml.sgn: encrypted configuration (stub)"
+expect_out "decrypted with the LSC" "SEP001122334404.cnf.xml.enc.sgn decrypted with the LSC"
+expect_out "and in force" "SEP001122334404.cnf.xml.enc.sgn accepted and in force"
+expect_true "the full configuration is in force" grep -q "<deviceSecurityMode>3</deviceSecurityMode>" $PHONETRUST_PHONES/SEP001122334404/config.xml
+: >$PHONETRUST_PHONES/SEP001122334404/console.log
+expect_exit 0 "next boot asks for the encrypted file first" boot 001122334404
+expect_true "no stub this time" sh -c "! grep -q 'stub' $PHONETRUST_PHONES/SEP001122334404/console.log"
+expect_true "no change: nothing new in force" sh -c "! grep -q 'accepted and in force' $PHONETRUST_PHONES/SEP001122334404/console.log"
+# a phone that lost its LSC (its MIC is EC: no key that can decrypt) keeps the stub in force
+rm $PHONETRUST_PHONES/SEP001122334404/lsc.pem
+expect_exit 0 "without the LSC" boot 001122334404
+expect_exit 0 "show" $PT phone show --mac 001122334404
+expect_out "says which key it lacks" "no private key of this phone can decrypt it (certHash"
+expect_true "the stub is in force (its CAPF settings)" grep -q "<encrConfig>true</encrConfig>" $PHONETRUST_PHONES/SEP001122334404/config.xml
+expect_exit 0 "a tampered .enc.sgn is refused" sh -c "printf X | dd of=$PHONETRUST_HOME/tftp/pub/SEP001122334404.cnf.xml.enc.sgn bs=1 seek=900 conv=notrunc 2>/dev/null"
+expect_exit 1 "boot with a tampered file" boot 001122334404
+expect_exit 0 "show" $PT phone show --mac 001122334404
+expect_out "seed 000's console line" "SEP001122334404.cnf.xml>, errclass 8, errcode 19"
+
 # CAPF stopped: LSC: Connection Failed
 $PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
 restart
