@@ -26,21 +26,24 @@ start_serve() {
     SERVE=$!
     at_exit "kill $SERVE 2>/dev/null"
     for _ in $(seq 50); do grep -q "SERVE node" "$_log" 2>/dev/null && break; sleep 0.1; done
+    settle_init "$_log"
 }
-# settle [LOG]: after an admin change, until the running serve has noticed
-# it: a new "Recaching" or "restarted" line in its log since the last
-# settle, then one quiet second (its refresh tick) for a change that came in
-# two parts.  Ten seconds at most; says so when nothing came.
-_settled=0
+# settle [LOG]: after an admin change, until the running serve (LOG, default
+# $LOG) has noticed it: a "Recaching" or "restarted" line newer than the
+# last settle (or than settle_init, which start_serve calls), then a quiet
+# 1.1 s - its refresh tick - for a change that arrived in two parts.  Ten
+# seconds at most; says so when nothing came.
+_recaches() { grep -cE "Recaching|restarted" "$1" 2>/dev/null || true; }
+settle_init() { _recaches "$1" >"$1.settled"; }
 settle() {
     _slog=${1:-${LOG:?settle needs the serve log}}
-    _n() { grep -cE "Recaching|restarted" "$_slog" 2>/dev/null || true; }
+    _base=$(cat "$_slog.settled" 2>/dev/null || echo 0)
     _i=0
-    while [ "$(_n)" -le "$_settled" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+    while [ "$(_recaches "$_slog")" -le "$_base" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
     [ $_i -ge 100 ] && echo "# settle: no recache in $_slog after 10 s"
-    _c=$(_n)
-    while :; do sleep 1.1; [ "$(_n)" -eq "$_c" ] && break; _c=$(_n); done
-    _settled=$_c
+    _c=$(_recaches "$_slog")
+    while :; do sleep 1.1; [ "$(_recaches "$_slog")" -eq "$_c" ] && break; _c=$(_recaches "$_slog"); done
+    echo "$_c" >"$_slog.settled"
 }
 # N free ports on loopback (bound together, so distinct), space-separated
 free_ports() {

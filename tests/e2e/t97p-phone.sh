@@ -49,11 +49,11 @@ sleep 0.5
 expect_exit 1 "an unknown application server" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
 expect_out "not trusted, and why" "not trusted: HTTPS: the server's certificate is in no trust list and TVS does not vouch for it"
 $PT tvs add app.pem --roles app-server --ttl 3600 >/dev/null
-sleep 1.5
+settle
 expect_exit 0 "once TVS knows it" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
 expect_out "trusted through TVS" "trusted (signer vouched for by TVS)"
 $PT tvs remove app.pem >/dev/null
-sleep 1.5
+settle
 expect_exit 0 "TVS forgot it, but the phone's answer cache holds it for the TTL" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
 expect_exit 0 "show" $PT phone show --mac 001122334455
 expect_out "from the cache" "TVS cache: certificate"
@@ -63,7 +63,7 @@ expect_exit 2 "not an https URL" $PT phone https-check --mac 001122334455 http:/
 # 2. CallManager regenerated, TFTP restarted, phones reset: TVS vouches for the new signer
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
-sleep 1.5                                          # TVS notices the database change
+settle   # TVS notices the database change
 expect_exit 0 "after a CallManager regeneration" boot 001122334455
 expect_true "the new ITL is installed" test "$(itl_of 001122334455)" = "$(served_itl)"
 expect_exit 0 "show" $PT phone show --mac 001122334455
@@ -75,7 +75,7 @@ $PT set cert regen TVS --yes --force >/dev/null
 $PT utils service restart "Cisco Trust Verification Service" >/dev/null
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
-sleep 1.5
+settle
 old=$(itl_of 001122334455)
 expect_exit 1 "locked" boot 001122334455
 expect_out "the summary says so" "locked (Trust List Update Failed), config refused"
@@ -113,7 +113,7 @@ $PT set cert regen TVS --yes --force >/dev/null
 $PT utils service restart "Cisco Trust Verification Service" >/dev/null
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
-sleep 1.5
+settle
 expect_exit 1 "the 7965 is locked" boot 0011223344AA
 expect_exit 0 "erase from the settings menu" $PT phone erase-trust-list --mac 0011223344AA
 expect_out "the 79XX menu path of M24" "Settings > Security > Trust List > ITL File > **# > Erase"

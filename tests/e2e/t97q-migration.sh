@@ -24,6 +24,7 @@ $PT --home $B serve --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port 
 SB_PID=$!
 at_exit 'kill $SA_PID $SB_PID 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $SCRATCH/a.log $SCRATCH/b.log 2>/dev/null && [ $(cat $SCRATCH/a.log $SCRATCH/b.log | grep -c "SERVE node") = 2 ] && break; sleep 0.1; done
+settle_init $SCRATCH/a.log
 onA() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TA --http-port $HA ${2:+--model $2}; }
 onB() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TB --http-port $HB; }
 itl_of() { $PT phone show --mac $1 --json | python3 -c 'import json,sys; i=json.load(sys.stdin)["itl"]; print(i["sha1"] if i else "none")'; }
@@ -81,7 +82,7 @@ expect_exit 0 "A exports" $PT --home $A utils bulk-cert export $SCRATCH/central
 expect_exit 0 "B exports" $PT --home $B utils bulk-cert export $SCRATCH/central
 expect_exit 0 "consolidate" $PT utils bulk-cert consolidate $SCRATCH/central
 expect_exit 0 "A imports B's certificates" $PT --home $A utils bulk-cert import $SCRATCH/central
-sleep 1.5                                           # A's TVS recaches
+settle $SCRATCH/a.log   # A's TVS recaches
 expect_exit 0 "SEP001122334403 on A's ITL" onA 001122334403
 expect_exit 0 "moved to B: trusted through A's TVS" onB 001122334403
 expect_true "B's ITL" test "$(itl_of 001122334403)" = "$(served $B pubB)"

@@ -34,7 +34,7 @@ expect_true "with a CTL the 7960 asks for the signed config" grep -q "RRQ SEP001
 $PT set cert regen CallManager --yes --force >/dev/null
 echo y | $PT utils ctl update CTLFile >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
-sleep 1.5
+settle
 expect_true "TVS refreshed its CTL cache" grep -q "CTLFile.tlv has been modified. Recaching CTL Certificate Cache" $LOG
 expect_exit 0 "the phone follows" boot 001122334455
 expect_true "new CTL" test "$(ctl_of 001122334455)" = "$(served_ctl)"
@@ -51,7 +51,7 @@ echo y | $PT file delete tftp CTLFile.tlv >/dev/null
 $PT set cert import Phone-SAST-trust ADN0054f509.pem --name "1st eToken Cert" >/dev/null
 $PT set cert import Phone-SAST-trust ADN008580ef.pem --name "2nd eToken Cert" >/dev/null
 expect_exit 0 "the CTL client with two tokens" $PT ctl-client --module $MOD --token ADN008580ef --token ADN0054f509 --pin-file pins --ca mca.pem
-sleep 1.5
+settle
 expect_exit 0 "the phone takes the eToken CTL" boot 001122334455
 expect_true "installed" test "$(ctl_of 001122334455)" = "$(served_ctl)"
 expect_exit 0 "show" $PT phone show --mac 001122334455 --json
@@ -70,7 +70,7 @@ cp etoken.tlv $PHONETRUST_HOME/tftp/pub/CTLFile.tlv
 
 # eToken -> tokenless: the CallManager signer again, vouched for by TVS as SAST
 echo y | $PT utils ctl update CTLFile >/dev/null
-sleep 1.5
+settle
 expect_exit 0 "back to tokenless" boot 001122334455
 expect_true "installed" test "$(ctl_of 001122334455)" = "$(served_ctl)"
 expect_exit 0 "show --json" $PT phone show --mac 001122334455 --json

@@ -31,6 +31,7 @@ at_exit "kill $! 2>/dev/null"
 $PT --home $B serve --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port $SB --capf-port 0 --log $SCRATCH/b.log &
 at_exit "kill $! 2>/dev/null"
 for _ in $(seq 50); do [ "$(cat $SCRATCH/a.log $SCRATCH/b.log 2>/dev/null | grep -c 'SERVE node')" = 2 ] && break; sleep 0.1; done
+settle_init $SCRATCH/a.log
 boot() { $PT phone boot --mac $1 --tftp 127.0.0.1:$2 --http-port 0 ${3:+--model $3}; }
 expect_exit 0 "first boot on A" boot 001122334455 $TA 8845
 expect_exit 0 "moved to B" boot 001122334455 $TB
@@ -44,7 +45,7 @@ expect_out "B's config in force" "SEP001122334455.cnf.xml.sgn accepted and in fo
 # without the shared token: A's CTL signed by A's own token only; the phone cannot move
 expect_exit 0 "A's CTL signed by its own token" $PT --home $A ctl-client --module $MOD --token OnlyA --token Shared --pin-file pins
 expect_exit 0 "A's CTL without the shared token" sh -c "$PT --home $A set cert delete Phone-SAST-trust 'Shared eToken' && $PT --home $A ctl-client --module $MOD --token OnlyA --pin-file pins"
-sleep 1.5                                            # A's TVS recaches
+settle $SCRATCH/a.log   # A's TVS recaches
 expect_exit 0 "first boot on A" boot 001122334466 $TA 8845
 expect_exit 1 "moved to B: B's CTL signer is unknown, and A's TVS is not B's" boot 001122334466 $TB
 expect_exit 0 "show" $PT phone show --mac 001122334466

@@ -129,6 +129,40 @@ expect_exit 1 "boot with a tampered file" boot 001122334404
 expect_exit 0 "show" $PT phone show --mac 001122334404
 expect_out "seed 000's console line" "SEP001122334404.cnf.xml>, errclass 8, errcode 19"
 
+# 12. CAPF not in the ITL, and a CAPF host name the phone cannot resolve:
+# an administrator's own per-phone ITL and config on the TFTP server (what
+# an open-source PBX serves, built with tlv build and sgn build)
+D=$PHONETRUST_HOME/tftp/pub
+$PT cert create pbx.pem --cn pbx-tftp --role callmanager >/dev/null
+$PT show cert own CAPF >capf.crt
+$PT device capf SEP001122334403 --op install --auth null-string --deadline +1d >/dev/null
+restart
+$PT sgn strip $D/SEP001122334403.cnf.xml.sgn asks.xml
+expect_true "the config asks for an LSC" grep -q "<certificateOperation>" asks.xml
+pbx_phone() { # MAC CAPF-HOST [--hash-only capf=capf.crt]: its own ITL and a config naming CAPF-HOST
+    m=$1 host=$2
+    shift 2
+    $PT tlv build $D/ITLSEP$m.tlv --signer pbx.pem --record sast=pbx.pem --record tftp=pbx.pem "$@" >/dev/null
+    sed "s|<processNodeName>127.0.0.1</processNodeName>|<processNodeName>$host</processNodeName>|" asks.xml >cfg-$m.xml
+    $PT sgn build cfg-$m.xml $D/SEP$m.cnf.xml.sgn --signer pbx.pem --filename SEP$m.cnf.xml.sgn >/dev/null
+}
+pbx_phone 0011223344E1 127.0.0.1
+expect_exit 0 "an ITL without a CAPF record" boot 0011223344E1 --model 8845
+expect_out "the operation stays pending" "certificate operation pending"
+expect_exit 0 "show" $PT phone show --mac 0011223344E1
+expect_out "M25" "No valid CAPF server"
+pbx_phone 0011223344E2 cucm-pub.invalid --hash-only capf=capf.crt
+expect_exit 0 "CAPF in the ITL, but its host name does not resolve" boot 0011223344E2 --model 8845
+expect_out "pending" "certificate operation pending"
+expect_exit 0 "show" $PT phone show --mac 0011223344E2
+expect_out "M25" "Certificate Operation Status: Operation Pending"
+expect_out "says which name" "CAPF: cannot resolve cucm-pub.invalid"
+pbx_phone 0011223344E3 localhost --hash-only capf=capf.crt
+expect_exit 0 "a name that resolves (localhost) reaches CAPF" boot 0011223344E3 --model 8845
+expect_exit 0 "show" $PT phone show --mac 0011223344E3
+expect_out "it talked to CAPF" "CAPF localhost:$CAPF: install operation ended"
+expect_no_out "no resolution failure" "cannot resolve"
+
 # CAPF stopped: LSC: Connection Failed
 $PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
 restart
