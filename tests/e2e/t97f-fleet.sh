@@ -121,4 +121,10 @@ expect_counts "33 failed, the states kept" 33 23 0 10 20 0 33
 expect_out "why, for one of them" "no answer"
 expect_exit 0 "and a good boot clears it" fleet --json
 expect_counts "none failed" 33 23 0 10 20 0 0
+expect_true "no progress bar when stderr is not a terminal" sh -c "! grep -q 'phones  ' $SCRATCH/err"
+# on a terminal (script(1) gives it one): the progress bar, ending at 33/33
+expect_exit 0 "on a terminal" script -qec "$PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP" /dev/null
+expect_out "a progress bar" "[########################################] 33/33 phones"
+expect_exit 0 "--no-progress on a terminal" script -qec "$PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --no-progress" /dev/null
+expect_no_out "no bar" "33/33 phones"
 finish

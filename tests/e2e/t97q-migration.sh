@@ -16,6 +16,7 @@ for c in "$A pubA a.example $SA" "$B pubB b.example $SB"; do
     for mac in 001122334401 001122334402 001122334403 001122334404; do
         $PT --home $1 device add SEP$mac --model 8845 >/dev/null
     done
+    $PT --home $1 device add SEP001EF7000001 --count 20 --model 8845,7965 >/dev/null   # a fleet's phones
     $PT --home $1 utils service restart "Cisco Tftp" >/dev/null
 done
 $PT --home $A serve --addr 127.0.0.1 --tftp-port $TA --http-port $HA --tvs-port $SA --capf-port 0 --log $SCRATCH/a.log &
@@ -63,6 +64,16 @@ expect_exit 0 "show" $PT phone show --mac 001122334401
 expect_out "Trust List Update Failed" "Trust List Update Failed"
 expect_out "B's config does not take effect" "SECD: EROR:verifyFile: sgn verify file failed </usr/ram/SEP001122334401.cnf.xml>, errclass 8, errcode 19 (signer not in CTL)"
 
+# the same rehearsed with a fleet of 20: every phone moved unprepared is locked
+F="--state $SCRATCH/fleet --json"
+counts() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["trusted"], j["locked"], j["failed"])' "$SCRATCH/out"; }
+expect_exit 0 "a fleet of 20 on A" $PT fleet boot --count 20 --first-mac 001EF7000001 --model 8845,7965 --tftp 127.0.0.1:$TA --http-port $HA $F
+expect_true "20 trusted" test "$(counts)" = "20 0 0"
+expect_exit 1 "the fleet moved to B unprepared" $PT fleet boot --tftp 127.0.0.1:$TB --http-port $HB $F
+expect_true "20 locked" test "$(counts)" = "0 20 0"
+expect_exit 0 "fleet status names them" $PT fleet status $F
+expect_out "the first" "SEP001EF7000001"
+
 # 5. migration prepared by the rollback parameter (M26): empty ITL on A, then B trusted
 $PT --home $A set param "$ROLLBACK" True >/dev/null
 $PT --home $A utils service restart "Cisco Tftp" >/dev/null
@@ -90,6 +101,13 @@ expect_exit 0 "show" $PT phone show --mac 001122334403
 expect_out "vouched for by A's TVS" "installed: signer vouched for by TVS"
 expect_true "A's TVS said so" grep -q "TVS 127.0.0.1:[0-9]* CP-8845-SEP001122334403 certificate [0-9a-f]*: Valid" $SCRATCH/a.log
 expect_exit 0 "B's config in force" onB 001122334403
+# the locked fleet (still on A's ITL and A's config) moves too: A's TVS vouches for B
+expect_exit 0 "the fleet moved to B after the bulk certificate import" $PT fleet boot --tftp 127.0.0.1:$TB --http-port $HB $F
+expect_true "20 trusted on B" test "$(counts)" = "20 0 0"
+expect_exit 0 "a fleet phone" $PT phone show --state $SCRATCH/fleet --mac 001EF7000002
+expect_out "vouched for by A's TVS" "installed: signer vouched for by TVS"
+expect_exit 0 "B's show itl-status: the fleet reported B's ITL" $PT --home $B show itl-status
+expect_out "the fleet and the two moved phones match" "22 Match"
 kill -TERM $SA_PID $SB_PID
 wait $SA_PID $SB_PID
 finish
