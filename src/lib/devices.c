@@ -493,7 +493,13 @@ int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sh
     sqlite3_bind_text(st, 3, tftp, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
     sqlite3_bind_text(st, 5, dev.name, -1, SQLITE_STATIC);
+    /* a phone reports at every boot: this commit need not wait for the disk
+     * (WAL + NORMAL: consistent after a crash; a power cut may lose the last
+     * reports, which the next boots send again) - a reboot storm is
+     * thousands of them */
+    sqlite3_exec(c->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a report");
+    sqlite3_exec(c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     sqlite3_finalize(st);
     return rc;
 }

@@ -46,12 +46,14 @@
 struct ph_loop {
     struct event_base *base;
     SSL_CTX *tls; /* no chain checks: the phone compares certificates with its lists */
+    pt_keycache *keys; /* signers' keys, decoded once for every phone on the loop */
 };
 
 ph_loop *ph_loop_new(pt_diag *d)
 {
     ph_loop *l = calloc(1, sizeof *l);
-    if (l && (l->base = event_base_new()) && (l->tls = SSL_CTX_new(TLS_client_method())))
+    if (l && (l->base = event_base_new()) && (l->tls = SSL_CTX_new(TLS_client_method())) &&
+        (l->keys = pt_keycache_new(64)))
         return l;
     ph_loop_free(l);
     pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot create the event loop or the TLS context");
@@ -68,6 +70,7 @@ void ph_loop_free(ph_loop *l)
     if (!l)
         return;
     SSL_CTX_free(l->tls);
+    pt_keycache_free(l->keys);
     if (l->base)
         event_base_free(l->base);
     free(l);
@@ -1346,6 +1349,7 @@ ph_boot *ph_boot_start(ph_loop *l, const pt_phone_boot_opts *o, ph_boot_done don
         return NULL;
     if ((b->rc = ph_open(&b->ph, o->state, o->mac, o->model, &b->d)) == PT_OK) {
         b->opened = 1;
+        b->ph.keys = l->keys;
         if (!ph_resolve(o->tftp_host, o->tftp_port, &b->tftp_srv))
             fail(b, PT_ERR_ARG, "TFTP server %s: cannot resolve it%s", o->tftp_host, "");
         else
@@ -1473,6 +1477,7 @@ int pt_phone_https_check(const char *state, const char *mac, const char *url, in
         rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot resolve the host name", host);
     if (!rc) {
         b->opened = 1;
+        b->ph.keys = l->keys;
         b->https_v = v;
         b->https_url = url;
         memset(v, 0, sizeof *v);

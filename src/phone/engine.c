@@ -95,8 +95,8 @@ int pt_ph_is_rollback_itl(const uint8_t *itl, size_t len)
 
 /* Parses and self-verifies a served list; on success *signer is the
  * signer record.  On failure the verdict says why. */
-static int open_served(const char *what, const uint8_t *served, size_t len, pt_trustlist *tl, int *signer,
-                       pt_ph_verdict *v)
+static int open_served(const char *what, const uint8_t *served, size_t len, pt_keycache *keys, pt_trustlist *tl,
+                       int *signer, pt_ph_verdict *v)
 {
     pt_diag d;
     pt_diag_clear(&d);
@@ -104,7 +104,7 @@ static int open_served(const char *what, const uint8_t *served, size_t len, pt_t
         verdict(v, 0, PT_PH_REFUSED, -1, "%s: malformed: %s", what, d.msg);
         return -1;
     }
-    if (pt_tl_verify(tl, signer, &d)) {
+    if (pt_tl_verify_cached(tl, keys, signer, &d)) {
         verdict(v, 0, PT_PH_REFUSED, -1, "%s: the signature does not verify: %s", what, d.msg);
         pt_tl_free(tl);
         return -1;
@@ -140,7 +140,7 @@ void pt_ph_check_ctl(const pt_ph_lists *have, const uint8_t *served, size_t len,
     }
     pt_trustlist tl;
     int s;
-    if (open_served("CTL", served, len, &tl, &s, v))
+    if (open_served("CTL", served, len, have->keys, &tl, &s, v))
         return;
     const pt_record *r = &tl.recs[s];
     int role;
@@ -168,7 +168,7 @@ void pt_ph_check_itl(const pt_ph_lists *have, const uint8_t *served, size_t len,
     }
     pt_trustlist tl;
     int s;
-    if (open_served("ITL", served, len, &tl, &s, v))
+    if (open_served("ITL", served, len, have->keys, &tl, &s, v))
         return;
     const pt_record *r = &tl.recs[s];
     const uint8_t *der = r->certificate.p;
@@ -200,28 +200,45 @@ void pt_ph_check_itl(const pt_ph_lists *have, const uint8_t *served, size_t len,
     pt_tl_free(&tl);
 }
 
-/* Tries every TFTP / CCM+TFTP certificate of one list on the file. */
-static int config_signer_in(const uint8_t *list, size_t len, const uint8_t *file, size_t flen, int *role)
+/* Tries the TFTP / CCM+TFTP certificates of one list whose serial is the
+ * file's signer's: RSA through the key cache, others (ECDSA) through X509. */
+static int config_signer_in(const uint8_t *list, size_t len, const uint8_t *file, size_t flen, pt_keycache *keys,
+                            int *role)
 {
     pt_trustlist tl;
-    if (!list || pt_tl_parse(list, len, &tl, NULL))
+    pt_header h;
+    if (!list || pt_header_parse(file, flen, &h, NULL))
         return 0;
-    int ok = 0;
+    if (pt_tl_parse(list, len, &tl, NULL)) {
+        pt_header_free(&h);
+        return 0;
+    }
+    uint8_t dg[EVP_MAX_MD_SIZE];
+    size_t dglen = 0;
+    int have_digest = pt_header_signed_digest(file, flen, &h, dg, &dglen) == PT_OK, ok = 0;
     for (size_t i = 0; i < tl.n_recs && !ok; i++) {
         const pt_record *r = &tl.recs[i];
-        if ((r->role != PT_ROLE_TFTP && r->role != PT_ROLE_CCM_TFTP) || !r->certificate.n)
+        if ((r->role != PT_ROLE_TFTP && r->role != PT_ROLE_CCM_TFTP) || !r->certificate.n ||
+            r->serial.n != h.serial.n || memcmp(r->serial.p, h.serial.p, h.serial.n))
             continue;
-        X509 *cert = pt_cert_from_der(r->certificate.p, r->certificate.n);
-        pt_header h = {0};
-        if (cert && pt_sgn_verify(file, flen, cert, &h, NULL) == PT_OK) {
+        int rc = have_digest ? pt_verify_digest_der(keys, r->certificate.p, r->certificate.n, h.hash, dg, dglen,
+                                                    h.signature.p, h.signature.n, NULL)
+                             : PT_ERR_KEY;
+        if (rc == PT_ERR_KEY) { /* not RSA: the general path */
+            X509 *cert = pt_cert_from_der(r->certificate.p, r->certificate.n);
+            pt_header h2 = {0};
+            rc = cert && pt_sgn_verify(file, flen, cert, &h2, NULL) == PT_OK ? PT_OK : PT_ERR_SIGNATURE;
+            if (cert)
+                pt_header_free(&h2);
+            X509_free(cert);
+        }
+        if (rc == PT_OK) {
             ok = 1;
             *role = r->role;
         }
-        if (cert)
-            pt_header_free(&h);
-        X509_free(cert);
     }
     pt_tl_free(&tl);
+    pt_header_free(&h);
     return ok;
 }
 
@@ -243,9 +260,9 @@ void pt_ph_check_config(const pt_ph_lists *have, const char *name, const uint8_t
         int no_lists = !have->ctl && (!have->itl || pt_ph_is_rollback_itl(have->itl, have->itl_len));
         if (no_lists)
             verdict(v, 1, PT_PH_UNCHECKED, -1, NULL);
-        else if (config_signer_in(have->ctl, have->ctl_len, file, len, &role))
+        else if (config_signer_in(have->ctl, have->ctl_len, file, len, have->keys, &role))
             verdict(v, 1, PT_PH_BY_CTL, role, NULL);
-        else if (config_signer_in(have->itl, have->itl_len, file, len, &role))
+        else if (config_signer_in(have->itl, have->itl_len, file, len, have->keys, &role))
             verdict(v, 1, PT_PH_BY_ITL, role, NULL);
         else
             verdict(v, 0, PT_PH_REFUSED, -1, "%s: signer not in CTL", name);

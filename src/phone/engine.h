@@ -14,11 +14,16 @@
 #include <stdint.h>
 
 /* What the phone holds; NULL / 0 when it has no such list. */
+typedef struct pt_keycache pt_keycache;
 typedef struct pt_ph_lists {
     const uint8_t *ctl;
     size_t ctl_len;
     const uint8_t *itl;
     size_t itl_len;
+    /* optional (NULL): signers' verification keys the caller keeps between
+     * checks - a fleet shares one, so ten thousand phones decode the
+     * cluster's key once instead of ten thousand times */
+    pt_keycache *keys;
 } pt_ph_lists;
 
 /* Asks the phone's TVS servers about a certificate.  Returns 1 and the roles

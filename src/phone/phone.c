@@ -120,7 +120,7 @@ void ph_append(const char *dir, const char *file, const char *fmt, ...)
 
 pt_ph_lists ph_have(const phone *ph)
 {
-    pt_ph_lists l = {ph->ctl, ph->ctl_len, ph->model.sbd ? ph->itl : NULL, ph->model.sbd ? ph->itl_len : 0};
+    pt_ph_lists l = {ph->ctl, ph->ctl_len, ph->model.sbd ? ph->itl : NULL, ph->model.sbd ? ph->itl_len : 0, ph->keys};
     return l;
 }
 

@@ -21,6 +21,7 @@ typedef struct phone {
     pt_phone_model model;
     uint8_t *ctl, *itl, *config;
     size_t ctl_len, itl_len, config_len;
+    pt_keycache *keys; /* the loop's verification-key cache (boot.c), or NULL */
 } phone;
 
 /* Loads (creating the directory, the model file and a MIC when new); model

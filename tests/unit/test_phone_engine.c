@@ -115,7 +115,7 @@ static pt_buf cluster_itl(int ccm)
 /* What a phone holds: each list may be NULL. */
 static pt_ph_lists lists(const pt_buf *ctl, const pt_buf *itl)
 {
-    pt_ph_lists l = {NULL, 0, NULL, 0};
+    pt_ph_lists l = {NULL, 0, NULL, 0, NULL};
     if (ctl)
         l.ctl = ctl->data, l.ctl_len = ctl->len;
     if (itl)
@@ -331,6 +331,44 @@ static void test_config_files(void **state)
     pt_buf_free(&foreign);
 }
 
+/* A fleet shares one key cache: the verdicts are the ones without it, a
+ * cached key never excuses a bad signature, and two clusters' signers do
+ * not mix. */
+static void test_shared_key_cache(void **state)
+{
+    (void)state;
+    pt_keycache *keys = pt_keycache_new(8);
+    assert_non_null(keys);
+    pt_buf old_itl = cluster_itl(OLD_CCM), new_itl = cluster_itl(NEW_CCM), a = config(OLD_CCM), b = config(NEW_CCM);
+    pt_ph_lists on_old = lists(NULL, &old_itl), on_new = lists(NULL, &new_itl), none = lists(NULL, NULL);
+    on_old.keys = on_new.keys = none.keys = keys;
+    pt_ph_verdict v;
+    for (int round = 0; round < 2; round++) { /* the second round runs from the cache */
+        pt_ph_check_itl(&none, old_itl.data, old_itl.len, NULL, &v);
+        assert_true(v.accept);
+        pt_ph_check_config(&on_old, "SEP001122334455.cnf.xml", a.data, a.len, &v, NULL, NULL);
+        assert_true(v.accept);
+        assert_int_equal(v.how, PT_PH_BY_ITL);
+        pt_ph_check_config(&on_new, "SEP001122334455.cnf.xml", b.data, b.len, &v, NULL, NULL);
+        assert_true(v.accept);
+        pt_ph_check_config(&on_old, "SEP001122334455.cnf.xml", b.data, b.len, &v, NULL, NULL);
+        assert_false(v.accept);
+        pt_ph_check_config(&on_new, "SEP001122334455.cnf.xml", a.data, a.len, &v, NULL, NULL);
+        assert_false(v.accept);
+    }
+    a.data[a.len - 3] ^= 0x20; /* tampered, the signer's key cached */
+    pt_ph_check_config(&on_old, "SEP001122334455.cnf.xml", a.data, a.len, &v, NULL, NULL);
+    assert_false(v.accept);
+    old_itl.data[old_itl.len - 10] ^= 1;
+    pt_ph_check_itl(&none, old_itl.data, old_itl.len, NULL, &v);
+    assert_false(v.accept);
+    pt_buf_free(&old_itl);
+    pt_buf_free(&new_itl);
+    pt_buf_free(&a);
+    pt_buf_free(&b);
+    pt_keycache_free(keys);
+}
+
 static void test_servers_and_https(void **state)
 {
     (void)state;
@@ -366,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_hash_only_records_match_by_hash),
         cmocka_unit_test(test_ctl_rules),
         cmocka_unit_test(test_config_files),
+        cmocka_unit_test(test_shared_key_cache),
         cmocka_unit_test(test_servers_and_https),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
