@@ -68,8 +68,12 @@ static double kb_per_phone(const pt_fleet_report *r)
 static void boot_text(const pt_fleet_report *r)
 {
     double per = kb_per_phone(r), at_once = (double)r->base_rss_kb + per * 10000.0;
-    printf("Booted %zu phones in %.2f s (%.0f phones/s, %zu at a time)\n", r->phones, r->seconds,
-           r->seconds > 0 ? (double)r->phones / r->seconds : 0, r->concurrency);
+    if (r->interrupted)
+        printf("Interrupted: %zu of %zu phones booted in %.2f s; the others keep the state they had\n", r->booted,
+               r->phones, r->seconds);
+    else
+        printf("Booted %zu phones in %.2f s (%.0f phones/s, %zu at a time)\n", r->phones, r->seconds,
+               r->seconds > 0 ? (double)r->phones / r->seconds : 0, r->concurrency);
     printf("Memory: peak RSS %.1f MB (%.1f MB before the boots); %.1f KB per phone in flight "
            "(boots held %.1f KB each at most); 10,000 phones at once ~ %.0f MB = %.2f%% of 24 GB\n",
            (double)r->peak_rss_kb / 1024, (double)r->base_rss_kb / 1024, per,
@@ -85,6 +89,10 @@ static void boot_json(json *j, const pt_fleet_report *r)
     json_str(j, s);
     json_key(j, "concurrency");
     json_int(j, (long long)r->concurrency);
+    json_key(j, "booted");
+    json_int(j, (long long)r->booted);
+    json_key(j, "interrupted");
+    json_bool(j, r->interrupted);
     json_key(j, "peak_rss_kb");
     json_int(j, r->peak_rss_kb);
     json_key(j, "kb_per_phone_in_flight");
@@ -182,7 +190,9 @@ int cmd_fleet(int argc, char **argv)
         if (!strcmp(sub, "boot"))
             boot_text(&r);
     }
-    int ex = !strcmp(sub, "boot") && (r.locked || r.failed) ? EXIT_VERIFY : EXIT_OK;
+    int ex = !strcmp(sub, "boot") && r.interrupted ? 130 /* 128 + SIGINT, as a shell reports it */
+             : !strcmp(sub, "boot") && (r.locked || r.failed) ? EXIT_VERIFY
+                                                              : EXIT_OK;
     pt_fleet_report_free(&r);
     return ex;
 }

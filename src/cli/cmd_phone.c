@@ -225,7 +225,7 @@ int cmd_phone(int argc, char **argv)
             return cli_usage("--tftp %s: the port is 1 to 65535", tftp);
         pt_phone_boot_opts o = {state, mac, model, host, (int)port, (int)http_port, (int)timeout, auth_string};
         pt_phone_result res;
-        rc = pt_phone_boot(&o, &res, stdout, &d);
+        rc = pt_phone_boot(&o, &res, &d);
         if (!rc) {
             char name[16];
             pt_phone_name(mac, name, NULL);

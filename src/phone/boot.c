@@ -1403,9 +1403,8 @@ static void stop_loop(ph_boot *b, void *arg)
     event_base_loopbreak(b->loop->base);
 }
 
-int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, pt_diag *d)
+int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, pt_diag *d)
 {
-    (void)log;
     memset(res, 0, sizeof *res);
     ph_loop *l = ph_loop_new(d);
     if (!l)

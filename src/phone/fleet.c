@@ -10,7 +10,9 @@
 #include "phonetrust/cluster.h"
 #include "phonetrust/fileio.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <stdlib.h>
@@ -228,8 +230,10 @@ struct fleet {
     fl_list *l;
     ph_loop *loop;
     fl_slot *slots;
-    size_t n_slots, next, done;
-    struct event *tick;
+    size_t n_slots, next, done, in_flight;
+    int stopping;
+    struct event *tick, *sigint, *sigterm;
+    char tftp_ip[INET_ADDRSTRLEN]; /* resolved once for the whole fleet */
     struct timespec t0;
     pt_fleet_report *r;
 };
@@ -307,26 +311,41 @@ static void on_done(ph_boot *b, void *arg)
     ph_boot_free(b);
     s->b = NULL;
     f->done++;
+    f->r->booted++;
+    f->in_flight--;
     start_next(f, s);
-    if (f->done == f->l->n)
+    if (!f->in_flight)
         event_base_loopbreak(ph_loop_base(f->loop));
+}
+
+/* Ctrl-C (or SIGTERM) during a storm: stop at once, keep what each phone
+ * wrote (every file is written whole), count the fleet as it is. */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig, (void)what;
+    fleet *f = arg;
+    f->stopping = 1;
+    f->r->interrupted = 1;
+    event_base_loopbreak(ph_loop_base(f->loop));
 }
 
 static void start_next(fleet *f, fl_slot *s)
 {
-    while (f->next < f->l->n) {
+    while (!f->stopping && f->next < f->l->n) {
         s->idx = f->next++;
         fl_phone *p = &f->l->p[s->idx];
         s->o = (pt_phone_boot_opts){.state = f->o->state,
                                     .mac = p->name,
                                     .model = p->model,
-                                    .tftp_host = f->o->tftp_host,
+                                    .tftp_host = f->tftp_ip,
                                     .tftp_port = f->o->tftp_port,
                                     .http_port = f->o->http_port,
                                     .timeout_ms = f->o->timeout_ms,
                                     .auth_string = f->o->auth_string};
-        if ((s->b = ph_boot_start(f->loop, &s->o, on_done, s)))
+        if ((s->b = ph_boot_start(f->loop, &s->o, on_done, s))) {
+            f->in_flight++;
             return;
+        }
         p->failed = 1, p->pending = 0; /* out of memory: counted, and the others go on */
         f->done++;
     }
@@ -354,6 +373,11 @@ int pt_fleet_boot(const pt_fleet_opts *o, pt_fleet_report *r, pt_diag *d)
     if (!rc) /* remembered before the first packet, so an interrupted boot still knows its phones */
         rc = fl_save(o->state, &l, d);
     fleet f = {.o = o, .l = &l, .r = r};
+    struct sockaddr_in tftp;
+    if (!rc && !ph_resolve(o->tftp_host, o->tftp_port, &tftp))
+        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "TFTP server %s: cannot resolve it", o->tftp_host);
+    if (!rc)
+        inet_ntop(AF_INET, &tftp.sin_addr, f.tftp_ip, sizeof f.tftp_ip);
     if (!rc && !(f.loop = ph_loop_new(d)))
         rc = PT_ERR_NOMEM;
     f.n_slots = o->concurrency ? o->concurrency : 1;
@@ -368,6 +392,12 @@ int pt_fleet_boot(const pt_fleet_opts *o, pt_fleet_report *r, pt_diag *d)
         struct timeval every = {0, 100000};
         if (f.tick)
             event_add(f.tick, &every);
+        f.sigint = evsignal_new(base, SIGINT, on_signal, &f);
+        f.sigterm = evsignal_new(base, SIGTERM, on_signal, &f);
+        if (f.sigint)
+            event_add(f.sigint, NULL);
+        if (f.sigterm)
+            event_add(f.sigterm, NULL);
         r->concurrency = f.n_slots;
         r->base_rss_kb = rss_kb();
         clock_gettime(CLOCK_MONOTONIC, &f.t0);
@@ -375,7 +405,7 @@ int pt_fleet_boot(const pt_fleet_opts *o, pt_fleet_report *r, pt_diag *d)
             f.slots[i].f = &f;
             start_next(&f, &f.slots[i]);
         }
-        if (f.done < l.n)
+        if (f.in_flight)
             event_base_dispatch(base);
         r->seconds = since(&f.t0);
         progress(&f, 1);
@@ -383,7 +413,11 @@ int pt_fleet_boot(const pt_fleet_opts *o, pt_fleet_report *r, pt_diag *d)
         r->peak_rss_kb = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
         if (f.tick)
             event_free(f.tick);
-        for (size_t i = 0; i < f.n_slots; i++)
+        if (f.sigint)
+            event_free(f.sigint);
+        if (f.sigterm)
+            event_free(f.sigterm);
+        for (size_t i = 0; i < f.n_slots; i++) /* boots in flight when interrupted */
             ph_boot_free(f.slots[i].b);
         rc = fl_save(o->state, &l, d);
         if (!rc)

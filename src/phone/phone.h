@@ -51,7 +51,7 @@ typedef struct pt_phone_result {
 int pt_phone_name(const char *mac, char out[16], pt_diag *d);
 
 /* One phone on its own event loop (boot.c); fleet.h boots many on one. */
-int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, FILE *log, pt_diag *d);
+int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, pt_diag *d);
 /* What a phone holds, for `phone show`.  Missing files are NULL / 0. */
 typedef struct pt_phone_state {
     char name[16];

@@ -16,6 +16,7 @@ SERVE=$!
 at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
 expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
+settle_init $LOG
 
 # TFTP with the Debian tftp-hpa client and curl: exactly the bytes on disk
 expect_exit 0 "tftp-hpa: ITLFile.tlv" tftp 127.0.0.1 $TFTP -m binary -c get ITLFile.tlv itl.1
@@ -93,7 +94,7 @@ expect_true "a report for an unknown device is refused" sh -c "[ \$(curl -s -o /
 
 # TVS: the vectors' transcripts, byte for byte (§5.6)
 $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
-sleep 1.5   # the service notices the database change within a second
+settle   # the service notices the database change within a second
 expect_exit 0 "TVS: a known certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json
 want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'S->C'))")
 expect_out "the reply of valid.json, byte for byte" "$want"
@@ -127,7 +128,7 @@ expect_true "the stalled one timed out" grep -q "TVS 127.0.0.1:[0-9]*: timed out
 $PT cert create token.pem --cn SAST-ADN0054f509 >/dev/null
 expect_exit 1 "tvs lookup: unknown at first" $PT tvs lookup token.pem
 $PT set cert import Phone-SAST-trust token.pem >/dev/null
-sleep 1.5
+settle
 tok_req=$(python3 -c "
 import subprocess
 der = subprocess.run(['openssl', 'x509', '-in', 'token.pem', '-outform', 'DER'], capture_output=True).stdout
@@ -136,7 +137,7 @@ print((bytes([0x57, 1, 1, 0, 0, 0, 0, 9]) + len(body).to_bytes(2, 'big') + body)
 expect_exit 0 "TVS vouches for an uploaded token certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$tok_req"
 expect_out "status 0, role SAST, TTL 86400" "5701020000000009000f070001000800010009000400015180"
 echo y | $PT utils ctl set-cluster mixed-mode >/dev/null
-sleep 1.5
+settle
 expect_true "the CTL change is noticed and logged as in seed 002" grep -q "CTLFile.tlv has been modified. Recaching CTL Certificate Cache" $LOG
 
 # a regenerated TVS certificate is used after 'utils service restart' (no process restart)
@@ -145,11 +146,11 @@ fp0=$(tvs_fp)
 expect_true "TVS presents a certificate" test -n "$fp0"
 # --force: the CallManager certificate is minutes old (the five-minute rule of seed 001)
 expect_exit 0 "set cert regen TVS" $PT set cert regen TVS --yes --force
-sleep 1.5
+settle   # the database changed; the TVS certificate must not
 expect_true "regenerated but not restarted: still the old certificate" test "$(tvs_fp)" = "$fp0"
 expect_exit 0 "utils service restart TVS" $PT utils service restart "Cisco Trust Verification Service"
 expect_out "CUCM's restart lines" "Cisco Trust Verification Service[STARTED]"
-sleep 1.5
+settle
 fp1=$(tvs_fp)
 expect_true "restarted: the new certificate" sh -c "[ -n '$fp1' ] && [ '$fp1' != '$fp0' ]"
 expect_true "the restart is logged" grep -q "SERVE Cisco Trust Verification Service restarted" $LOG

@@ -26,6 +26,8 @@ expect_counts() { # DESCRIPTION phones trusted locked no_itl lsc_installed pendi
     if [ "$got" = "$2 $3 $4 $5 $6 $7 $8" ]; then ok "$1"; else not_ok "$1: counts $got, expected $2 $3 $4 $5 $6 $7 $8"; fi
 }
 
+expect_exit 0 "help" $PT help
+expect_out "documents fleet boot" "fleet boot [--count N] [--first-mac MAC]"
 expect_exit 2 "no fleet yet" $PT fleet status
 expect_err "says how to make one" "fleet boot --count N"
 expect_exit 2 "fleet boot without a count on an empty state" fleet
@@ -127,4 +129,19 @@ expect_exit 0 "on a terminal" script -qec "$PT fleet boot --tftp 127.0.0.1:$TFTP
 expect_out "a progress bar" "[########################################] 33/33 phones"
 expect_exit 0 "--no-progress on a terminal" script -qec "$PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --no-progress" /dev/null
 expect_no_out "no bar" "33/33 phones"
+# Ctrl-C during a storm: stops at once, the phones keep their state, exit 130
+$PT fleet boot --tftp 127.0.0.1:9 --http-port 0 --timeout 5000 --concurrency 5 --json >$SCRATCH/int.json 2>&1 &
+FB=$!
+sleep 1
+kill -INT $FB
+t0=$(date +%s)
+wait $FB
+rc=$?
+expect_true "interrupted: exit 130" test $rc -eq 130
+expect_true "at once, not after the 25 s of retries" test $(($(date +%s) - t0)) -le 2
+expect_true "says so" grep -q '"interrupted":true' $SCRATCH/int.json
+expect_true "no phone booted" grep -q '"booted":0' $SCRATCH/int.json
+expect_true "the fleet is intact: 33 phones, their lists kept" grep -q '"phones":33,"trusted":23' $SCRATCH/int.json
+expect_exit 2 "a TFTP host name that does not resolve: refused before any phone" $PT fleet boot --tftp tftp.invalid
+expect_err "says so once" "TFTP server tftp.invalid: cannot resolve it"
 finish
