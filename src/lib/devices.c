@@ -681,10 +681,17 @@ static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const p
     pt_secprofile prof;
     if (!rc)
         rc = pt_cluster_profile(c, dev->profile, &prof, d);
+    /* the key is wrapped to the phone's RSA LSC, else its RSA MIC (§4.3: EC
+     * keys cannot be encrypted to); without one the file stays signed only,
+     * as for a phone with no certificate on record */
     X509 *phone = NULL;
-    if (!rc && prof.encrypted_config &&
-        (pt_cluster_device_cert(c, dev->name, "lsc", &phone, NULL) == PT_OK ||
-         pt_cluster_device_cert(c, dev->name, "mic", &phone, NULL) == PT_OK)) {
+    static const char *const which[] = {"lsc", "mic"};
+    for (int i = 0; !rc && prof.encrypted_config && !phone && i < 2; i++)
+        if (pt_cluster_device_cert(c, dev->name, which[i], &phone, NULL) == PT_OK && !pt_cert_is_rsa(phone)) {
+            X509_free(phone);
+            phone = NULL;
+        }
+    if (!rc && phone) {
         /* encrypted: the .enc.sgn first, then the stub that points at it; no plain file */
         pt_buf enc, stub;
         pt_buf_init(&enc);

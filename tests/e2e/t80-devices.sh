@@ -66,6 +66,11 @@ $PT sgn strip $T/pub/SEP00112233AABB.cnf.xml.sgn stub.xml
 expect_true "the .sgn is the stub" grep -q "<encrConfig>true</encrConfig>" stub.xml
 expect_exit 0 "the phone decrypts it with its key" $PT enccnf decrypt $T/pub/SEP00112233AABB.cnf.xml.enc.sgn enc.xml --key lsc.pem --cert pub-cm.pem
 expect_true "the full configuration" grep -q "<deviceSecurityMode>3</deviceSecurityMode>" enc.xml
+$PT cert create lsc-ec.pem --cn SEP00112233AABB --ec P-256 >/dev/null
+expect_exit 0 "an EC LSC on record (EC keys cannot be encrypted to)" $PT device cert SEP00112233AABB lsc lsc-ec.pem
+expect_exit 0 "the TFTP restart still succeeds" $PT utils service restart "Cisco Tftp"
+expect_true "a signed file, not encrypted" sh -c "test -f $T/pub/SEP00112233AABB.cnf.xml && test ! -e $T/pub/SEP00112233AABB.cnf.xml.enc.sgn"
+$PT device cert SEP00112233AABB lsc lsc.pem >/dev/null
 expect_exit 0 "forget the LSC" $PT device cert SEP00112233AABB lsc --delete
 expect_true "plain again" sh -c "test -f $T/pub/SEP00112233AABB.cnf.xml && test ! -e $T/pub/SEP00112233AABB.cnf.xml.enc.sgn"
 
