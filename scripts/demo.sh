@@ -53,13 +53,14 @@ settle() {
     while [ "$(n)" -le $seen ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
     c=$(n); sleep 1.1; seen=$(n)
 }
-fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP "$@" || true; }
+# phone i boots from the publisher (even i) or the subscriber (odd i), as two device pools would give them
+fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP,127.0.0.2:$TFTP --http-port $HTTP "$@" || true; }
 
-say "the fleet boots for the first time: ITL on trust, signed configs (the 7960s take the unsigned one)"
+say "the fleet boots for the first time, half from each node: each node's ITL on trust, signed configs (the 7960s take the unsigned one)"
 fleet --count $N --first-mac 001EF7000001 --model 8845,8865,7965,7960
 $PT show itl-status | tail -1
 
-say "admin:set cert regen CallManager, restart TFTP, reset the fleet: TVS vouches for the new signer"
+say "admin:set cert regen CallManager (publisher), restart TFTP, reset the fleet: TVS vouches for the new signer"
 $PT set cert regen CallManager --yes --force | head -1
 $PT utils service restart "Cisco Tftp" >/dev/null
 settle
@@ -69,17 +70,18 @@ $PT phone show --mac 001EF7000001 | grep "vouched for by TVS"
 say "admin:set cert regen TVS right after: the 5-minute hold timer says no"
 $PT set cert regen TVS --yes || true
 
-say "forced anyway, back to back with CallManager, then a reset: the phones lock themselves out"
+say "forced anyway, back to back with CallManager, then a reset: the publisher's phones lock themselves out; the subscriber's keep trusting (their ITL is signed by the subscriber's CallManager)"
 $PT set cert regen TVS --yes --force >/dev/null
 $PT utils service restart "Cisco Trust Verification Service" >/dev/null
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
+$PT --node test10sub utils service restart "Cisco Tftp" >/dev/null
 settle
 fleet
 $PT phone show --mac 001EF7000001 | sed -n '/Status/,/Console/p' | head -3
 $PT show itl-status | tail -1
 
-say "admin:utils itl reset localkey, reset the fleet: the ITLRecovery SAST every phone holds signs"
+say "admin:utils itl reset localkey, reset the fleet: the ITLRecovery SAST the locked phones hold signs"
 echo Admin-pw1 | $PT utils itl reset localkey | tail -2
 fleet
 

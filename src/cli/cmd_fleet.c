@@ -153,18 +153,11 @@ int cmd_fleet(int argc, char **argv)
     } else if (!strcmp(sub, "boot")) {
         if (!tftp)
             return cli_usage("fleet boot: --tftp HOST[:PORT] is required");
-        char host[64];
-        long port = 69;
-        const char *colon = strchr(tftp, ':');
-        snprintf(host, sizeof host, "%.*s", (int)(colon ? (size_t)(colon - tftp) : strlen(tftp)), tftp);
-        if (colon && cli_parse_int(colon + 1, 1, 65535, &port))
-            return cli_usage("--tftp %s: the port is 1 to 65535", tftp);
         pt_fleet_opts o = {.state = state,
                            .count = (size_t)count,
                            .first_mac = first_mac,
                            .models = models,
-                           .tftp_host = host,
-                           .tftp_port = (int)port,
+                           .tftp = tftp,
                            .http_port = (int)http_port,
                            .timeout_ms = (int)timeout,
                            .concurrency = (size_t)concurrency,

@@ -84,7 +84,7 @@ static const char usage[] =
     "  phone https-check --mac MAC https://HOST[:PORT]/   an application server's certificate as the phone\n"
     "                                            judges it: its lists, then TVS (exit 1: not trusted)\n"
     "A fleet of simulated phones on one event loop (same state directory; boot again = a reset)\n"
-    "  fleet boot [--count N] [--first-mac MAC] [--model 8845[,7965,7940...]] --tftp HOST[:PORT]\n"
+    "  fleet boot [--count N] [--first-mac MAC] [--model 8845[,7965,7940...]] --tftp HOST[:PORT][,...]\n"
     "        [--http-port 6970|0] [--concurrency 200] [--timeout MS] [--auth-string DIGITS] [--json]\n"
     "        [--no-progress]                     boots them all: progress bar, table of states, locked\n"
     "                                            phones, time, memory per phone; exit 1 when some are\n"

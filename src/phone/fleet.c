@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #define DEFAULT_FIRST_MAC 0x001EF7000001ull
+#define FLEET_MAX_TFTP 16
 
 typedef struct fl_phone {
     char name[16];
@@ -233,7 +234,10 @@ struct fleet {
     size_t n_slots, next, done, in_flight;
     int stopping;
     struct event *tick, *sigint, *sigterm;
-    char tftp_ip[INET_ADDRSTRLEN]; /* resolved once for the whole fleet */
+    /* the TFTP servers, resolved once for the whole fleet */
+    char tftp_ip[FLEET_MAX_TFTP][INET_ADDRSTRLEN];
+    int tftp_port[FLEET_MAX_TFTP];
+    size_t n_tftp;
     struct timespec t0;
     pt_fleet_report *r;
 };
@@ -337,8 +341,8 @@ static void start_next(fleet *f, fl_slot *s)
         s->o = (pt_phone_boot_opts){.state = f->o->state,
                                     .mac = p->name,
                                     .model = p->model,
-                                    .tftp_host = f->tftp_ip,
-                                    .tftp_port = f->o->tftp_port,
+                                    .tftp_host = f->tftp_ip[s->idx % f->n_tftp],
+                                    .tftp_port = f->tftp_port[s->idx % f->n_tftp],
                                     .http_port = f->o->http_port,
                                     .timeout_ms = f->o->timeout_ms,
                                     .auth_string = f->o->auth_string};
@@ -349,6 +353,34 @@ static void start_next(fleet *f, fl_slot *s)
         p->failed = 1, p->pending = 0; /* out of memory: counted, and the others go on */
         f->done++;
     }
+}
+
+/* "HOST[:PORT],..." into f's resolved servers; every one must resolve. */
+static int tftp_servers(fleet *f, const char *spec, pt_diag *d)
+{
+    char list[1024];
+    if (!spec || !*spec || strlen(spec) >= sizeof list)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--tftp: HOST[:PORT][,HOST[:PORT]...] is expected");
+    snprintf(list, sizeof list, "%s", spec);
+    char *sp = NULL;
+    for (char *one = strtok_r(list, ",", &sp); one; one = strtok_r(NULL, ",", &sp)) {
+        if (f->n_tftp == FLEET_MAX_TFTP)
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--tftp: at most %d servers", FLEET_MAX_TFTP);
+        char *colon = strrchr(one, ':'), *end = NULL;
+        long port = 69;
+        if (colon) {
+            *colon = 0;
+            port = strtol(colon + 1, &end, 10);
+            if (!*(colon + 1) || *end || port < 1 || port > 65535)
+                return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--tftp %s: the port is 1 to 65535", spec);
+        }
+        struct sockaddr_in sa;
+        if (!*one || !ph_resolve(one, (int)port, &sa))
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "TFTP server %s: cannot resolve it", one);
+        inet_ntop(AF_INET, &sa.sin_addr, f->tftp_ip[f->n_tftp], sizeof f->tftp_ip[0]);
+        f->tftp_port[f->n_tftp++] = (int)port;
+    }
+    return f->n_tftp ? PT_OK : pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--tftp: no server given");
 }
 
 /* Enough descriptors for every boot in flight (one socket each) and the files it writes. */
@@ -373,11 +405,8 @@ int pt_fleet_boot(const pt_fleet_opts *o, pt_fleet_report *r, pt_diag *d)
     if (!rc) /* remembered before the first packet, so an interrupted boot still knows its phones */
         rc = fl_save(o->state, &l, d);
     fleet f = {.o = o, .l = &l, .r = r};
-    struct sockaddr_in tftp;
-    if (!rc && !ph_resolve(o->tftp_host, o->tftp_port, &tftp))
-        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "TFTP server %s: cannot resolve it", o->tftp_host);
     if (!rc)
-        inet_ntop(AF_INET, &tftp.sin_addr, f.tftp_ip, sizeof f.tftp_ip);
+        rc = tftp_servers(&f, o->tftp, d);
     if (!rc && !(f.loop = ph_loop_new(d)))
         rc = PT_ERR_NOMEM;
     f.n_slots = o->concurrency ? o->concurrency : 1;

@@ -21,8 +21,9 @@ typedef struct pt_fleet_opts {
     size_t count;            /* 0: the phones remembered; more: grow the fleet to count */
     const char *first_mac;   /* the first new phone's MAC (then +1 each); NULL: after the last, or 001EF7000001 */
     const char *models;      /* new phones' models, "8845" or "8845,7965,7940" (cycled); NULL: 8845 */
-    const char *tftp_host;
-    int tftp_port, http_port, timeout_ms;
+    const char *tftp;        /* "HOST[:PORT][,HOST[:PORT]...]" (port 69): phone i boots from server i mod n,
+                                as phones of different device pools are given different TFTP servers */
+    int http_port, timeout_ms;
     size_t concurrency;      /* boots in flight at once */
     const char *auth_string; /* typed on every phone a CAPF operation by string asks it of */
     FILE *progress;          /* a terminal for the progress bar, or NULL */

@@ -129,6 +129,18 @@ expect_exit 0 "on a terminal" script -qec "$PT fleet boot --tftp 127.0.0.1:$TFTP
 expect_out "a progress bar" "[########################################] 33/33 phones"
 expect_exit 0 "--no-progress on a terminal" script -qec "$PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --no-progress" /dev/null
 expect_no_out "no bar" "33/33 phones"
+# phones spread over TFTP servers (as device pools give them theirs): phone i
+# boots from server i mod n - here every second phone from a silent one
+expect_exit 1 "two TFTP servers, the second silent" fleet --tftp 127.0.0.1:$TFTP,127.0.0.1:9 --timeout 50 --json
+expect_counts "the 16 odd phones failed, the others booted" 33 23 0 10 20 0 16
+expect_exit 0 "the first phone's server" $PT phone show --mac 001EF7000001
+expect_out "was the live one" "from TFTP 127.0.0.1:$TFTP"
+expect_exit 0 "the second phone's" $PT phone show --mac 001EF7000002
+expect_out "the silent one" "from TFTP 127.0.0.1:9"
+expect_exit 2 "a bad port in the list" fleet --tftp 127.0.0.1:$TFTP,127.0.0.1:x
+expect_exit 0 "all from the live one again" fleet --json
+expect_counts "none failed" 33 23 0 10 20 0 0
+
 # Ctrl-C during a storm: stops at once, the phones keep their state, exit 130
 $PT fleet boot --tftp 127.0.0.1:9 --http-port 0 --timeout 5000 --concurrency 5 --json >$SCRATCH/int.json 2>&1 &
 FB=$!
