@@ -39,6 +39,10 @@ expect_err "names the models" "expected one of"
 expect_exit 2 "a bad MAC" boot 00112233 8845
 expect_exit 4 "no TFTP server there" $PT phone boot --mac 0011223344DD --model 8845 --tftp 127.0.0.1:9 --timeout 100 --http-port 0
 expect_err "says which file and server" "TFTP 127.0.0.1:9 CTLSEP0011223344DD.tlv: no answer"
+expect_exit 0 "TFTP by host name" $PT phone boot --mac 0011223344DE --model 8845 --tftp localhost:$TFTP --http-port 0
+expect_out "the same cluster, trusted" "SEP0011223344DE: trusted, new ITL"
+expect_exit 2 "a TFTP host name that does not resolve" $PT phone boot --mac 0011223344DF --model 8845 --tftp tftp.invalid --http-port 0
+expect_err "says so" "TFTP server tftp.invalid: cannot resolve it"
 
 # HTTPS application servers: the lists, then TVS (tvs add ... --roles app-server)
 set -- $(free_ports 1)
