@@ -7,9 +7,12 @@
  * installed), config.xml (the config in force), locked (present while the
  * phone refused a list its TFTP server offers), status.log (the phone's
  * status messages), console.log, tvs-cache (vouched certificates until their
- * TTL ends), lsc.pem and mic.pem (certificate and key, 0600).  The
- * simulator's CA that issues MICs lives in <state>/manufacturing-ca.pem
- * (0600) and .crt.  Every file but the two logs is written atomically.
+ * TTL ends), lsc.pem and mic.pem (certificate and key, 0600),
+ * config-encrypted (present while the config in force came encrypted: the
+ * next boot asks for the .enc.sgn first).  The simulator's CA that issues
+ * MICs (EC P-256) lives in <state>/manufacturing-ca.pem (0600) and .crt.
+ * Every file but the two logs is written atomically (temp + rename, no
+ * fsync: PT_WRITE_NO_SYNC).  The boot itself is boot.h's.
  */
 #ifndef PHONETRUST_PHONE_PHONE_H
 #define PHONETRUST_PHONE_PHONE_H
