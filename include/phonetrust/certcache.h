@@ -27,6 +27,10 @@ typedef struct pt_certcache pt_certcache;
 pt_certcache *pt_certcache_new(void);
 void pt_certcache_free(pt_certcache *c);
 size_t pt_certcache_size(const pt_certcache *c);
+/* 1 when both hold the same certificates with the same roles and TTLs (in
+ * any order): TVS rebuilds its cache when the database changed and swaps
+ * it - and says so - only when this is 0. */
+int pt_certcache_equal(const pt_certcache *a, const pt_certcache *b);
 /* Adds roles for a certificate (merged with any it already has); ttl 0
  * keeps the certificate's TTL (default PT_TVS_DEFAULT_TTL). */
 int pt_certcache_add(pt_certcache *c, const uint8_t *der, size_t len, const uint8_t *roles, size_t n);

@@ -36,6 +36,47 @@ void pt_certcache_free(pt_certcache *c)
 
 size_t pt_certcache_size(const pt_certcache *c) { return c ? c->n : 0; }
 
+static int by_hash(const void *a, const void *b)
+{
+    return memcmp(((const entry *)a)->sha256, ((const entry *)b)->sha256, 32);
+}
+
+static int same_roles(const entry *a, const entry *b)
+{
+    if (a->n != b->n || a->ttl != b->ttl)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int found = 0;
+        for (size_t k = 0; k < b->n && !found; k++)
+            found = a->roles[i] == b->roles[k];
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+int pt_certcache_equal(const pt_certcache *a, const pt_certcache *b)
+{
+    size_t n = pt_certcache_size(a);
+    if (n != pt_certcache_size(b))
+        return 0;
+    if (!n)
+        return 1;
+    entry *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    int eq = x && y;
+    if (eq) {
+        memcpy(x, a->e, n * sizeof *x);
+        memcpy(y, b->e, n * sizeof *y);
+        qsort(x, n, sizeof *x, by_hash);
+        qsort(y, n, sizeof *y, by_hash);
+        for (size_t i = 0; i < n && eq; i++)
+            eq = !memcmp(x[i].sha256, y[i].sha256, 32) && same_roles(&x[i], &y[i]);
+    }
+    free(x);
+    free(y);
+    return eq;
+}
+
 static entry *find(const pt_certcache *c, const uint8_t h[32])
 {
     for (size_t i = 0; i < c->n; i++)

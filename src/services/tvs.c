@@ -245,7 +245,10 @@ void tvs_refresh(server *s, int force)
     if (force || v != s->db_version) { /* each worker keeps its own caches */
         pt_certcache *db = NULL;
         pt_diag d;
-        if (pt_certcache_from_cluster(s->cl, &db, &d) == PT_OK) {
+        if (pt_certcache_from_cluster(s->cl, &db, &d) == PT_OK && !force && s->db_cache &&
+            pt_certcache_equal(db, s->db_cache)) {
+            pt_certcache_free(db); /* another write (a DeviceTLInfo report, a device): nothing to recache */
+        } else if (db) {
             pt_certcache_free(s->db_cache);
             s->db_cache = db;
             if (s->db_version >= 0 && !force && s->index == 0)

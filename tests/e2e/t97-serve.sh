@@ -95,6 +95,12 @@ expect_true "a report for an unknown device is refused" sh -c "[ \$(curl -s -o /
 # TVS: the vectors' transcripts, byte for byte (§5.6)
 $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
 settle   # the service notices the database change within a second
+# a write that changes no certificate (a device setting, a DeviceTLInfo report) is not a recache
+before=$(grep -c "Recaching the certificate cache" $LOG)
+$PT device set SEP001122334455 directory-url http://directory.example/ >/dev/null
+$PT device report SEP001122334455 --itl-sha1 0000000000000000000000000000000000000000 >/dev/null
+sleep 1.5
+expect_true "no recache, no log line for it" test "$(grep -c "Recaching the certificate cache" $LOG)" = "$before"
 expect_exit 0 "TVS: a known certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json
 want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'S->C'))")
 expect_out "the reply of valid.json, byte for byte" "$want"
