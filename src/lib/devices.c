@@ -229,9 +229,9 @@ int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d)
     return rc;
 }
 
-/* Rewrites name's files on every TFTP node (or removes them). */
 static int sync_dir(const char *dir, pt_diag *d);
 
+/* Rewrites name's files on every TFTP node (or removes them). */
 static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
 {
     pt_node *nodes;

@@ -687,11 +687,9 @@ static EVP_PKEY *config_key(ph_boot *b, const char *cert_hash, const char **whic
 {
     static const char *const files[] = {"lsc.pem", "mic.pem"};
     for (int i = 0; i < 2; i++) {
-        char path[PATH_MAX];
         EVP_PKEY *key = NULL;
         X509 *cert = NULL;
-        if (pt_path_join(path, sizeof path, b->ph.dir, files[i]) || access(path, F_OK) != 0 ||
-            pt_pem_load(path, &key, &cert, NULL) != PT_OK)
+        if (ph_load_pem(b->ph.dir, files[i], &key, &cert) != PT_OK)
             continue;
         unsigned char *der = NULL, md[16];
         unsigned int ml = 0;
@@ -712,6 +710,14 @@ static EVP_PKEY *config_key(ph_boot *b, const char *cert_hash, const char **whic
 
 static void config_fetched(ph_boot *b);
 
+/* The encrypted config cannot be read: its stub stays in force (its CAPF
+ * settings let the phone enrol an LSC). */
+static void stub_in_force(ph_boot *b)
+{
+    snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", b->ph.name);
+    config_in_force(b, b->names[0], b->stub, b->stub_len);
+}
+
 /* SEP<MAC>.cnf.xml.enc.sgn: verified, then decrypted with the key of its
  * stub's certHash (or any key the phone holds). */
 static void encrypted_fetched(ph_boot *b)
@@ -722,8 +728,7 @@ static void encrypted_fetched(ph_boot *b)
         if (b->got_rc == 0)
             CONSOLE(ph, "%s: not served", which);
         if (b->got_rc == 0 && b->stub) {
-            snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
-            config_in_force(b, b->names[0], b->stub, b->stub_len);
+            stub_in_force(b);
             return;
         }
         next(b);
@@ -752,9 +757,8 @@ static void encrypted_fetched(ph_boot *b)
         CONSOLE(ph, "%s: cannot decrypt it with the %s: %s", which, key_name, d.msg);
     else
         ok = 1;
-    if (!ok && b->stub) { /* the stub is in force: its CAPF settings let the phone enrol an LSC */
-        snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
-        config_in_force(b, b->names[0], b->stub, b->stub_len);
+    if (!ok && b->stub) {
+        stub_in_force(b);
     } else if (!ok) { /* asked for it first: now the stub, which names the key */
         ph_drop(ph->dir, "config-encrypted");
         snprintf(b->names[0], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
@@ -823,8 +827,7 @@ static void stage_config(ph_boot *b)
     /* a phone without lists of its own takes the unsigned file only; one
      * whose last config was encrypted asks for the encrypted file first */
     int plain_only = !ph->model.sbd && !ph->ctl, n = 0;
-    char path[PATH_MAX];
-    if (!plain_only && !pt_path_join(path, sizeof path, ph->dir, "config-encrypted") && access(path, F_OK) == 0)
+    if (!plain_only && ph_has(ph->dir, "config-encrypted"))
         snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml.enc.sgn", ph->name);
     if (!plain_only)
         snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
@@ -1193,10 +1196,8 @@ static void stage_capf(ph_boot *b)
     /* 3: existing certificate, precedence to the LSC (a MIC-only phone cannot
      * meet it: seed 004); 4: precedence to the MIC */
     if (!strcmp(mode, "3") || !strcmp(mode, "4")) {
-        char path[PATH_MAX];
         const char *which = !strcmp(mode, "3") ? "lsc.pem" : "mic.pem";
-        if (pt_path_join(path, sizeof path, ph->dir, which) || access(path, F_OK) != 0 ||
-            pt_pem_load(path, &b->auth_key, &b->auth_cert, NULL) != PT_OK) {
+        if (ph_load_pem(ph->dir, which, &b->auth_key, &b->auth_cert) != PT_OK) {
             CONSOLE(ph, "CAPF: authentication by existing certificate needs %s, which this phone does not hold",
                     !strcmp(mode, "3") ? "an LSC" : "a MIC");
             STATUS(ph, "Certificate Operation Status: Operation Pending");

@@ -172,15 +172,11 @@ static int fl_scan(const char *state, const fl_list *l, pt_fleet_report *r, pt_d
     if (!r->locked_names)
         return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
     for (size_t i = 0; i < l->n; i++) {
-        char dir[PATH_MAX], path[PATH_MAX];
+        char dir[PATH_MAX];
         if (pt_path_join(dir, sizeof dir, state, l->p[i].name))
             return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: path too long", state);
-        pt_path_join(path, sizeof path, dir, "locked");
-        int locked = access(path, F_OK) == 0;
-        pt_path_join(path, sizeof path, dir, "ITLFile.tlv");
-        int itl = access(path, F_OK) == 0;
-        pt_path_join(path, sizeof path, dir, "lsc.pem");
-        r->lsc_installed += access(path, F_OK) == 0;
+        int locked = ph_has(dir, "locked"), itl = ph_has(dir, "ITLFile.tlv");
+        r->lsc_installed += ph_has(dir, "lsc.pem");
         if (locked) {
             r->locked++;
             memcpy(r->locked_names[r->n_locked++], l->p[i].name, 16);

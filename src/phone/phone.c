@@ -93,6 +93,20 @@ int ph_save(phone *ph, const char *file, const void *data, size_t len, mode_t mo
     return pt_file_write_atomic_flags(path, data, len, mode, PT_WRITE_NO_SYNC, d);
 }
 
+int ph_has(const char *dir, const char *file)
+{
+    char path[PATH_MAX];
+    return !pt_path_join(path, sizeof path, dir, file) && access(path, F_OK) == 0;
+}
+
+int ph_load_pem(const char *dir, const char *file, EVP_PKEY **key, X509 **cert)
+{
+    char path[PATH_MAX];
+    if (!ph_has(dir, file) || pt_path_join(path, sizeof path, dir, file))
+        return PT_ERR_NOT_FOUND;
+    return pt_pem_load(path, key, cert, NULL);
+}
+
 void ph_drop(const char *dir, const char *file)
 {
     char path[PATH_MAX];
@@ -168,7 +182,7 @@ static int manufacturing_ca(const char *state, EVP_PKEY **key, X509 **cert, pt_d
 static int ensure_mic(phone *ph, const char *state, pt_diag *d)
 {
     char path[PATH_MAX];
-    if (!ph->model.sbd || pt_path_join(path, sizeof path, ph->dir, "mic.pem") || access(path, F_OK) == 0)
+    if (!ph->model.sbd || ph_has(ph->dir, "mic.pem") || pt_path_join(path, sizeof path, ph->dir, "mic.pem"))
         return PT_OK;
     EVP_PKEY *ca_key = NULL, *key = NULL;
     X509 *ca = NULL, *mic = NULL;
@@ -399,11 +413,8 @@ int pt_phone_load(const char *state, const char *mac, pt_phone_state *st, pt_dia
     ph_read_opt(dir, "CTLFile.tlv", &st->ctl, &st->ctl_len);
     ph_read_opt(dir, "ITLFile.tlv", &st->itl, &st->itl_len);
     ph_read_opt(dir, "config.xml", &st->config, &st->config_len);
-    char path[PATH_MAX];
-    pt_path_join(path, sizeof path, dir, "locked");
-    st->locked = access(path, F_OK) == 0;
-    pt_path_join(path, sizeof path, dir, "lsc.pem");
-    st->lsc = access(path, F_OK) == 0;
+    st->locked = ph_has(dir, "locked");
+    st->lsc = ph_has(dir, "lsc.pem");
     size_t n;
     ph_read_opt(dir, "status.log", (uint8_t **)&st->status, &n);
     ph_read_opt(dir, "console.log", (uint8_t **)&st->console, &n);

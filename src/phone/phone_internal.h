@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <netinet/in.h>
+#include <openssl/x509.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,6 +34,11 @@ void ph_free(phone *ph);
 int ph_read_opt(const char *dir, const char *file, uint8_t **data, size_t *len);
 int ph_save(phone *ph, const char *file, const void *data, size_t len, mode_t mode, pt_diag *d);
 void ph_drop(const char *dir, const char *file);
+/* 1 when the phone's directory holds `file` ("locked", "ITLFile.tlv", ...). */
+int ph_has(const char *dir, const char *file);
+/* The key and certificate of a PEM the phone holds (lsc.pem, mic.pem):
+ * PT_OK, or an error when it holds none or it cannot be read. */
+int ph_load_pem(const char *dir, const char *file, EVP_PKEY **key, X509 **cert);
 void ph_append(const char *dir, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define CONSOLE(ph, ...) ph_append((ph)->dir, "console.log", __VA_ARGS__)
 #define STATUS(ph, ...) ph_append((ph)->dir, "status.log", __VA_ARGS__)
