@@ -239,6 +239,10 @@ int pt_device_name_valid(const char *name, char out[16]);
 /* Known models; *sbd says whether it supports Security By Default (M24). */
 int pt_model_known(const char *model, int *sbd);
 const char *pt_models_list(void);
+/* A model list "8845" or "8845,7965,7940" (buf receives a copy; out[] points
+ * into it, the first max kept): how many, or 0 with *bad the first name the
+ * cluster does not know ("" for an empty list). */
+size_t pt_models_split(const char *list, char *buf, size_t bufn, const char **out, size_t max, const char **bad);
 
 int pt_cluster_device_add(pt_cluster *c, const char *name, const char *model, const char *pool,
                           const char *profile, pt_diag *d);

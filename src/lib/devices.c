@@ -60,6 +60,23 @@ const char *pt_models_list(void)
            "7971 7975 7811 7821 7841 7861 7832 8811 8832 8841 8845 8851 8861 8865 8961 9951 9971";
 }
 
+size_t pt_models_split(const char *list, char *buf, size_t bufn, const char **out, size_t max, const char **bad)
+{
+    *bad = "";
+    snprintf(buf, bufn, "%s", list ? list : "");
+    size_t n = 0;
+    char *sp = NULL;
+    for (char *m = strtok_r(buf, ",", &sp); m; m = strtok_r(NULL, ",", &sp)) {
+        if (!pt_model_known(m, NULL)) {
+            *bad = m;
+            return 0;
+        }
+        if (n < max)
+            out[n++] = m;
+    }
+    return n;
+}
+
 /* ---- pools and profiles ---- */
 
 int pt_cluster_pool_set(pt_cluster *c, const char *name, const char *group_csv, pt_diag *d)
@@ -282,15 +299,11 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     unsigned long long mac = strtoull(canon + 3, NULL, 16);
     if (!count || count > 0xFFFFFFFFFFFFull - mac + 1)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%zu devices from %s: past FFFFFFFFFFFF", count, canon);
-    const char *model[16];
-    size_t n_models = 0;
-    snprintf(list, sizeof list, "%s", model_list ? model_list : "");
-    char *sp = NULL;
-    for (char *m = strtok_r(list, ",", &sp); m && n_models < 16; m = strtok_r(NULL, ",", &sp))
-        if (!pt_model_known((model[n_models++] = m), NULL))
-            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model %s (known: %s)", m, pt_models_list());
+    const char *model[16], *bad;
+    size_t n_models = pt_models_split(model_list, list, sizeof list, model, 16, &bad);
     if (!n_models)
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model (none) (known: %s)", pt_models_list());
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown model %s (known: %s)", *bad ? bad : "(none)",
+                           pt_models_list());
     pool = pool ? pool : "Default";
     profile = profile ? profile : "Standard Non-Secure";
     int rc = pt_cluster_pool_group(c, pool, group, sizeof group, d);

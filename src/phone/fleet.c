@@ -136,17 +136,10 @@ static int fl_grow(const pt_fleet_opts *o, fl_list *l, pt_diag *d)
         mac = strtoull(l->p[l->n - 1].name + 3, NULL, 16) + 1;
     }
     char models[128];
-    snprintf(models, sizeof models, "%s", o->models && *o->models ? o->models : "8845");
-    const char *list[16];
-    size_t n_models = 0;
-    char *sp = NULL;
-    for (char *m = strtok_r(models, ",", &sp); m; m = strtok_r(NULL, ",", &sp)) {
-        pt_phone_model pm;
-        if (!pt_phone_model_find(m, &pm))
-            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "model %s: expected one of %s", m, pt_models_list());
-        if (n_models < 16)
-            list[n_models++] = m;
-    }
+    const char *list[16], *bad;
+    size_t n_models = pt_models_split(o->models && *o->models ? o->models : "8845", models, sizeof models, list, 16, &bad);
+    if (!n_models && *bad)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "model %s: expected one of %s", bad, pt_models_list());
     if (!n_models)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--model: no model given");
     for (size_t i = 0, start = l->n; start + i < o->count; i++, mac++) {
