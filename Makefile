@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo check test asan fuzz bench clean
+.PHONY: all deps build demo check test asan fuzz bench mutate clean
 
 all: build
 
@@ -46,10 +46,16 @@ fuzz: deps $(FUZZ_BUILD)/Makefile
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_header fuzz_trustlist fuzz_sgn fuzz_enccnf
 	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Plants each mutant of tests/mutate/mutants.txt in a scratch copy
+# (build-mutate/), runs the tests it names, and says KILLED or SURVIVED.
+# MUTANTS="name ..." runs only those.
+mutate: deps
+	python3 tests/mutate/mutate.py $(MUTANTS)
+
 bench: deps build
 	./bench/run.sh $(BUILD)
 	./bench/services.sh $(BUILD)
 	./bench/storm.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutate

@@ -3,8 +3,23 @@
 transcript in vectors/capf, answering the server's session id, and prints
 each message the server sends as hex (one per line), then CLOSED.
 
-usage: capf_client.py HOST PORT TRANSCRIPT.json
+usage: capf_client.py HOST PORT TRANSCRIPT.json [--password STRING]
+                      [--as DEVICE] [--cert PEM]
+
+The phone's AUTH_RESPONSE can be changed on the way, to play a phone other
+than the recorded one:
+  --password STRING   sends STRING as the authentication string
+  --as DEVICE         names DEVICE instead of the recorded device
+  --cert PEM          authenticates with PEM's certificate (and signs the
+                      authentication data with PEM's key, as §6.8.3 says:
+                      raw RSA over the SHA-1 and SHA-512 digests)
+  --spoil sha1|sha512 with --cert: that one signature is a good signature
+                      by the right key, but over other data
+With --as alone the recorded certificate stays and the data is signed again
+with --cert's key when given, else left as recorded.
 """
+import hashlib
+import subprocess
 import json
 import socket
 import ssl
@@ -46,8 +61,63 @@ def read_msg(tls):
     return buf
 
 
+E_CERT, E_SIGNED, E_PASSWORD, E_DEVICE, E_SHA2 = 4, 6, 11, 13, 20
+
+
+def elements(body):
+    out = []
+    while body:
+        tag, n = body[0], int.from_bytes(body[1:3], 'big')
+        out.append((tag, body[3:3 + n]))
+        body = body[3 + n:]
+    return out
+
+
+def raw_rsa_sign(pem, digest):
+    return subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', pem, '-pkeyopt', 'rsa_padding_mode:pkcs1'],
+                          input=digest, capture_output=True, check=True).stdout
+
+
+def rewrite_auth(m, password, device, pem, spoil=None):
+    """The AUTH_RESPONSE m with the options applied, lengths fixed."""
+    els = elements(m[8:])
+    get = dict(els)
+    if device:
+        get[E_DEVICE] = device.encode() + b'\0'
+    if password is not None:
+        get[E_PASSWORD] = password.encode() + b'\0'
+    if pem:
+        der = subprocess.run(['openssl', 'x509', '-in', pem, '-outform', 'DER'], capture_output=True,
+                             check=True).stdout
+        get[E_CERT] = bytes([1]) + (len(der) + 2).to_bytes(2, 'big') + bytes([0, 1]) + der
+        data = get[E_DEVICE] + get[E_CERT][5:]
+        other = data + b'!'
+        get[E_SIGNED] = raw_rsa_sign(pem, hashlib.sha1(other if spoil == 'sha1' else data).digest())
+        sig = raw_rsa_sign(pem, hashlib.sha512(other if spoil == 'sha512' else data).digest())
+        get[E_SHA2] = bytes([3]) + len(sig).to_bytes(2, 'big') + sig
+    body = b''
+    for tag, _ in els:
+        v = get[tag]
+        body += bytes([tag]) + len(v).to_bytes(2, 'big') + v
+    return m[:6] + len(body).to_bytes(2, 'big') + body
+
+
 def main():
     host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    password = device = pem = spoil = None
+    args = sys.argv[4:]
+    while args:
+        a = args.pop(0)
+        if a == '--password':
+            password = args.pop(0)
+        elif a == '--as':
+            device = args.pop(0)
+        elif a == '--cert':
+            pem = args.pop(0)
+        elif a == '--spoil':
+            spoil = args.pop(0)
+        else:
+            sys.exit('capf_client.py: unknown option ' + a)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -61,6 +131,8 @@ def main():
             sid = got[2:6]
             print(got.hex(), flush=True)
         else:
+            if m[1] == 2 and (password is not None or device or pem):
+                m = rewrite_auth(m, password, device, pem, spoil)
             try:
                 tls.sendall(m[:2] + (sid or m[2:6]) + m[6:])
             except (ssl.SSLError, OSError):

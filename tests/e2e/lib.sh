@@ -56,7 +56,12 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+# PT_FAIL_FAST=1 (make mutate): the first failure ends the test
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    if [ -n "${PT_FAIL_FAST:-}" ]; then echo "$passed passed, $failed failed"; exit 1; fi
+}
 
 # run CMD...: runs it with stdout in $SCRATCH/out, stderr in $SCRATCH/err, exit in $rc
 run() { "$@" >"$SCRATCH/out" 2>"$SCRATCH/err"; rc=$?; }
@@ -69,8 +74,8 @@ expect_exit() {
     if [ "$rc" -eq "$want" ]; then
         ok "$desc"
     else
-        not_ok "$desc (exit $rc, expected $want)"
         sed 's/^/    stderr: /' "$SCRATCH/err" | head -5
+        not_ok "$desc (exit $rc, expected $want)"
     fi
 }
 
@@ -79,7 +84,7 @@ expect_out() {
     if grep -qF -- "$2" "$SCRATCH/out"; then ok "$1"; else not_ok "$1: stdout lacks '$2'"; fi
 }
 expect_err() {
-    if grep -qF -- "$2" "$SCRATCH/err"; then ok "$1"; else not_ok "$1: stderr lacks '$2'"; sed 's/^/    stderr: /' "$SCRATCH/err" | head -3; fi
+    if grep -qF -- "$2" "$SCRATCH/err"; then ok "$1"; else sed 's/^/    stderr: /' "$SCRATCH/err" | head -3; not_ok "$1: stderr lacks '$2'"; fi
 }
 expect_no_out() {
     if grep -qF -- "$2" "$SCRATCH/out"; then not_ok "$1: stdout has '$2'"; else ok "$1"; fi

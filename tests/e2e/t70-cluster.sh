@@ -95,6 +95,8 @@ expect_exit 0 "CAPF is not held" $PT set cert regen CAPF --yes
 expect_exit 6 "CAPF on a subscriber: publisher only" $PT --node test10sub set cert regen CAPF --yes
 expect_exit 6 "4 minutes later: still held" faketime -f "+4m" $PT set cert regen TVS --yes
 expect_exit 0 "6 minutes later: allowed" faketime -f "+6m" $PT set cert regen TVS --yes
+expect_exit 6 "CallManager right after TVS is refused too (seed 001)" faketime -f "+6m" $PT set cert regen CallManager --yes
+expect_err "names TVS as the one just modified" "TVS certificate was modified in the last 5 minutes. Please re-try"
 expect_exit 6 "declining the confirmation changes nothing" sh -c "echo no | faketime -f '+20m' $PT set cert regen TVS"
 expect_out "says so" "Certificate regeneration cancelled"
 expect_exit 0 "--force bypasses the hold timer" $PT --node test10sub set cert regen CallManager --yes --force
@@ -108,7 +110,7 @@ expect_exit 2 "the same name twice" $PT set cert import Phone-SAST-trust etoken.
 expect_exit 2 "an unknown purpose" $PT set cert import Bogus-trust etoken.pem
 expect_exit 5 "a file that is not a certificate" $PT set cert import CallManager-trust $V/sgn/hello.txt
 expect_err "names the file once" "phonetrust: $V/sgn/hello.txt: no certificate"
-expect_true "...is malformed or unusable, never accepted" sh -c "$PT show cert list | grep -vq 'CallManager-trust'"
+expect_true "...is malformed or unusable, never accepted" sh -c "! $PT show cert list | grep -q 'CallManager-trust'"
 expect_exit 0 "show cert list has the import" $PT show cert list
 expect_out "the imported certificate" "Phone-SAST-trust/etoken: CN=SAST-ADN008580ef"
 expect_exit 0 "set cert delete" $PT set cert delete Phone-SAST-trust etoken

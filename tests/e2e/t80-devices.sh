@@ -95,6 +95,16 @@ expect_out "Match" "SEP001122334455  pub          $pub_itl $pub_itl Match"
 expect_true "MisMatch" grep -q "SEP00112233AABB  sub .* MisMatch" "$SCRATCH/out"
 expect_true "Not Installed" grep -q "SEP0011223344CC  pub .* Not Installed" "$SCRATCH/out"
 expect_out "summary" "3 devices: 1 Match, 1 MisMatch, 1 Not Installed, 0 Unknown"
+# each phone is compared with the ITL of the TFTP node it reported
+sub_itl=$(sha1sum $T/sub/ITLFile.tlv | cut -c1-40)
+expect_true "the two nodes' ITLs differ" test "$sub_itl" != "$pub_itl"
+$PT device report SEP00112233AABB --itl-sha1 $sub_itl --tftp sub >/dev/null
+expect_exit 0 "show itl-status" $PT show itl-status
+expect_out "a subscriber's phone holding the subscriber's ITL: Match" "SEP00112233AABB  sub          $sub_itl $sub_itl Match"
+$PT device report SEP00112233AABB --itl-sha1 $sub_itl --tftp pub >/dev/null
+expect_exit 0 "show itl-status" $PT show itl-status
+expect_out "the same ITL reported through the publisher: MisMatch" "SEP00112233AABB  pub          $sub_itl $pub_itl MisMatch"
+$PT device report SEP00112233AABB --itl-sha1 0123456789abcdef0123456789abcdef01234567 --tftp sub >/dev/null
 $PT device add SEP0011223344DD --model 8865 >/dev/null
 expect_exit 0 "show itl-status" $PT show itl-status
 expect_out "a device that never reported" "1 Unknown"

@@ -27,8 +27,16 @@ expect_out "seed 001 text" "Number of files affected: 1"
 expect_out "seed 001 text" "Transfer completed."
 expect_true "the file arrived on the SFTP server" test -s $SFTP_ROOT/ITLRecovery.p12
 expect_true "the host key was remembered" test -s $SFTP_KNOWN
-expect_true "it is a PKCS#12 holding the ITLRecovery key" sh -c \
-    "openssl pkcs12 -in $SFTP_ROOT/ITLRecovery.p12 -nokeys -passin pass:wrong >/dev/null 2>&1; [ \$? -ne 0 ]"
+expect_true "a wrong password does not open it" sh -c \
+    "! openssl pkcs12 -in $SFTP_ROOT/ITLRecovery.p12 -nokeys -passin pass:wrong >/dev/null 2>&1"
+p12pw=$(sqlite3 $PHONETRUST_HOME/cluster.db "SELECT p12_password FROM cluster WHERE id = 1")
+expect_true "the cluster's .p12 password opens it" sh -c \
+    "openssl pkcs12 -in $SFTP_ROOT/ITLRecovery.p12 -nodes -passin pass:$p12pw -out p12.pem 2>/dev/null"
+$PT show cert own ITLRecovery > itlrecovery.pem
+expect_true "it holds the ITLRecovery certificate" sh -c \
+    "[ \"\$(openssl x509 -in p12.pem -outform DER | sha256sum)\" = \"\$(openssl x509 -in itlrecovery.pem -outform DER | sha256sum)\" ]"
+expect_true "and its private key" sh -c \
+    "[ \"\$(openssl pkey -in p12.pem -pubout)\" = \"\$(openssl x509 -in itlrecovery.pem -noout -pubkey)\" ]"
 expect_exit 0 "show alerts after the backup" $PT show alerts
 expect_out "no alert" "No alerts"
 faketime -f "+50h" $PT node list >/dev/null

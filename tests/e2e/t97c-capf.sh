@@ -49,6 +49,15 @@ expect_true "the config asks for the operation (capfAuthMode 1: authentication s
 replay wrongpw
 expect_true "wrong authentication string: the vector's exchange, END_SESSION 7" cmp -s wrongpw.got wrongpw.want
 expect_true "status: Invalid Authentication String" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
+# a prefix of the string, or the string and more, is a wrong string too
+for pw in 12345 1234567 1 ""; do
+    $PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+    python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/wrongpw.json --password "$pw" > pw.out
+    mask pw.out > pw.got
+    expect_true "authentication string '$pw' for 123456: END_SESSION 7" cmp -s pw.got wrongpw.want
+    expect_true "status: Invalid Authentication String ('$pw')" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
+done
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
 replay install-rsa-password
 expect_true "RSA install by authentication string: the vector's exchange" same_but_store install-rsa-password
 python3 - > issued.txt <<PY
@@ -62,6 +71,27 @@ expect_true "the LSC: CN=SEP001122334455 + the CAPF subject's other attributes, 
 expect_true "issued by the cluster's CAPF" grep -q "issuer=CN = CAPF-" issued.txt
 expect_true "for the phone's own RSA-2048 key" grep -q "Public-Key: (2048 bit)" issued.txt
 expect_true "with the LSC profile (SAN URI)" grep -q "URI:SEP001122334455" issued.txt
+python3 - <<PY
+for l in open('install-rsa-password.out'):
+    if l.startswith('5509'):
+        open('issued.der', 'wb').write(bytes.fromhex(l.strip())[8 + 4 + 3 + 5:])
+PY
+openssl x509 -inform DER -in issued.der -out issued.pem
+$PT show cert own CAPF > capf-own.pem
+expect_true "signed by the cluster's CAPF key (openssl verify)" sh -c "openssl verify -CAfile capf-own.pem issued.pem | grep -q ': OK'"
+lsc_days() { python3 -c "
+import subprocess, sys
+from datetime import datetime
+out = subprocess.run(['openssl', 'x509', '-in', sys.argv[1], '-noout', '-startdate', '-enddate'], capture_output=True, text=True).stdout
+d = {k: datetime.strptime(v.strip(), '%b %d %H:%M:%S %Y GMT') for k, v in (l.split('=', 1) for l in out.splitlines())}
+print((d['notAfter'] - d['notBefore']).total_seconds() / 86400)" "$1"; }
+expect_true "valid for 365 days (§7.3)" test "$(lsc_days issued.pem)" = "365.0"
+expect_true "from now" python3 -c "
+import subprocess, time
+from datetime import datetime, timezone
+out = subprocess.run(['openssl', 'x509', '-in', 'issued.pem', '-noout', '-startdate'], capture_output=True, text=True).stdout
+t = datetime.strptime(out.split('=', 1)[1].strip(), '%b %d %H:%M:%S %Y GMT').replace(tzinfo=timezone.utc).timestamp()
+assert abs(t - time.time()) < 600, t"
 expect_true "status Upgrade Success" test "$(status SEP001122334455)" = "Upgrade Success"
 expect_true "LSC Installed" sh -c "$PT device show SEP001122334455 | grep -q 'LSC:                  Installed'"
 replay install-ec
@@ -90,6 +120,44 @@ $PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
 replay certauth-bad
 expect_true "a certificate from no known issuer: END_SESSION 7" cmp -s certauth-bad.got certauth-bad.want
 expect_true "status names the failure" sh -c "echo '$(status SEP001122334455)' | grep -q '^Upgrade Failed: Invalid'"
+
+# who may authenticate by certificate (§6.8.3): this client re-signs the
+# authentication data with the key it holds, so only the certificate decides
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert $C/SEP001122334455.lsc1.pem > own.out
+expect_true "its own LSC, signed here: authenticated (a KEYGEN_REQUEST follows)" grep -q '^5503' own.out
+$PT device capf SEP00112233AABB --op install --auth lsc --key rsa1024 >/dev/null
+python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --as SEP00112233AABB --cert $C/SEP001122334455.lsc1.pem > other.out
+expect_true "another device's valid LSC: END_SESSION, no KEYGEN_REQUEST" sh -c "grep -q '^550f' other.out && ! grep -q '^5503' other.out"
+expect_true "status: Invalid LSC" test "$(status SEP00112233AABB)" = "Upgrade Failed: Invalid LSC"
+# a certificate that names the trusted CAPF as its issuer, but was signed by another key
+openssl req -x509 -newkey rsa:1024 -nodes -keyout fakeca.key -out fakeca.pem -subj "/CN=CAPF/O=CAPF/OU=CAPF" -days 30 2>/dev/null
+openssl req -new -newkey rsa:1024 -nodes -keyout forged.key -subj "/CN=SEP001122334455/O=CAPF/OU=CAPF" 2>/dev/null |
+    openssl x509 -req -CA fakeca.pem -CAkey fakeca.key -days 30 -out forged.crt 2>/dev/null
+cat forged.key forged.crt > forged.pem
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert forged.pem > forged.out
+expect_true "a forged LSC (the issuer's name, not its signature): END_SESSION, no KEYGEN_REQUEST" \
+    sh -c "grep -q '^550f' forged.out && ! grep -q '^5503' forged.out"
+expect_true "status: Invalid LSC (forged)" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid LSC"
+# the authentication data signed by another key than the certificate's
+{ cat forged.key; openssl x509 -in $C/SEP001122334455.lsc1.pem; } > mixed.pem
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert mixed.pem > mixed.out
+expect_true "the right LSC, the data signed by another key: END_SESSION, no KEYGEN_REQUEST" \
+    sh -c "grep -q '^550f' mixed.out && ! grep -q '^5503' mixed.out"
+# both signatures of the authentication data count: one over other data is enough to refuse
+for which in sha1 sha512; do
+    $PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+    python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert $C/SEP001122334455.lsc1.pem --spoil $which > spoil.out
+    expect_true "its own LSC, the $which signature over other data: END_SESSION, no KEYGEN_REQUEST" \
+        sh -c "grep -q '^550f' spoil.out && ! grep -q '^5503' spoil.out"
+done
+# the phone's key must be the one asked for: RSA-1024 sent when RSA-2048 was scheduled
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa2048 >/dev/null
+replay certauth-rsa
+expect_true "a key of the wrong size: no certificate issued" sh -c "! grep -q '^5509' certauth-rsa.out"
+expect_true "status: Key Generation Failed" test "$(status SEP001122334455)" = "Upgrade Failed: Key Generation Failed/Timeout"
 
 # the deadline (M25: LSC: Failed, User Initiated Request Late/Timedout)
 $PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --deadline -1h >/dev/null

@@ -37,7 +37,9 @@ expect_err "asks for the count" "--count N"
 expect_exit 0 "first boot of 30 phones" fleet --count 30 --first-mac 001EF7000001 --model 8845,7965,7940 --json
 expect_counts "20 trusted, 10 without an ITL" 30 20 0 10 0 0 0
 expect_true "one event loop: the JSON says how many at a time" test "$(count concurrency)" = 30
-expect_true "memory per phone reported" test "$(count kb_per_phone_in_flight)" -ge 0
+expect_true "memory per phone reported, and plausible (1 KB to 5 MB a phone)" \
+    sh -c "[ $(count kb_per_phone_in_flight) -ge 1 ] && [ $(count kb_per_phone_in_flight) -le 5000 ]"
+expect_true "peak memory reported" test "$(count peak_rss_kb)" -gt 1000
 expect_exit 0 "fleet status" $PT fleet status --json
 expect_counts "status reads the same states from disk" 30 20 0 10 0 0 0
 expect_exit 0 "a fleet phone is a phone" $PT phone show --mac 001EF7000001
@@ -55,9 +57,11 @@ expect_out "no locked phones" "Locked phones: none"
 $PT set cert regen CallManager --yes --force >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 settle
-before=$(grep -c "TVS.*Valid\|VERIFY" $LOG)
+before=$(grep -c "TVS .* certificate [0-9a-f]*: Valid" $LOG)
 expect_exit 0 "boot again: the same phones (a reset)" fleet --json
 expect_counts "all 20 still trusted" 30 20 0 10 0 0 0
+asked=$(( $(grep -c "TVS .* certificate [0-9a-f]*: Valid" $LOG) - before ))
+expect_true "TVS vouched once for each of the 20 SBD phones (it did $asked times)" test "$asked" -eq 20
 expect_exit 0 "show" $PT phone show --mac 001EF7000002
 expect_out "through TVS" "installed: signer vouched for by TVS"
 expect_exit 0 "text table" $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP

@@ -91,26 +91,38 @@ expect_out "seed 000's console line" "SECD: EROR:verifyFile: sgn verify file fai
 expect_out "and the second" "SECD: EROR:verifyFile: verify FAILED, </usr/ram/SEP001122334455.cnf.xml>"
 expect_out "Locked: yes" "yes: cannot verify"
 # a config change does not take effect on a locked phone
-cfg_before=$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config_bytes"])')
-cfg_bytes() { $PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config_bytes"])'; }
+CFG=$PHONETRUST_PHONES/SEP001122334455/config.xml
+cp $CFG cfg_before.xml
 expect_exit 0 "a config change on the cluster" $PT device set SEP001122334455 directory-url http://directory.lab.example/xmldirectory
 $PT utils service restart "Cisco Tftp" >/dev/null
+expect_true "the served config has the change" grep -q "directory.lab.example/xmldirectory" $D/SEP001122334455.cnf.xml.sgn
 expect_exit 1 "still locked" boot 001122334455
-expect_true "the config in force is unchanged" test "$(cfg_bytes)" = "$cfg_before"
+expect_same "the config in force is unchanged, byte for byte" cfg_before.xml $CFG
 expect_exit 0 "show itl-status finds it" $PT show itl-status
-expect_out "MisMatch" "MisMatch"
+expect_true "its row: MisMatch" grep -qE "^SEP001122334455 +pub +[0-9a-fA-F]{40} +[0-9a-fA-F]{40} +MisMatch\$" $SCRATCH/out
 # utils itl reset localkey, then reset: recovered through the ITLRecovery SAST it holds
 echo adminpw1 | $PT utils itl reset localkey >/dev/null
 expect_exit 0 "recovered by utils itl reset localkey" boot 001122334455
 expect_exit 0 "show" $PT phone show --mac 001122334455
 expect_out "the recovery signer was in its ITL" "installed: signer in the installed ITL"
 expect_out "not locked" "Locked:   no"
-expect_true "and the config change took effect" test "$(cfg_bytes)" -gt "$cfg_before"
+expect_true "and the config change took effect" grep -q "directory.lab.example/xmldirectory" $CFG
 $PT utils service restart "Cisco Tftp" >/dev/null
 expect_exit 0 "TFTP restart + reset: back to the CallManager signer" boot 001122334455
 expect_true "holding the served ITL" test "$(itl_of 001122334455)" = "$(served_itl)"
 expect_exit 0 "show --json" $PT phone show --mac 001122334455 --json
 expect_out "signed by CallManager again" '"signer":"CN=pub.lab.example'
+# a phone that holds an ITL refuses an unsigned configuration file
+cp $CFG cfg_before.xml
+mv $D/SEP001122334455.cnf.xml.sgn signed.bak
+$PT sgn strip signed.bak $D/SEP001122334455.cnf.xml >/dev/null
+sed -i 's|directory.lab.example/xmldirectory|evil.example/dir|' $D/SEP001122334455.cnf.xml
+expect_exit 1 "only an unsigned config served: refused" boot 001122334455
+expect_exit 0 "show" $PT phone show --mac 001122334455
+expect_out "and why" "SEP001122334455.cnf.xml: unsigned, and this phone holds trust lists: refused"
+expect_same "the signed config stays in force" cfg_before.xml $CFG
+rm $D/SEP001122334455.cnf.xml
+mv signed.bak $D/SEP001122334455.cnf.xml.sgn
 
 # 9. manual erase as the last resort: a locked 7965 erased from its menu trusts what is served
 $PT set cert regen TVS --yes --force >/dev/null

@@ -115,7 +115,13 @@ expect_out "decrypted with the LSC" "SEP001122334404.cnf.xml.enc.sgn decrypted w
 expect_out "and in force" "SEP001122334404.cnf.xml.enc.sgn accepted and in force"
 expect_true "the full configuration is in force" grep -q "<deviceSecurityMode>3</deviceSecurityMode>" $PHONETRUST_PHONES/SEP001122334404/config.xml
 : >$PHONETRUST_PHONES/SEP001122334404/console.log
+seen=$(wc -l <$LOG)
 expect_exit 0 "next boot asks for the encrypted file first" boot 001122334404
+tail -n +$((seen + 1)) $LOG | grep -o "RRQ SEP001122334404[^:]*" >asked
+expect_true "its first configuration request is the .enc.sgn, and it is its only one" \
+    test "$(cat asked)" = "RRQ SEP001122334404.cnf.xml.enc.sgn"
+expect_true "decrypted with the LSC again" grep -q "SEP001122334404.cnf.xml.enc.sgn decrypted with the LSC" \
+    $PHONETRUST_PHONES/SEP001122334404/console.log
 expect_true "no stub this time" sh -c "! grep -q 'stub' $PHONETRUST_PHONES/SEP001122334404/console.log"
 expect_true "no change: nothing new in force" sh -c "! grep -q 'accepted and in force' $PHONETRUST_PHONES/SEP001122334404/console.log"
 # a phone that lost its LSC (its MIC is EC: no key that can decrypt) keeps the stub in force

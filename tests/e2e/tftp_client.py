@@ -3,7 +3,8 @@
 (blksize, tsize, timeout, windowsize), and misbehaviour on demand.
 
 usage: tftp_client.py HOST PORT FILE OUT [--opt NAME=VALUE]... [--drop-first-ack]
-       [--ack-delay SECONDS] [--quiet]
+       [--ack-delay SECONDS] [--started PATH] [--quiet]
+--started PATH: PATH is created when the first block arrives.
 Prints 'OK <bytes> <options>' or 'ERROR <code> <message>'; exit 0 / 1.
 """
 import socket
@@ -14,7 +15,7 @@ import time
 
 def main():
     host, port, name, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    opts, drop, delay = {}, False, 0.0
+    opts, drop, delay, started = {}, False, 0.0, None
     args = sys.argv[5:]
     while args:
         a = args.pop(0)
@@ -25,6 +26,8 @@ def main():
             drop = True
         elif a == '--ack-delay':
             delay = float(args.pop(0))
+        elif a == '--started':
+            started = args.pop(0)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(10)
     req = struct.pack('>H', 1) + name.encode() + b'\0octet\0'
@@ -60,6 +63,9 @@ def main():
         if op != 3:
             continue
         blk = struct.unpack('>H', p[2:4])[0]
+        if started:
+            open(started, 'w').close()
+            started = None
         if blk != expected & 0xffff:
             ack(expected - 1)  # out of order: ask again from there
             got_in_window = 0

@@ -81,12 +81,12 @@ static void file_changes_are_noticed(void **state)
     pt_filestamp a, b;
     pt_filestamp_get(path, &a);
     assert_false(a.exists);
-    pt_file_write_atomic(path, "one", 3, 0644, NULL);
+    assert_int_equal(pt_file_write_atomic(path, "one", 3, 0644, NULL), PT_OK);
     pt_filestamp_get(path, &b);
     assert_true(pt_filestamp_changed(&a, &b));
     pt_filestamp_get(path, &a);
     assert_false(pt_filestamp_changed(&a, &b)); /* untouched: no change */
-    pt_file_write_atomic(path, "two", 3, 0644, NULL); /* same size, replaced by rename */
+    assert_int_equal(pt_file_write_atomic(path, "two", 3, 0644, NULL), PT_OK); /* same size, replaced by rename */
     pt_filestamp_get(path, &b);
     assert_true(pt_filestamp_changed(&a, &b));
     unlink(path);

@@ -9,6 +9,7 @@
 #include "phonetrust/buf.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/sgn.h"
+#include "phonetrust/signedfile.h"
 #include "phonetrust/trustlist.h"
 
 #include <stdlib.h>
@@ -242,6 +243,11 @@ static void test_hash_only_records_match_by_hash(void **state)
     pt_ph_check_itl(&have, reset.data, reset.len, NULL, &v);
     assert_true(v.accept);
     assert_int_equal(v.how, PT_PH_BY_ITL);
+    /* another signer does not match that record's hash */
+    pt_buf other = list(NEW_CCM, r2, 1);
+    pt_ph_check_itl(&have, other.data, other.len, NULL, &v);
+    assert_false(v.accept);
+    pt_buf_free(&other);
     pt_buf_free(&reset);
     pt_buf_free(&itl);
 }
@@ -394,6 +400,103 @@ static void test_servers_and_https(void **state)
     pt_buf_free(&itl);
 }
 
+/* A certificate's role in the lists decides what it may do: TVS, CAPF and
+ * ITLRecovery certificates of the ITL never sign a config, never sign the
+ * next ITL by themselves, and are no HTTPS server; a list that is not the
+ * installed one byte for byte is never "unchanged". */
+static void test_roles_are_not_interchangeable(void **state)
+{
+    (void)state;
+    pt_buf itl = cluster_itl(OLD_CCM);
+    pt_ph_lists have = lists(NULL, &itl);
+    pt_ph_verdict v;
+    char l1[200], l2[200];
+    /* configs: only the TFTP (CallManager) certificate signs them */
+    int signers[] = {TVS, CAPF, RECOVERY};
+    for (size_t i = 0; i < 3; i++) {
+        pt_buf cfg = config(signers[i]);
+        pt_ph_check_config(&have, "SEP001122334455.cnf.xml", cfg.data, cfg.len, &v, l1, l2);
+        assert_false(v.accept);
+        assert_int_equal(v.how, PT_PH_REFUSED);
+        assert_non_null(strstr(l1, "errcode 19 (signer not in CTL)"));
+        pt_buf_free(&cfg);
+    }
+    /* a config signed by the right certificate with a forged signature */
+    pt_buf forged = config(NEW_CCM), good = config(OLD_CCM);
+    pt_header hf, hg;
+    assert_int_equal(pt_header_parse(forged.data, forged.len, &hf, NULL), PT_OK);
+    assert_int_equal(pt_header_parse(good.data, good.len, &hg, NULL), PT_OK);
+    assert_int_equal(hf.serial.n, hg.serial.n);
+    memcpy((uint8_t *)hf.serial.p, hg.serial.p, hg.serial.n); /* names OLD_CCM, signed by NEW_CCM */
+    pt_header_free(&hf);
+    pt_header_free(&hg);
+    pt_ph_check_config(&have, "SEP001122334455.cnf.xml", forged.data, forged.len, &v, l1, l2);
+    assert_false(v.accept);
+    pt_buf_free(&forged);
+    pt_buf_free(&good);
+
+    /* the next ITL signed by the ITL's TVS or CAPF certificate: only TVS can vouch */
+    fake_tvs t = {-1, 0, 0};
+    pt_ph_tvs tvs = {tvs_ask, &t};
+    int itl_signers[] = {TVS, CAPF};
+    for (size_t i = 0; i < 2; i++) {
+        rec r[] = {{OLD_CCM, PT_ROLE_TFTP, 0}, {TVS, PT_ROLE_TVS, 0}};
+        pt_buf next = list(itl_signers[i], r, 2);
+        t = (fake_tvs){-1, 0, 0};
+        pt_ph_check_itl(&have, next.data, next.len, &tvs, &v);
+        assert_false(v.accept);
+        assert_int_equal(t.asked, 1);
+        pt_buf_free(&next);
+    }
+    /* an installed ITL with TVS but no TFTP record is no rollback ITL */
+    rec tv[] = {{TVS, PT_ROLE_TVS, 0}};
+    pt_buf tvs_only = list(OLD_CCM, tv, 1), other = cluster_itl(NEW_CCM);
+    assert_false(pt_ph_is_rollback_itl(tvs_only.data, tvs_only.len));
+    pt_ph_lists have_tvs_only = lists(NULL, &tvs_only);
+    t = (fake_tvs){-1, 0, 0};
+    pt_ph_check_itl(&have_tvs_only, other.data, other.len, &tvs, &v);
+    assert_false(v.accept);
+    pt_buf_free(&tvs_only);
+
+    /* the same length, other bytes: verified, not "unchanged" */
+    pt_buf same_len = cluster_itl(OLD_CCM);
+    assert_int_equal(same_len.len, itl.len);
+    same_len.data[same_len.len - 20] ^= 1;
+    pt_ph_check_itl(&have, same_len.data, same_len.len, &tvs, &v);
+    assert_false(v.accept);
+    assert_int_equal(v.how, PT_PH_REFUSED);
+    pt_buf_free(&same_len);
+
+    /* a CTL signed by a CAPF record of the installed CTL: refused without TVS */
+    rec cr[] = {{OLD_CCM, PT_ROLE_CCM_TFTP, 0}, {CAPF, PT_ROLE_CAPF, 0}};
+    pt_buf ctl = list(TOKEN, cr, 2), by_capf = list(CAPF, cr, 2);
+    pt_ph_lists have_ctl = lists(&ctl, NULL);
+    t = (fake_tvs){-1, 0, 0};
+    pt_ph_check_ctl(&have_ctl, by_capf.data, by_capf.len, &tvs, &v);
+    assert_false(v.accept);
+    /* and a phone with a CTL takes no ITL on first use */
+    pt_ph_check_itl(&have_ctl, other.data, other.len, &tvs, &v);
+    assert_false(v.accept);
+    pt_buf_free(&ctl);
+    pt_buf_free(&by_capf);
+    pt_buf_free(&other);
+
+    /* HTTPS: the ITL's TVS and CAPF certificates are no application servers */
+    t = (fake_tvs){-1, 0, 0};
+    pt_ph_check_https(&have, der[TVS], der_len[TVS], &tvs, &v);
+    assert_false(v.accept);
+    pt_ph_check_https(&have, der[CAPF], der_len[CAPF], &tvs, &v);
+    assert_false(v.accept);
+    /* a certificate is a record's only when it is the same bytes, all of them */
+    uint8_t *longer = malloc((size_t)der_len[TVS] + 1);
+    memcpy(longer, der[TVS], (size_t)der_len[TVS]);
+    longer[der_len[TVS]] = 0;
+    assert_false(pt_ph_server_trusted(&have, longer, (size_t)der_len[TVS] + 1, PT_ROLE_TVS));
+    assert_false(pt_ph_server_trusted(&have, der[TVS], (size_t)der_len[TVS] - 1, PT_ROLE_TVS));
+    free(longer);
+    pt_buf_free(&itl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_config_files),
         cmocka_unit_test(test_shared_key_cache),
         cmocka_unit_test(test_servers_and_https),
+        cmocka_unit_test(test_roles_are_not_interchangeable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

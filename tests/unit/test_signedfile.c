@@ -225,6 +225,13 @@ static void oversize_zero_unknown_duplicate_and_crossing_items_fail(void **state
     assert_non_null(strstr(d.msg, "tag 4 (SIGNER_NAME) length 65535 runs past the end of the header"));
     assert_int_equal(d.offset, 18);
 
+    /* one byte past the header's end: TIMESTAMP (at 200) claims 6 of the 5 bytes left */
+    memcpy(c, data, len);
+    c[202] = 6;
+    assert_int_equal(parse_copy(c, len, &d), PT_ERR_TRUNCATED);
+    assert_non_null(strstr(d.msg, "tag 15 (TIMESTAMP) length 6 runs past the end of the header (208 bytes)"));
+    assert_int_equal(d.offset, 200);
+
     /* zero length where one byte is required: HASH_ALGORITHM at 106 */
     memcpy(c, data, len);
     c[108] = 0;

@@ -521,6 +521,79 @@ static void key_cache_gives_the_same_answers(void **state)
     X509_free(ec);
 }
 
+/* Only a SAST record signs: a list whose signer is in it as TVS, CAPF or
+ * TFTP (full certificates, same serial) does not verify. */
+static void only_a_sast_record_signs(void **state)
+{
+    (void)state;
+    EVP_PKEY *k;
+    X509 *c;
+    tu_make_cert(PT_KEY_RSA, 1024, NULL, "cucm-pub", &k, &c);
+    static const int roles[] = {PT_ROLE_TVS, PT_ROLE_CAPF, PT_ROLE_TFTP, PT_ROLE_CCM_TFTP};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        pt_tl_entry e[] = {{.cert = c, .role = roles[i]}};
+        pt_signer s;
+        pt_diag d;
+        pt_signer_init_key(&s, k, c, &d);
+        pt_sign_opts o;
+        pt_sign_opts_init(&o);
+        o.filename = "ITLFile.tlv";
+        pt_buf b;
+        pt_buf_init(&b);
+        assert_int_equal(pt_tl_build(&b, &s, &o, e, 1, &d), PT_OK);
+        pt_trustlist tl;
+        assert_int_equal(pt_tl_parse(b.data, b.len, &tl, &d), PT_OK);
+        assert_int_equal(pt_tl_signer_index(&tl), -1);
+        assert_int_equal(pt_tl_verify(&tl, NULL, &d), PT_ERR_NO_SIGNER);
+        pt_tl_free(&tl);
+        pt_buf_free(&b);
+        pt_signer_free(&s);
+    }
+    EVP_PKEY_free(k);
+    X509_free(c);
+}
+
+/* Every cut inside the records is a truncation and says so: cut by one
+ * byte, "runs past the end of the file"; a cut on a record boundary parses
+ * (fewer records) and then fails its signature. */
+static void every_cut_is_reported_as_truncated(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"vectors/tlv/ITLFile.tlv", "vectors/tlv/ITL-hashrecord-synthetic.tlv",
+                                        "vectors/tlv/tiny.tlv", "real/itl-buba0-ITLFile.tlv"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        size_t len;
+        uint8_t *data = tu_read(files[f], &len);
+        pt_trustlist tl;
+        pt_diag d;
+        assert_int_equal(pt_tl_parse(data, len, &tl, &d), PT_OK);
+        size_t first = tl.hdr.length;
+        pt_tl_free(&tl);
+        for (size_t n = first + 1; n < len; n++) {
+            pt_diag_clear(&d);
+            int rc = parse_mod(data, n, &d);
+            if (rc == PT_OK) {
+                uint8_t *c = malloc(n);
+                memcpy(c, data, n);
+                assert_int_equal(pt_tl_parse(c, n, &tl, &d), PT_OK);
+                if (pt_tl_verify(&tl, NULL, &d) == PT_OK)
+                    fail_msg("%s cut to %zu bytes verifies", files[f], n);
+                pt_tl_free(&tl);
+                free(c);
+                continue;
+            }
+            if (rc != PT_ERR_TRUNCATED)
+                fail_msg("%s cut to %zu bytes: error %d (%s), not a truncation", files[f], n, rc, d.msg);
+            if (!strstr(d.msg, "runs past the end of the file") && !strstr(d.msg, "the file ends"))
+                fail_msg("%s cut to %zu bytes: \"%s\" does not say the file ends", files[f], n, d.msg);
+        }
+        assert_int_equal(parse_mod(data, len - 1, &d), PT_ERR_TRUNCATED);
+        if (!strstr(d.msg, "runs past the end of the file"))
+            fail_msg("%s cut by one byte: \"%s\"", files[f], d.msg);
+        free(data);
+    }
+}
+
 static void role_names(void **state)
 {
     (void)state;
@@ -545,6 +618,8 @@ int main(void)
         cmocka_unit_test(record_errors_say_where_and_what),
         cmocka_unit_test(resign_keeps_records_and_changes_signer),
         cmocka_unit_test(key_cache_gives_the_same_answers),
+        cmocka_unit_test(only_a_sast_record_signs),
+        cmocka_unit_test(every_cut_is_reported_as_truncated),
         cmocka_unit_test(role_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
