@@ -160,6 +160,21 @@ expect_out "status 0, role SAST, TTL 86400" "5701020000000009000f070001000800010
 echo y | $PT utils ctl set-cluster mixed-mode >/dev/null
 settle
 expect_true "the CTL change is noticed and logged as in seed 002" grep -q "CTLFile.tlv has been modified. Recaching CTL Certificate Cache" $LOG
+# a certificate only the CTL holds (here a hand-made CTL) is vouched for from the CTL cache
+cp $D/CTLFile.tlv ctl.saved
+$PT cert create ctlonly.pem --cn SAST-ADN00C71 >/dev/null
+$PT tlv build $D/CTLFile.tlv --signer ctlonly.pem --record sast=ctlonly.pem --record ccm+tftp=ctlonly.pem >/dev/null
+settle
+ctl_req=$(python3 -c "
+import subprocess
+der = subprocess.run(['openssl', 'x509', '-in', 'ctlonly.pem', '-outform', 'DER'], capture_output=True).stdout
+body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
+print((bytes([0x57, 1, 1, 0, 0, 0, 0, 10]) + len(body).to_bytes(2, 'big') + body).hex())")
+expect_exit 0 "TVS asked for a certificate of the CTL only" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$ctl_req"
+expect_out "status 0, roles SAST and CCM+TFTP" "570102000000000a0010070001000800020002"
+expect_true "answered from the CTL" grep -q "Valid, roles SAST,CCM+TFTP from the CTL" $LOG
+cp ctl.saved $D/CTLFile.tlv
+settle
 
 # a regenerated TVS certificate is used after 'utils service restart' (no process restart)
 tvs_fp() { openssl s_client -connect 127.0.0.1:$TVS </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }

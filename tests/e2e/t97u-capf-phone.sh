@@ -71,6 +71,20 @@ expect_exit 0 "show" $PT phone show --mac 001122334405
 expect_out "LSC: Failed" "LSC: Failed"
 expect_exit 0 "the cluster" $PT device show SEP001122334405
 expect_out "M25" "Upgrade Failed: User Initiated Request Late/Timedout"
+# a CAPF whose certificate is not the ITL's (regenerated after the phone's ITL was built): refused
+$PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
+restart
+$PT set cert regen CAPF --yes --force >/dev/null
+$PT utils service restart "Cisco Certificate Authority Proxy Function" >/dev/null
+settle
+expect_exit 0 "CAPF presents a certificate the phone's ITL does not hold" boot 001122334405
+expect_exit 0 "show" $PT phone show --mac 001122334405
+expect_out "LSC: Connection Failed" "LSC: Connection Failed"
+expect_out "and why" "the server's certificate is not the CAPF record of the ITL"
+expect_true "no LSC" test "$(lsc 001122334405)" = False
+restart   # the served ITL now holds the new CAPF certificate
+expect_exit 0 "after the TFTP restart it enrols" boot 001122334405
+expect_out "installed" "LSC installed"
 # by existing certificate: the MIC from the simulator's manufacturing CA, then the LSC it got
 expect_true "every SBD phone has a MIC, 0600" test "$(stat -c %a $PHONETRUST_PHONES/SEP0011223344F1/mic.pem)" = 600
 expect_true "issued by the manufacturing CA" sh -c "openssl x509 -in $PHONETRUST_PHONES/SEP0011223344F1/mic.pem -noout -issuer | grep -q 'Cisco Manufacturing CA'"

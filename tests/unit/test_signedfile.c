@@ -232,6 +232,17 @@ static void oversize_zero_unknown_duplicate_and_crossing_items_fail(void **state
     assert_non_null(strstr(d.msg, "tag 15 (TIMESTAMP) length 6 runs past the end of the header (208 bytes)"));
     assert_int_equal(d.offset, 200);
 
+    /* a HEADER_LENGTH too small for its own two items */
+    for (unsigned hl = 0; hl < 10; hl++) {
+        memcpy(c, data, len);
+        c[8] = 0;
+        c[9] = (uint8_t)hl;
+        assert_int_equal(parse_copy(c, len, &d), PT_ERR_FORMAT);
+        char want[64];
+        snprintf(want, sizeof want, "HEADER_LENGTH %u is smaller than 10", hl);
+        assert_non_null(strstr(d.msg, want));
+    }
+
     /* zero length where one byte is required: HASH_ALGORITHM at 106 */
     memcpy(c, data, len);
     c[108] = 0;
