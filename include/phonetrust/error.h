@@ -36,7 +36,8 @@ typedef enum pt_err {
     PT_ERR_EXISTS = -19,      /* already there */
     PT_ERR_DB = -20,          /* the cluster database failed */
     PT_ERR_AUTH = -21,        /* wrong password */
-    PT_ERR_LAST = -22
+    PT_ERR_IN_USE = -22,      /* an address and port another program already holds */
+    PT_ERR_LAST = -23
 } pt_err;
 
 /* Returns a static, never NULL, English description of err. */

@@ -19,7 +19,9 @@
 #define PT_FILE_MAX (64u * 1024u * 1024u)
 
 /* Reads all of path into a malloc'd buffer (NUL-terminated for
- * convenience; the NUL is not counted in *len). */
+ * convenience; the NUL is not counted in *len).  Regular files only: a
+ * directory, FIFO, socket or device is refused (PT_ERR_IO, "not a regular
+ * file"), never waited on. */
 int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_diag *d);
 
 /* Writes data to path atomically with the given mode (0600 for keys), then

@@ -20,7 +20,8 @@ enum {
     EXIT_IO = 4,      /* a file cannot be read or written */
     EXIT_OTHER = 5,   /* unusable key, unsupported, crypto failure */
     EXIT_REFUSED = 6, /* refused: hold timer, not a publisher, wrong password, declined */
-    EXIT_STATE = 7    /* no cluster home, or its database is unusable */
+    EXIT_STATE = 7,   /* no cluster home, or its database is unusable */
+    EXIT_IN_USE = 8   /* serve: an address and port is already held by another program */
 };
 
 int cli_exit_code(int rc);

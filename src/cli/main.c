@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -177,6 +178,10 @@ int cli_dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* A peer that goes away (a server killed under a fleet, a client that
+     * resets) must be an error on that connection, never the death of the
+     * whole process: writes then fail with EPIPE, which every caller handles. */
+    signal(SIGPIPE, SIG_IGN);
     int gx = take_globals(&argc, argv);
     if (gx)
         return gx;

@@ -38,6 +38,8 @@ int cli_exit_code(int rc)
         return EXIT_FORMAT;
     case PT_ERR_IO:
         return EXIT_IO;
+    case PT_ERR_IN_USE:
+        return EXIT_IN_USE;
     default:
         return EXIT_OTHER;
     }

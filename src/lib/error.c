@@ -30,6 +30,7 @@ static const char *const messages[] = {
     [19] = "already exists",
     [20] = "cluster database error",
     [21] = "wrong password",
+    [22] = "address already in use",
 };
 
 const char *pt_strerror(int err)

@@ -543,9 +543,9 @@ int capf_start(server *s, pt_diag *d)
     int rc = srv_tls_ctx(s, NULL, PT_CERT_CAPF, "CAPF", &s->capf_ctx, d);
     if (rc)
         return rc;
-    s->capf_listener = srv_listen(s, s->o->capf_port, on_accept, s, d);
-    if (!s->capf_listener)
-        return pt_diag_prefix(d, PT_ERR_IO, "CAPF");
+    rc = srv_listen(s, s->o->capf_port, on_accept, s, &s->capf_listener, d);
+    if (rc)
+        return pt_diag_prefix(d, rc, "CAPF");
     return PT_OK;
 }
 

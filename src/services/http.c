@@ -193,9 +193,12 @@ int http_start(server *s, pt_diag *d)
     evhttp_set_max_headers_size(s->http, 8192);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
     evhttp_set_gencb(s->http, on_request, s);
-    struct evconnlistener *l = srv_listen(s, s->o->http_port, NULL, NULL, d);
-    if (!l || !evhttp_bind_listener(s->http, l))
-        return pt_diag_prefix(d, PT_ERR_IO, "HTTP");
+    struct evconnlistener *l;
+    int rc = srv_listen(s, s->o->http_port, NULL, NULL, &l, d);
+    if (rc)
+        return pt_diag_prefix(d, rc, "HTTP");
+    if (!evhttp_bind_listener(s->http, l))
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "HTTP: cannot serve on the listener");
     return PT_OK;
 }
 

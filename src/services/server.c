@@ -116,6 +116,16 @@ static blob *load(server *s, const char *name, int *err)
             return f->b;
         }
     }
+    /* not cached: the file must really be inside the served directory (a
+     * symbolic link may point within it, never out of it, e.g. to keys/) */
+    char real[PATH_MAX], base[PATH_MAX];
+    size_t bl;
+    if (!realpath(path, real) || !realpath(s->tftp_dir, base) || strncmp(real, base, (bl = strlen(base))) ||
+        real[bl] != '/') {
+        srv_log(s, "FILES %s: refused, it leads outside %s", name, s->tftp_dir);
+        *err = 2;
+        return NULL;
+    }
     uint8_t *data;
     size_t len;
     if (pt_file_read(path, &data, &len, PT_FILE_MAX, NULL)) {
@@ -172,22 +182,54 @@ blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *
     return load(s, resolved, err);
 }
 
-struct evconnlistener *srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, pt_diag *d)
+/* what (may be NULL) names the service in messages.
+ * The workers share each port through SO_REUSEPORT, which would let a
+ * second phonetrust (same user) share it too and answer half the phones.
+ * So the first worker first binds the port alone (no SO_REUSEPORT, and no
+ * SO_REUSEADDR for UDP): if anything holds it, the serve stops at start.
+ * (Two serves started in the same instant could still both pass; systemd
+ * starts one.) */
+int srv_port_free(server *s, const struct sockaddr *sa, socklen_t len, int type, const char *what, const char *spec,
+                  pt_diag *d)
 {
+    if (s->index != 0)
+        return PT_OK;
+    int fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open a socket: %s", what, strerror(errno));
+    int one = 1;
+    if (type == SOCK_STREAM) /* connections of an earlier serve in TIME_WAIT are no owner */
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, sa, len) == 0 ? PT_OK : errno;
+    close(fd);
+    if (rc == EADDRINUSE)
+        return pt_diag_set(d, PT_ERR_IN_USE, PT_NO_OFFSET,
+                           "%s%s%s is already in use (another phonetrust serve, or another server); stop it or "
+                           "choose another address or port",
+                           what ? what : "", what ? ": " : "", spec);
+    if (rc)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s%scannot listen on %s: %s", what ? what : "", what ? ": " : "",
+                           spec, strerror(rc));
+    return PT_OK;
+}
+
+int srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, struct evconnlistener **out, pt_diag *d)
+{
+    *out = NULL;
     struct sockaddr_storage ss;
     int sslen = sizeof ss;
     char spec[128];
     snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, port);
-    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0) {
-        pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
-        return NULL;
-    }
-    struct evconnlistener *l = evconnlistener_new_bind(
-        s->base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT, 512,
-        (struct sockaddr *)&ss, sslen);
-    if (!l)
-        pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot listen on %s: %s", spec, strerror(errno));
-    return l;
+    if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
+    int rc = srv_port_free(s, (struct sockaddr *)&ss, (socklen_t)sslen, SOCK_STREAM, NULL, spec, d);
+    if (rc)
+        return rc;
+    *out = evconnlistener_new_bind(s->base, cb, arg, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT,
+                                   512, (struct sockaddr *)&ss, sslen);
+    if (!*out)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot listen on %s: %s", spec, strerror(errno));
+    return PT_OK;
 }
 
 /* ---- signals ---- */

@@ -94,8 +94,12 @@ typedef struct server {
 
 void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *srv_peer(const struct sockaddr *sa, char *buf, size_t n);
+/* PT_OK when nothing holds addr:port (checked by worker 0 only), else
+ * PT_ERR_IN_USE naming what and where. */
+int srv_port_free(server *s, const struct sockaddr *sa, socklen_t len, int type, const char *what, const char *spec,
+                  pt_diag *d);
 /* A listening TCP socket on --addr:port shared by the workers. */
-struct evconnlistener *srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, pt_diag *d);
+int srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, struct evconnlistener **out, pt_diag *d);
 
 /*
  * The file namespace of §8: CTLSEP<MAC>.tlv -> CTLFile.tlv, ITLSEP<MAC>.tlv

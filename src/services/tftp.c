@@ -23,7 +23,11 @@
 enum { OP_RRQ = 1, OP_WRQ = 2, OP_DATA = 3, OP_ACK = 4, OP_ERROR = 5, OP_OACK = 6 };
 enum { E_UNDEF = 0, E_NOTFOUND = 1, E_ACCESS = 2, E_ILLEGAL = 4, E_OPTION = 8 };
 
-#define MAX_RETRIES 5
+/* A transfer ends when no block has been acknowledged for --timeout
+ * seconds (a client's `timeout` option sets the retransmission interval,
+ * never more than --timeout), and in any case after MAX_LIFETIME seconds:
+ * at 512-byte blocks on a LAN that is ample for the largest file served. */
+#define MAX_LIFETIME 600
 #define MAX_BLKSIZE 65464
 #define MAX_WINDOW 64
 
@@ -41,7 +45,7 @@ typedef struct transfer {
     size_t oack_len;
     uint32_t acked;          /* blocks acknowledged so far */
     uint32_t last;           /* number of the final block */
-    int retries;
+    time_t started, progress; /* when it began; when a block was last acknowledged */
     uint8_t *pkt;            /* one DATA packet */
 } transfer;
 
@@ -113,8 +117,13 @@ static void on_timeout(evutil_socket_t fd, short ev, void *arg)
 {
     (void)fd, (void)ev;
     transfer *t = arg;
-    if (++t->retries > MAX_RETRIES) {
+    time_t now = time(NULL);
+    if (now - t->progress >= t->s->o->io_timeout) {
         transfer_free(t, "timed out");
+        return;
+    }
+    if (now - t->started >= MAX_LIFETIME) {
+        transfer_free(t, "ended: it lasted too long");
         return;
     }
     send_window(t);
@@ -153,7 +162,7 @@ static void on_packet(evutil_socket_t fd, short ev, void *arg)
         if (t->acked > t->last)
             t->acked = t->last;
     }
-    t->retries = 0;
+    t->progress = time(NULL);
     if (t->acked >= t->last) {
         transfer_free(t, "OK");
         return;
@@ -225,7 +234,8 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         } else if (!strcasecmp(name, "windowsize") && !*end && v >= 1 && v <= 65535) {
             window = v > MAX_WINDOW ? MAX_WINDOW : (unsigned)v;
             snprintf(num, sizeof num, "%u", window);
-        } else if (!strcasecmp(name, "timeout") && !*end && v >= 1 && v <= 255) {
+        } else if (!strcasecmp(name, "timeout") && !*end && v >= 1 && v <= 255 &&
+                   v <= (unsigned long)s->o->io_timeout) { /* more than --timeout: not acknowledged */
             timeout = (unsigned)v;
             snprintf(num, sizeof num, "%u", timeout);
         } else if (!strcasecmp(name, "tsize")) {
@@ -294,7 +304,8 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         snprintf(t->name, sizeof t->name, "%s", file);
     t->blksize = blksize;
     t->window = window;
-    t->timeout = timeout;
+    t->timeout = timeout > (unsigned)s->o->io_timeout ? (unsigned)s->o->io_timeout : timeout;
+    t->started = t->progress = time(NULL);
     t->last = (uint32_t)(b->len / blksize) + 1;
     if (opts) {
         t->oack = 1;
@@ -321,6 +332,9 @@ int tftp_start(server *s, pt_diag *d)
     snprintf(spec, sizeof spec, strchr(s->o->addr, ':') ? "[%s]:%d" : "%s:%d", s->o->addr, s->o->tftp_port);
     if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--addr %s is not an address", s->o->addr);
+    int rc = srv_port_free(s, (struct sockaddr *)&ss, (socklen_t)sslen, SOCK_DGRAM, "TFTP", spec, d);
+    if (rc)
+        return rc;
     s->tftp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(s->tftp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -290,9 +290,9 @@ int tvs_start(server *s, pt_diag *d)
     if (rc)
         return rc;
     tvs_refresh(s, 1);
-    s->tvs_listener = srv_listen(s, s->o->tvs_port, on_accept, s, d);
-    if (!s->tvs_listener)
-        return pt_diag_prefix(d, PT_ERR_IO, "TVS");
+    rc = srv_listen(s, s->o->tvs_port, on_accept, s, &s->tvs_listener, d);
+    if (rc)
+        return pt_diag_prefix(d, rc, "TVS");
     return PT_OK;
 }
 

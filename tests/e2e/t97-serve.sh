@@ -18,6 +18,19 @@ for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1
 expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
 settle_init $LOG
 
+# a second serve (this cluster or another) on ports already in use stops at start
+set -- $(free_ports 3)
+expect_exit 8 "a second serve on the same TFTP port: exit 8" \
+    timeout 10 $PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $1 --tvs-port $2 --capf-port 0 --log second.log
+expect_err "says which and why" "serve: TFTP: 127.0.0.1:$TFTP is already in use"
+expect_exit 8 "the same HTTP port on every address (0.0.0.0): exit 8" \
+    timeout 10 $PT serve --addr 0.0.0.0 --tftp-port $1 --http-port $HTTP --tvs-port $2 --capf-port 0 --log second.log
+expect_err "names the port" "serve: HTTP: 0.0.0.0:$HTTP is already in use"
+expect_exit 8 "the same TVS port: exit 8" \
+    timeout 10 $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $TVS --capf-port 0 --log second.log
+expect_exit 0 "the first serve still answers every TFTP request" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv first.out
+expect_same "with its own ITL" first.out $D/ITLFile.tlv
+
 # TFTP with the Debian tftp-hpa client and curl: exactly the bytes on disk
 expect_exit 0 "tftp-hpa: ITLFile.tlv" tftp 127.0.0.1 $TFTP -m binary -c get ITLFile.tlv itl.1
 expect_same "the bytes on disk" itl.1 $D/ITLFile.tlv
@@ -35,6 +48,19 @@ expect_exit 0 "blksize past the largest: answered with the largest" python3 $E2E
 expect_out "blksize 65464 (RFC 2348)" "blksize=65464"
 expect_exit 0 "windowsize past the server's: answered with its own" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv raw.out --opt windowsize=1000
 expect_out "windowsize 64" "windowsize=64"
+# --timeout (2 s here) bounds a transfer that gets no ACK, whatever the client asks
+before=$(grep -c "RRQ ITLFile.tlv: timed out" $LOG)
+expect_true "a client's timeout=200 is not acknowledged (more than --timeout)" python3 -c "
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
+s.sendto(b'\0\1ITLFile.tlv\0octet\0timeout\0' + b'200\0blksize\0' + b'1024\0', ('127.0.0.1', $TFTP))
+p, _ = s.recvfrom(2000)
+assert p[:2] == b'\0\6', p[:2]
+opts = p[2:].split(b'\0')
+assert b'timeout' not in opts and b'blksize' in opts, opts
+time.sleep(4.5)   # never ACK: the server must give up within --timeout (+ one interval)"
+expect_true "and the unanswered transfer ended within --timeout" \
+    test "$(grep -c "RRQ ITLFile.tlv: timed out" $LOG)" -gt "$before"
 expect_exit 0 "tsize is answered with the file size" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv raw.out --opt tsize=0
 expect_out "tsize" "tsize=$(stat -c %s $D/ITLFile.tlv)"
 expect_exit 0 "a lost ACK: the server retransmits" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv raw.out --opt timeout=1 --drop-first-ack
@@ -49,6 +75,24 @@ for bad in ../cluster.db /etc/passwd sub/../../cluster.db .hidden 'a\\b'; do
     expect_exit 1 "refused: $bad" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP "$bad" raw.out
     expect_out "access violation: $bad" "ERROR 2"
 done
+# symbolic links: one that stays inside the served directory is followed,
+# one that leads out of it (the keys, the database) never
+ln -s ../../keys $D/k
+ln -s ../../cluster.db $D/db.bin
+ln -s ITLFile.tlv $D/alias.tlv
+key=$(ls $PHONETRUST_HOME/keys | head -1)
+expect_exit 1 "TFTP: a key through a link to keys/ is refused" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP "k/$key" raw.out
+expect_out "access violation" "ERROR 2"
+expect_exit 1 "TFTP: the database through a link is refused" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP db.bin raw.out
+expect_out "access violation" "ERROR 2"
+expect_true "HTTP: 403 for the key" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/k/$key) = 403 ]"
+expect_true "HTTP: 403 for the database" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/db.bin) = 403 ]"
+expect_true "the refusal is logged" grep -q "FILES db.bin: refused, it leads outside" $LOG
+expect_exit 0 "a link inside the directory is served" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP alias.tlv raw.out
+expect_same "its target's bytes" raw.out $D/ITLFile.tlv
+mkfifo $D/pipe.xml
+expect_exit 1 "a FIFO is refused at once, not waited on" timeout 5 python3 $E2E/tftp_client.py 127.0.0.1 $TFTP pipe.xml raw.out
+rm $D/k $D/db.bin $D/alias.tlv $D/pipe.xml
 expect_true "a write request is refused" sh -c "tftp 127.0.0.1 $TFTP -m binary -c put itl.1 ITLFile.tlv 2>&1 | grep -q 'Error code 2'"
 expect_same "and the served file is unchanged" itl.1 $D/ITLFile.tlv
 

@@ -82,7 +82,7 @@ def locate(text, mu):
 
 def tracked_files():
     try:
-        out = subprocess.run(['git', '-C', TOP, 'ls-files', '-z'], check=True, capture_output=True).stdout
+        out = subprocess.run(['git', '-C', TOP, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], check=True, capture_output=True).stdout
         return [p for p in out.decode().split('\0') if p]
     except (OSError, subprocess.CalledProcessError):
         keep = ('CMakeLists.txt', 'src', 'include', 'tests', 'bench', 'fuzz')
