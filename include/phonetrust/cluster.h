@@ -292,6 +292,18 @@ int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op,
 /* Records an outcome; done clears the operation (back to none). */
 int pt_cluster_capf_result(pt_cluster *c, const char *device, const char *status, int done, pt_diag *d);
 
+/* Authentication strings are guessed one at a time: at most one attempt per
+ * device per PT_CAPF_ATTEMPT_SPACING seconds, and PT_CAPF_MAX_FAILURES wrong
+ * ones end the operation (it must be scheduled again). */
+#define PT_CAPF_ATTEMPT_SPACING 1
+#define PT_CAPF_MAX_FAILURES 5
+/* Records an attempt at now_ms (milliseconds since the epoch); *too_soon =
+ * 1 (and nothing recorded) when the last one was less than
+ * PT_CAPF_ATTEMPT_SPACING seconds before. */
+int pt_cluster_capf_attempt(pt_cluster *c, const char *device, int64_t now_ms, int *too_soon, pt_diag *d);
+/* Counts a wrong string; *failures receives the count so far. */
+int pt_cluster_capf_wrong(pt_cluster *c, const char *device, int *failures, pt_diag *d);
+
 /* The SEP<MAC>.cnf.xml a node serves to a device (M11). */
 int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d);
 /*

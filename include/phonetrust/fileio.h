@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "phonetrust/error.h"
@@ -38,6 +39,10 @@ int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 
 /* a + "/" + b into out (n bytes); PT_ERR_ARG when it does not fit. */
 int pt_path_join(char *out, size_t n, const char *a, const char *b);
+
+/* Opens a log file for appending, creating it 0640 (0600 under a stricter
+ * umask), never wider whatever the umask; NULL on failure (errno set). */
+FILE *pt_file_open_log(const char *path);
 
 /* Appends "STAMP MESSAGE\n" to a log file (created 0644 if missing); logs
  * are the one thing written in place.  Errors are ignored. */

@@ -207,7 +207,19 @@ static int parse_deadline(const char *s, time_t *out)
     return -1;
 }
 
-/* device capf NAME|--model MODEL --op OP [--auth MODE] [--password DIGITS] [--key KEY] [--deadline TIME] */
+/* By null string CAPF proves nothing: said every time it is scheduled. */
+static void warn_null_string(const char *who)
+{
+    fprintf(stderr,
+            "Warning: %s authenticate%s to CAPF by null string: anyone who can reach CAPF and names the device "
+            "gets its LSC. Prefer an authentication string or the phone's MIC/LSC unless the phones' network is "
+            "trusted; each such LSC is named in the serve log.\n",
+            who, strchr(who, ' ') ? "" : "s");
+}
+
+/* device capf NAME|--model MODEL --op OP [--auth MODE] [--password DIGITS] [--key KEY] [--deadline TIME]
+ * With --auth auth-string and no --password, the string is read from the
+ * terminal (no echo) or standard input: argv is visible to every local user. */
 static int device_capf(pt_cluster *c, int argc, char **argv, pt_diag *d)
 {
     const char *name = NULL, *model = NULL, *v;
@@ -235,11 +247,31 @@ static int device_capf(pt_cluster *c, int argc, char **argv, pt_diag *d)
     if (!name == !model)
         return cli_usage("device capf SEP<MAC>|--model MODEL --op install|delete|fetch|none [--auth MODE] "
                          "[--password DIGITS] [--key KEY] [--deadline TIME]");
+    if (!strcmp(op.auth, "auth-string") && !op.password[0]) {
+        char *pw = cli_read_secret("Authentication string: ");
+        if (!pw)
+            return cli_usage("device capf: no authentication string given");
+        snprintf(op.password, sizeof op.password, "%s", pw);
+        pt_wipe(pw, strlen(pw));
+        free(pw);
+    }
     int rc, n = 1;
     if (model)
         rc = pt_cluster_capf_bulk(c, model, &op, &n, d);
     else
         rc = pt_cluster_capf_set(c, name, &op, d);
+    pt_capf_op now;
+    if (!rc && strcmp(op.op, "none") &&
+        (model ? !strcmp(op.auth, "null-string")
+               : pt_cluster_capf_get(c, name, &now, NULL) == PT_OK && !strcmp(now.auth, "null-string"))) {
+        char who[64];
+        if (model)
+            snprintf(who, sizeof who, "the %d %s devices", n, model);
+        else
+            snprintf(who, sizeof who, "%s", name);
+        warn_null_string(who);
+    }
+    pt_wipe(op.password, sizeof op.password);
     if (rc)
         return cli_fail(NULL, rc, d);
     printf("CAPF operation %s scheduled for %d device%s: Operation Pending\n", op.op, n, n == 1 ? "" : "s");

@@ -221,7 +221,7 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, co
         pt_buf_free(&plain);
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
     }
-    chmod(tmp, 0755);
+    chmod(tmp, 0700); /* a restored home is as private as an installed one */
     pt_reader r;
     pt_rd_init(&r, plain.data, plain.len);
     int rc = PT_OK, have_db = 0;

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 #include "cluster_internal.h"
 
@@ -89,6 +89,9 @@ static const char *const migrations[] = {
     /* 6 -> 7: 'utils service restart' requests a running server picks up */
     "CREATE TABLE service_restarts (node TEXT NOT NULL, service TEXT NOT NULL,\n"
     "  generation INTEGER NOT NULL, PRIMARY KEY (node, service));\n",
+    /* 7 -> 8: wrong authentication strings counted, attempts spaced (hostile networks) */
+    "ALTER TABLE devices ADD COLUMN capf_failures INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE devices ADD COLUMN capf_attempt_at INTEGER NOT NULL DEFAULT 0; -- milliseconds\n",
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
@@ -711,7 +714,7 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     snprintf(tmp, sizeof tmp, "%s.install-XXXXXX", home);
     if (!mkdtemp(tmp))
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
-    chmod(tmp, 0755);
+    chmod(tmp, 0700); /* the home holds the keys and the database: the service's own */
     pt_cluster c;
     memset(&c, 0, sizeof c);
     snprintf(c.home, sizeof c.home, "%s", tmp);
@@ -805,6 +808,9 @@ int pt_cluster_open(const char *home, pt_cluster **out, pt_diag *d)
     if (stat(path, &st) != 0)
         return pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET,
                            "no cluster at %s (run 'phonetrust install', or give --home / PHONETRUST_HOME)", home);
+    /* a home made by an older phonetrust (0755): tightened, when it is ours */
+    if (stat(home, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 077) && st.st_uid == geteuid())
+        chmod(home, 0700);
     pt_cluster *c = calloc(1, sizeof *c);
     if (!c)
         return PT_ERR_NOMEM;

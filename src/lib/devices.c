@@ -881,7 +881,8 @@ static int capf_store(pt_cluster *c, const char *canon, const pt_capf_op *op, ti
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db,
                            "UPDATE devices SET capf_op = ?, capf_auth = ?, capf_password = ?, capf_key = ?,"
-                           " capf_deadline = ?, capf_status = ? WHERE name = ?",
+                           " capf_deadline = ?, capf_status = ?, capf_failures = 0, capf_attempt_at = 0"
+                           " WHERE name = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return pt__db_err(c, d, "scheduling a CAPF operation");
     sqlite3_bind_text(st, 1, op->op, -1, SQLITE_STATIC);
@@ -948,6 +949,40 @@ int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op,
     free(devs);
     if (!rc && *n == 0)
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device of model %s", model);
+    return rc;
+}
+
+int pt_cluster_capf_attempt(pt_cluster *c, const char *device, int64_t now_ms, int *too_soon, pt_diag *d)
+{
+    /* one statement: of two attempts in the same instant (two workers) only one is recorded */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE devices SET capf_attempt_at = ?1 WHERE name = ?2 AND (capf_attempt_at > ?1"
+                           " OR ?1 - capf_attempt_at >= ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "recording a CAPF attempt");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)now_ms);
+    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, PT_CAPF_ATTEMPT_SPACING * 1000);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a CAPF attempt");
+    *too_soon = !rc && sqlite3_changes(c->db) == 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pt_cluster_capf_wrong(pt_cluster *c, const char *device, int *failures, pt_diag *d)
+{
+    sqlite3_stmt *st;
+    *failures = 0;
+    if (sqlite3_prepare_v2(c->db, "UPDATE devices SET capf_failures = capf_failures + 1 WHERE name = ?"
+                                  " RETURNING capf_failures",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "counting a wrong authentication string");
+    sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? PT_OK : pt__db_err(c, d, "counting a wrong authentication string");
+    if (!rc)
+        *failures = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
     return rc;
 }
 

@@ -148,9 +148,21 @@ int pt_file_write_atomic_flags(const char *path, const void *data, size_t len, m
     return PT_OK;
 }
 
+FILE *pt_file_open_log(const char *path)
+{
+    /* created 0640 at most, whatever the umask (which can only take bits away) */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "a");
+    if (!f)
+        close(fd);
+    return f;
+}
+
 void pt_file_append_line(const char *path, const char *stamp, const char *fmt, va_list ap)
 {
-    FILE *f = fopen(path, "a");
+    FILE *f = pt_file_open_log(path);
     if (!f)
         return;
     fprintf(f, "%s ", stamp);

@@ -22,6 +22,7 @@
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,7 +191,26 @@ static int check_sig(EVP_PKEY *pk, int hash, const uint8_t *data, size_t len, co
     return ok;
 }
 
-/* By existing certificate: issued by the CAPF (an LSC) or a CAPF-trust CA (a MIC); signed auth data. */
+/* Whether a certificate's CN names the device: an LSC's CN is the device
+ * name (§7.3); a MIC's is "CP-<model>-SEP<MAC>" (as Cisco's MICs name the
+ * phone, e.g. CN=CP-8845-SEP001122334455), or the device name itself. */
+static int names_device(const char *cn, const char *device, int lsc)
+{
+    if (!strcmp(cn, device))
+        return 1;
+    if (lsc || strncmp(cn, "CP-", 3))
+        return 0;
+    size_t n = strlen(cn), dn = strlen(device), model = 0;
+    if (n < 3 + 2 + dn || strcmp(cn + n - dn, device) || cn[n - dn - 1] != '-')
+        return 0;
+    for (size_t i = 3; i < n - dn - 1; i++, model++)
+        if (!isalnum((unsigned char)cn[i]))
+            return 0;
+    return model >= 1 && model <= 16;
+}
+
+/* By existing certificate: issued by the CAPF (an LSC) or a CAPF-trust CA (a
+ * MIC), naming this device, within its validity dates; signed auth data. */
 static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **what)
 {
     X509 *cert = unwrap(m->cert);
@@ -222,8 +242,14 @@ static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **wha
     if (ik && X509_verify(cert, ik) == 1) {
         char cn[64] = "";
         X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
-        /* §6.8.3: a C implementation checks that an LSC belongs to the device */
-        if (!lsc || !strcmp(cn, c->device)) {
+        /* §6.8.3: a C implementation checks that the certificate belongs to the device, and its dates */
+        int named = names_device(cn, c->device, lsc);
+        int started = X509_cmp_current_time(X509_get0_notBefore(cert)) < 0;
+        int ended = X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0;
+        if (!named || !started || ended)
+            srv_log(c->s, "CAPF %s %s: the %s %s", c->peer, c->device, lsc ? "LSC" : "MIC",
+                    !named ? "names another device" : !started ? "is not valid yet" : "has expired");
+        if (named && started && !ended) {
             pt_buf data;
             pt_buf_init(&data);
             pt_buf_put(&data, c->device, strlen(c->device));
@@ -306,8 +332,29 @@ static void on_auth(capf_conn *c, const msg *m)
     if (!strcmp(c->op.auth, "null-string")) {
         ok = 1; /* an explicit, logged choice: anyone naming the device is served */
     } else if (!strcmp(c->op.auth, "auth-string")) {
+        /* one guess per device per second, and five wrong ones end the operation */
+        int too_soon = 0, failures = 0;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (pt_cluster_capf_attempt(s->cl, dev, now_ms, &too_soon, NULL) != PT_OK || too_soon) {
+            srv_log(s, "CAPF %s %s: another authentication string within %d s: refused unchecked", c->peer, dev,
+                    PT_CAPF_ATTEMPT_SPACING);
+            end_session(c, R_INVALID);
+            return;
+        }
         ok = m->password.n >= 1 && strlen(c->op.password) == m->password.n - 1 &&
              !memcmp(c->op.password, m->password.p, m->password.n - 1);
+        if (!ok && pt_cluster_capf_wrong(s->cl, dev, &failures, NULL) == PT_OK &&
+            failures >= PT_CAPF_MAX_FAILURES) {
+            char status[96];
+            snprintf(status, sizeof status, "%s Failed: Invalid Authentication String (%d wrong: schedule again)",
+                     op_word(c->op.op), failures);
+            pt_cluster_capf_result(s->cl, dev, status, 1, NULL);
+            srv_log(s, "CAPF %s %s: %d wrong authentication strings: the operation is ended", c->peer, dev, failures);
+            end_session(c, R_INVALID);
+            return;
+        }
     } else {
         EVP_PKEY *k = NULL;
         X509 *capf = NULL;
@@ -393,7 +440,8 @@ static void on_store(capf_conn *c, const msg *m)
         /* only now is the operation done (§6.9: not before the phone stored it) */
         pt_cluster_device_set_cert(c->s->cl, c->device, "lsc", lsc, NULL);
         pt_cluster_capf_result(c->s->cl, c->device, "Upgrade Success", 1, NULL);
-        srv_log(c->s, "CAPF %s %s: LSC installed", c->peer, c->device);
+        srv_log(c->s, "CAPF %s %s: LSC installed%s", c->peer, c->device,
+                !strcmp(c->op.auth, "null-string") ? " by null string: to whoever named the device, unproven" : "");
         end_session(c, R_UPDATE);
     } else {
         fail(c, "Phone Communication Failure", "the phone did not store the certificate");

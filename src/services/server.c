@@ -409,7 +409,7 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
     if (n > 1)
         evthread_use_pthreads();
     FILE *log = NULL;
-    if (o->log_path && !(log = fopen(o->log_path, "a")))
+    if (o->log_path && !(log = pt_file_open_log(o->log_path)))
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open the log: %s", o->log_path, strerror(errno));
     pool p = {calloc((size_t)n, sizeof(server)), n};
     if (!p.w) {

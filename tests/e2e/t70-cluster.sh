@@ -10,6 +10,8 @@ expect_exit 0 "install the publisher (passwords from standard input)" sh -c \
      --org cisco --unit tac --locality rtp --state nc --country US"
 expect_out "says where the cluster lives" "Cluster home: $PHONETRUST_HOME"
 expect_true "key directory is 0700" sh -c "[ \"\$(stat -c %a $PHONETRUST_HOME/keys)\" = 700 ]"
+expect_true "the cluster home is 0700" test "$(stat -c %a $PHONETRUST_HOME)" = 700
+expect_true "the database is 0600" test "$(stat -c %a $PHONETRUST_HOME/cluster.db)" = 600
 expect_true "every key is 0600" sh -c "[ -z \"\$(find $PHONETRUST_HOME/keys -type f ! -perm 0600)\" ] && [ \$(ls $PHONETRUST_HOME/keys | wc -l) -eq 5 ]"
 expect_true "a real SQLite database" sh -c "head -c 15 $PHONETRUST_HOME/cluster.db | grep -q 'SQLite format 3'"
 expect_exit 2 "a second install into the same home is refused" $PT install --publisher x --domain d.lab --ip 192.0.2.9 --admin-password aaaaaa --security-password bbbbbb
@@ -172,4 +174,17 @@ dd if=/dev/urandom of=broken/cluster.db bs=1024 seek=1 count=8 conv=notrunc 2>/d
 rm -f broken/cluster.db-wal broken/cluster.db-shm
 expect_exit 7 "a corrupt database" $PT --home broken node list
 expect_err "says so" "broken/cluster.db"
+# logs are 0640 at most whatever the umask; an older home (0755) is tightened when opened
+rm -f $PHONETRUST_HOME/log/phonetrust.log
+chmod 755 $PHONETRUST_HOME
+expect_exit 0 "a command under umask 000, two days on (the daily alert is logged)" sh -c "umask 000; faketime -f +50h $PT node list >/dev/null"
+expect_true "the cluster log was written" test -s $PHONETRUST_HOME/log/phonetrust.log
+expect_true "0640 (not 0666)" test "$(stat -c %a $PHONETRUST_HOME/log/phonetrust.log)" = 640
+expect_true "the home is 0700 again" test "$(stat -c %a $PHONETRUST_HOME)" = 700
+set -- $(free_ports 1)
+sh -c "umask 000; exec $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port 0 --tvs-port 0 --capf-port 0 --log $SCRATCH/umask.log" &
+srv=$!
+for _ in $(seq 50); do grep -q "SERVE node" $SCRATCH/umask.log 2>/dev/null && break; sleep 0.1; done
+kill $srv; wait $srv
+expect_true "serve --log under umask 000: 0640" test "$(stat -c %a $SCRATCH/umask.log)" = 640
 finish

@@ -36,8 +36,10 @@ replay() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/$1.json > $1.out; mask
 same_but_store() { grep -v '^5509' $1.got > a; grep -v '^5509' $1.want > b; cmp -s a b; }
 status() { $PT device show $1 | sed -n 's/^Certificate Operation Status: //p'; }
 
-$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
-$PT device capf SEP00112233AABB --op install --auth null-string --key ec256 >/dev/null
+expect_exit 0 "the authentication string from standard input, not argv" sh -c \
+    "echo 123456 | $PT device capf SEP001122334455 --op install --auth auth-string --key rsa2048"
+expect_exit 0 "scheduling by null string" $PT device capf SEP00112233AABB --op install --auth null-string --key ec256
+expect_err "warns what null string means" "Warning: SEP00112233AABB authenticates to CAPF by null string: anyone who can reach CAPF and names the device gets its LSC"
 $PT device capf SEP0011223344CC --op fetch --auth null-string >/dev/null
 $PT device capf SEP0011223344DD --op delete --auth null-string >/dev/null
 expect_exit 0 "device show: Operation Pending" $PT device show SEP001122334455
@@ -96,6 +98,7 @@ expect_true "status Upgrade Success" test "$(status SEP001122334455)" = "Upgrade
 expect_true "LSC Installed" sh -c "$PT device show SEP001122334455 | grep -q 'LSC:                  Installed'"
 replay install-ec
 expect_true "EC install by null string: the vector's exchange" same_but_store install-ec
+expect_true "the serve log names the LSC given by null string" grep -q "SEP00112233AABB: LSC installed by null string" $LOG
 expect_true "EC LSC recorded" sh -c "$PT device show SEP00112233AABB | grep -q 'LSC:                  Installed'"
 replay fetch
 expect_true "fetch: the vector's exchange" cmp -s fetch.got fetch.want
@@ -158,6 +161,71 @@ $PT device capf SEP001122334455 --op install --auth lsc --key rsa2048 >/dev/null
 replay certauth-rsa
 expect_true "a key of the wrong size: no certificate issued" sh -c "! grep -q '^5509' certauth-rsa.out"
 expect_true "status: Key Generation Failed" test "$(status SEP001122334455)" = "Upgrade Failed: Key Generation Failed/Timeout"
+
+# MICs: a manufacturing CA in CAPF-trust; each MIC names its phone as Cisco's do
+# (CN=CP-<model>-SEP<MAC>), and only that phone may use it, within its dates
+openssl req -x509 -newkey rsa:2048 -nodes -keyout mfg.key -out mfg.pem -subj "/CN=Cisco Manufacturing CA SHA2/O=Cisco" -days 3650 2>/dev/null
+$PT set cert import CAPF-trust mfg.pem --name mfg >/dev/null
+mic() { # OUT CN [FAKETIME-SPEC]: a MIC (key + certificate) valid 30 days from then (faketime -f)
+    openssl req -new -newkey rsa:1024 -nodes -keyout $1.key -subj "/CN=$2/O=Cisco Systems Inc." 2>/dev/null |
+        ${3:+faketime -f "$3"} openssl x509 -req -CA mfg.pem -CAkey mfg.key -days 30 -out $1.crt 2>/dev/null
+    cat $1.key $1.crt > $1.pem
+}
+mic mic55 CP-8845-SEP001122334455
+mic old55 CP-8845-SEP001122334455 "@2020-01-01 00:00:00"
+mic new55 CP-8845-SEP001122334455 "+60d"
+by_mic() { # OUT DEVICE PEM
+    $PT device capf $2 --op install --auth mic --key rsa1024 >/dev/null
+    python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --as $2 --cert $3 > $1
+}
+by_mic mic.out SEP001122334455 mic55.pem
+expect_true "its own MIC: authenticated (a KEYGEN_REQUEST follows)" grep -q '^5503' mic.out
+by_mic mic.out SEP00112233AABB mic55.pem
+expect_true "another phone's MIC: END_SESSION, no KEYGEN_REQUEST" sh -c "grep -q '^550f' mic.out && ! grep -q '^5503' mic.out"
+expect_true "status: Invalid MIC" test "$(status SEP00112233AABB)" = "Upgrade Failed: Invalid MIC"
+expect_true "the log says why" grep -q "SEP00112233AABB: the MIC names another device" $LOG
+by_mic mic.out SEP001122334455 old55.pem
+expect_true "an expired MIC: refused" sh -c "grep -q '^550f' mic.out && ! grep -q '^5503' mic.out"
+expect_true "the log says why (expired)" grep -q "SEP001122334455: the MIC has expired" $LOG
+by_mic mic.out SEP001122334455 new55.pem
+expect_true "a MIC not valid yet: refused" sh -c "grep -q '^550f' mic.out && ! grep -q '^5503' mic.out"
+expect_true "the log says why (not yet valid)" grep -q "SEP001122334455: the MIC is not valid yet" $LOG
+mic cp55 SEP001122334455X
+by_mic mic.out SEP001122334455 cp55.pem
+expect_true "a MIC whose CN merely starts with the device name: refused" sh -c "! grep -q '^5503' mic.out"
+# an LSC of the right device from the trusted CAPF, but expired
+openssl req -new -newkey rsa:1024 -nodes -keyout lscold.key -subj "/CN=SEP001122334455/O=CAPF/OU=CAPF" 2>/dev/null |
+    faketime -f "@2020-01-01 00:00:00" openssl x509 -req -CA $V/certs/capf.pem -CAkey $V/certs/capf.pem -days 30 -out lscold.crt 2>/dev/null
+cat lscold.key lscold.crt > lscold.pem
+$PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert lscold.pem > lscold.out
+expect_true "an expired LSC: refused" sh -c "grep -q '^550f' lscold.out && ! grep -q '^5503' lscold.out"
+expect_true "the log says why (expired LSC)" grep -q "SEP001122334455: the LSC has expired" $LOG
+
+# authentication strings: one guess per device per second, five wrong ones end the operation
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+guess() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/wrongpw.json --password "$1" > guess.out; }
+guess 111111
+guess 123456
+expect_true "the right string within a second of a wrong one: refused unchecked" sh -c "! grep -q '^5503' guess.out"
+expect_true "and logged" grep -q "SEP001122334455: another authentication string within 1 s: refused unchecked" $LOG
+for pw in 222222 333333 444444 555555; do sleep 1.1; guess $pw; done
+expect_true "five wrong strings: the operation is ended, and the admin sees it" \
+    test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String (5 wrong: schedule again)"
+expect_true "and the log says so" grep -q "SEP001122334455: 5 wrong authentication strings: the operation is ended" $LOG
+sleep 1.1
+guess 123456
+expect_true "then even the right string gets nothing: END_SESSION 0 (no operation)" sh -c "! grep -q '^5503' guess.out && grep -q '^550f.*0100010*\$' guess.out"
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+guess 123456
+expect_true "scheduled again: the right string works" grep -q '^5503' guess.out
+
+# null string through a security profile warns too
+$PT device profile OpenEnrol --capf-auth null-string >/dev/null
+$PT device set SEP0011223344EE profile OpenEnrol >/dev/null
+expect_exit 0 "scheduling with the profile's mode" $PT device capf SEP0011223344EE --op install
+expect_err "warns (the profile says null string)" "Warning: SEP0011223344EE authenticates to CAPF by null string"
+$PT device capf SEP0011223344EE --op none >/dev/null
 
 # the deadline (M25: LSC: Failed, User Initiated Request Late/Timedout)
 $PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --deadline -1h >/dev/null
