@@ -78,6 +78,14 @@ static void device_tl_info(server *s, struct evhttp_request *req, const char *pe
         itl[0] = '\0';
     if (!strcasecmp(ctl, "Not Installed"))
         ctl[0] = '\0';
+    char fetched_by[48];
+    if (!srv_fetches_from(s->fetches, dev, peer, fetched_by, sizeof fetched_by)) {
+        srv_log(s, "HTTP %s POST /DeviceTLInfo %s: refused, %s%s", peer, dev[0] ? dev : "(no device)",
+                fetched_by[0] ? "its configuration was last fetched from " : "it has fetched no configuration here",
+                fetched_by);
+        reply_text(req, 403, "Forbidden", "a report is taken only from the address that fetched the configuration");
+        return;
+    }
     pt_diag d;
     pt_diag_clear(&d);
     int rc = pt_cluster_device_report(s->cl, dev, itl, ctl, tftp[0] ? tftp : s->self.name, &d);
@@ -173,6 +181,7 @@ static void on_request(struct evhttp_request *req, void *arg)
             evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/octet-stream");
             evhttp_send_reply(req, 200, "OK", out);
             evbuffer_free(out);
+            srv_fetches_note(s->fetches, decoded[0] == '/' ? decoded + 1 : decoded, peer);
             srv_log(s, "HTTP %s GET %s%s%s: 200 (%zu bytes)", peer, decoded, strcmp(decoded + 1, resolved) ? " -> " : "",
                     strcmp(decoded + 1, resolved) ? resolved : "", b->len);
             blob_unref(b);

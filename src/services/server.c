@@ -417,9 +417,11 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
             fclose(log);
         return PT_ERR_NOMEM;
     }
-    int rc = PT_OK;
+    srv_fetches *fetches = srv_fetches_new();
+    int rc = fetches ? PT_OK : PT_ERR_NOMEM;
     for (int i = 0; i < n && !rc; i++) {
-        rc = worker_open(&p.w[i], o, i, d);
+        rc = worker_open(&p.w[i], o, i, d); /* (it clears the worker first) */
+        p.w[i].fetches = fetches;
         p.w[i].log = log;
     }
     pthread_t threads[64];
@@ -450,6 +452,7 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
     }
     for (int i = 0; i < n; i++)
         worker_close(&p.w[i]);
+    srv_fetches_free(fetches);
     free(p.w);
     if (log)
         fclose(log);

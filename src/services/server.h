@@ -56,8 +56,20 @@ typedef struct cached_file {
     blob *b;
 } cached_file;
 
+/* fetches.c: which address last fetched each device's configuration
+ * (shared by the workers); a DeviceTLInfo report counts only from it. */
+typedef struct srv_fetches srv_fetches;
+srv_fetches *srv_fetches_new(void);
+void srv_fetches_free(srv_fetches *f);
+/* file as requested ("SEP<MAC>.cnf.xml..."; anything else is ignored), peer "ip:port" */
+void srv_fetches_note(srv_fetches *f, const char *file, const char *peer);
+/* 1 when device's configuration was last fetched from peer's address;
+ * fetched_by receives that address ("" when none was). */
+int srv_fetches_from(srv_fetches *f, const char *device, const char *peer, char *fetched_by, size_t n);
+
 typedef struct server {
     const pt_serve_opts *o;
+    srv_fetches *fetches;   /* shared by the workers */
     int index;              /* worker number */
     struct event_base *base;
     pt_cluster *cl;

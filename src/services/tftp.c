@@ -67,6 +67,8 @@ static void transfer_free(transfer *t, const char *outcome)
     size_t bytes = (size_t)sent * t->blksize;
     if (bytes > t->b->len || (outcome && !strncmp(outcome, "OK", 2)))
         bytes = t->b->len;
+    if (outcome && !strcmp(outcome, "OK")) /* every block acknowledged: the address is the phone's */
+        srv_fetches_note(t->s->fetches, t->name, t->peer);
     srv_log(t->s, "TFTP %s RRQ %s: %s (%zu of %zu bytes, blksize %u, windowsize %u)", t->peer, t->name, outcome,
             bytes, t->b->len, t->blksize, t->window);
     if (t->prev)

@@ -139,7 +139,36 @@ itl_sha1=$(sha1sum $D/ITLFile.tlv | cut -c1-40)
 expect_exit 0 "POST /DeviceTLInfo" curl -sS -f -d "DeviceName=SEP001122334455&ITL_Signature=$itl_sha1&CTL_Signature=Not+Installed&ITL_TFTP_Server=pub" http://127.0.0.1:$HTTP/DeviceTLInfo
 expect_exit 0 "show itl-status" $PT show itl-status
 expect_out "the report arrived: Match" "1 Match"
-expect_true "a report for an unknown device is refused" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -d 'DeviceName=SEP0000000000AA&ITL_Signature=Not+Installed' http://127.0.0.1:$HTTP/DeviceTLInfo) = 404 ]"
+# a report counts only from the address that last fetched the device's configuration
+post() { curl -s -o /dev/null -w '%{http_code}' ${2:+--interface $2} -d "DeviceName=$1&ITL_Signature=0123456789abcdef0123456789abcdef01234567&CTL_Signature=Not+Installed&ITL_TFTP_Server=pub" http://127.0.0.1:$HTTP/DeviceTLInfo; }
+expect_true "a report from another address than the phone's: 403" test "$(post SEP001122334455 127.0.0.2)" = 403
+expect_exit 0 "show itl-status" $PT show itl-status
+expect_out "and itl-status still shows the phone's own report" "1 Match"
+expect_true "the refusal names the fetching address" grep -q "POST /DeviceTLInfo SEP001122334455: refused, its configuration was last fetched from 127.0.0.1" $LOG
+$PT device add SEP0011223344FE --model 8845 >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+expect_true "a device that fetched no configuration here: 403" test "$(post SEP0011223344FE)" = 403
+expect_exit 0 "show itl-status" $PT show itl-status
+expect_true "and it shows as never reported (Unknown)" grep -qE "^SEP0011223344FE .* Unknown\$" $SCRATCH/out
+expect_exit 0 "the device fetches its configuration over HTTP" curl -sS -f -o /dev/null http://127.0.0.1:$HTTP/SEP0011223344FE.cnf.xml.sgn
+expect_true "then its report from that address: 200" test "$(post SEP0011223344FE)" = 200
+expect_exit 0 "TFTP fetch from 127.0.0.2 (another phone at that address now)" sh -c \
+    "python3 -c \"
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.2', 0)); s.settimeout(5)
+s.sendto(b'\\0\\1SEP0011223344FE.cnf.xml.sgn\\0octet\\0', ('127.0.0.1', $TFTP))
+n = 1
+while True:
+    p, a = s.recvfrom(600)
+    assert p[:2] == b'\\0\\3', p[:4]
+    s.sendto(b'\\0\\4' + p[2:4], a)
+    if len(p) < 516: break
+\""
+for _ in $(seq 50); do grep -q "TFTP 127.0.0.2:[0-9]* RRQ SEP0011223344FE.cnf.xml.sgn: OK" $LOG && break; sleep 0.1; done
+codes="$(post SEP0011223344FE) $(post SEP0011223344FE 127.0.0.2)"
+expect_true "now only 127.0.0.2 may report for it (got $codes)" test "$codes" = "403 200"
+expect_exit 0 "an unknown device fetches the auto-registration default" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP SEP0000000000AA.cnf.xml.sgn raw.out
+expect_true "its report is refused as unknown: 404" test "$(post SEP0000000000AA)" = 404
 
 # TVS: the vectors' transcripts, byte for byte (§5.6)
 $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
