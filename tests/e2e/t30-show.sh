@@ -95,4 +95,12 @@ expect_exit 7 "show itl with no file and no cluster" env PHONETRUST_HOME=$SCRATC
 expect_err "says there is no cluster" "no cluster at $SCRATCH/none"
 expect_exit 2 "show with unknown option" $PT show itl x --bogus
 expect_exit 2 "show what?" $PT show nothing x
+# a FIFO or a device where a file is expected: refused at once, never waited on
+mkfifo fifo.tlv
+expect_exit 4 "show itl on a FIFO (no writer): exit 4, not a hang" timeout 10 $PT show itl fifo.tlv
+expect_err "says what it is" "not a regular file (a FIFO)"
+expect_exit 4 "show itl on a device" timeout 10 $PT show itl /dev/zero
+expect_err "says what it is" "not a regular file (a device)"
+expect_exit 4 "sgn verify on a directory" $PT sgn verify . --cert /dev/null
+expect_err "says what it is" "not a regular file (a directory)"
 finish

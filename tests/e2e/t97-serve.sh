@@ -167,6 +167,14 @@ while True:
 for _ in $(seq 50); do grep -q "TFTP 127.0.0.2:[0-9]* RRQ SEP0011223344FE.cnf.xml.sgn: OK" $LOG && break; sleep 0.1; done
 codes="$(post SEP0011223344FE) $(post SEP0011223344FE 127.0.0.2)"
 expect_true "now only 127.0.0.2 may report for it (got $codes)" test "$codes" = "403 200"
+# a request from 127.0.0.3 that never acknowledges (as a spoofed one could not) changes nothing
+python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.3', 0))
+s.sendto(b'\\0\\1SEP0011223344FE.cnf.xml.sgn\\0octet\\0', ('127.0.0.1', $TFTP))"
+for _ in $(seq 60); do grep -q "TFTP 127.0.0.3:[0-9]* RRQ SEP0011223344FE.cnf.xml.sgn: timed out" $LOG && break; sleep 0.1; done
+codes="$(post SEP0011223344FE 127.0.0.3) $(post SEP0011223344FE 127.0.0.2)"
+expect_true "an unacknowledged transfer does not make its sender the phone (got $codes)" test "$codes" = "403 200"
 expect_exit 0 "an unknown device fetches the auto-registration default" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP SEP0000000000AA.cnf.xml.sgn raw.out
 expect_true "its report is refused as unknown: 404" test "$(post SEP0000000000AA)" = 404
 

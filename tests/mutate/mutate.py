@@ -110,7 +110,10 @@ def sync_tree():
                     continue
         except OSError:
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copy2(src, dst)
+        # a fresh mtime (not copy2's): make must see the file as newer than
+        # the objects built from its previous content
+        shutil.copyfile(src, dst)
+        shutil.copymode(src, dst)
 
 
 def run(cmd, **kw):
