@@ -12,7 +12,8 @@
 int cmd_serve(int argc, char **argv)
 {
     pt_serve_opts o = {.addr = "0.0.0.0", .tftp_port = 69, .http_port = 6970, .tvs_port = 2445,
-                       .capf_port = 3804, .max_clients = 1000, .io_timeout = 10, .workers = 1};
+                       .capf_port = 3804, .max_clients = 1000, .max_per_peer = 250, .io_timeout = 10,
+                       .workers = 1};
     const char *v;
     long n;
     int ex = EXIT_OK;
@@ -22,6 +23,7 @@ int cmd_serve(int argc, char **argv)
             {"--tftp-port", &o.tftp_port, 0, 65535}, {"--http-port", &o.http_port, 0, 65535},
             {"--tvs-port", &o.tvs_port, 0, 65535},   {"--capf-port", &o.capf_port, 0, 65535},
             {"--max-clients", &o.max_clients, 1, 100000}, {"--timeout", &o.io_timeout, 1, 3600},
+            {"--max-per-peer", &o.max_per_peer, 1, 100000},
             {"--workers", &o.workers, 1, 64},
         };
         int matched = 0;

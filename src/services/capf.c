@@ -72,7 +72,7 @@ static void conn_free(capf_conn *c)
         c->s->capf_conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    c->s->clients--;
+    srv_release(c->s, SVC_CAPF, c->peer);
     X509_free(c->issued);
     bufferevent_free(c->bev);
     free(c);
@@ -541,13 +541,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l, (void)salen;
     server *s = arg;
     char peer[64];
-    struct bufferevent *bev = srv_tls_accept(s, "CAPF", s->capf_ctx, fd, sa, peer, sizeof peer);
+    struct bufferevent *bev = srv_tls_accept(s, SVC_CAPF, s->capf_ctx, fd, sa, peer, sizeof peer);
     if (!bev)
         return;
     capf_conn *c = calloc(1, sizeof *c);
     if (!c) {
         bufferevent_free(bev);
-        s->clients--;
+        srv_release(s, SVC_CAPF, peer);
         return;
     }
     c->s = s;

@@ -107,6 +107,7 @@ static void device_tl_info(server *s, struct evhttp_request *req, const char *pe
 typedef struct http_conn {
     struct evhttp_connection *evcon;
     server *s;
+    char peer[80];
     struct http_conn *next;
 } http_conn;
 
@@ -118,7 +119,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
     for (http_conn **p = &s->http_conns; *p; p = &(*p)->next)
         if (*p == hc) {
             *p = hc->next;
-            s->clients--;
+            srv_release(s, SVC_HTTP, hc->peer);
             break;
         }
     free(hc);
@@ -131,18 +132,19 @@ static int admit(server *s, struct evhttp_request *req, const char *peer)
     for (http_conn *hc = s->http_conns; hc; hc = hc->next)
         if (hc->evcon == evcon)
             return 1;
-    http_conn *hc = s->clients < s->o->max_clients ? calloc(1, sizeof *hc) : NULL;
+    http_conn *hc = srv_admit(s, SVC_HTTP, peer) ? calloc(1, sizeof *hc) : NULL;
     if (!hc) {
-        srv_log(s, "HTTP %s: refused, %d clients", peer, s->clients);
+        if (srv_clients(s, SVC_HTTP) < s->o->max_clients) /* admitted, but out of memory */
+            srv_release(s, SVC_HTTP, peer);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         reply_text(req, 503, "Service Unavailable", "too many clients");
         return 0;
     }
     hc->evcon = evcon;
     hc->s = s;
+    snprintf(hc->peer, sizeof hc->peer, "%s", peer);
     hc->next = s->http_conns;
     s->http_conns = hc;
-    s->clients++;
     evhttp_connection_set_closecb(evcon, on_conn_close, hc);
     return 1;
 }
@@ -219,7 +221,7 @@ void http_stop(server *s)
     while (s->http_conns) { /* closed without their close callback */
         http_conn *hc = s->http_conns;
         s->http_conns = hc->next;
-        s->clients--;
+        srv_release(s, SVC_HTTP, hc->peer);
         free(hc);
     }
 }

@@ -269,12 +269,11 @@ int srv_tls_ctx(server *s, const char *node, const char *name, const char *what,
     return PT_OK;
 }
 
-struct bufferevent *srv_tls_accept(server *s, const char *what, SSL_CTX *ctx, evutil_socket_t fd,
+struct bufferevent *srv_tls_accept(server *s, srv_service svc, SSL_CTX *ctx, evutil_socket_t fd,
                                    const struct sockaddr *sa, char *peer, size_t n)
 {
     srv_peer(sa, peer, n);
-    if (s->clients >= s->o->max_clients) {
-        srv_log(s, "%s %s: refused, %d clients", what, peer, s->clients);
+    if (!srv_admit(s, svc, peer)) {
         evutil_closesocket(fd);
         return NULL;
     }
@@ -286,11 +285,11 @@ struct bufferevent *srv_tls_accept(server *s, const char *what, SSL_CTX *ctx, ev
         if (ssl)
             SSL_free(ssl);
         evutil_closesocket(fd);
+        srv_release(s, svc, peer);
         return NULL;
     }
     struct timeval tv = {s->o->io_timeout, 0};
     bufferevent_set_timeouts(bev, &tv, &tv);
-    s->clients++;
     return bev;
 }
 
@@ -321,6 +320,7 @@ static void on_refresh(evutil_socket_t fd, short ev, void *arg)
 {
     (void)fd, (void)ev;
     server *s = arg;
+    srv_limits_tick(s);
     int force = s->reload;
     s->reload = 0;
     long long v = pt_cluster_data_version(s->cl);
@@ -354,6 +354,8 @@ static int worker_open(server *s, const pt_serve_opts *o, int index, pt_diag *d)
     s->o = o;
     s->index = index;
     s->tftp_fd = -1;
+    if (!(s->limits = srv_limits_new()))
+        return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
     int rc = pt_cluster_open(o->home, &s->cl, d);
     if (!rc)
         rc = o->node ? pt_cluster_node(s->cl, o->node, &s->self, d) : pt_cluster_publisher(s->cl, &s->self, d);
@@ -393,6 +395,7 @@ static void worker_close(server *s)
     if (s->base)
         event_base_free(s->base);
     pt_cluster_close(s->cl);
+    srv_limits_free(s->limits);
 }
 
 static void *worker_run(void *arg)

@@ -23,7 +23,8 @@ typedef struct pt_serve_opts {
     const char *node;
     const char *addr;
     int tftp_port, http_port, tvs_port, capf_port;
-    int max_clients;    /* per worker */
+    int max_clients;    /* per service, per worker */
+    int max_per_peer;   /* per service, per worker, from one address (0: max_clients) */
     int workers;        /* event loops, one thread each, sharing the ports (SO_REUSEPORT) */
     int tls_min_10;     /* accept TLS 1.0 (old 79xx phones) */
     int io_timeout;     /* seconds a connection may stay idle */
@@ -56,6 +57,20 @@ typedef struct cached_file {
     blob *b;
 } cached_file;
 
+/* limits.c: each service's clients, and each address's, per worker */
+typedef enum { SVC_TFTP, SVC_HTTP, SVC_TVS, SVC_CAPF, SVC_N } srv_service;
+typedef struct srv_limits srv_limits;
+struct server;
+srv_limits *srv_limits_new(void);
+void srv_limits_free(srv_limits *l);
+/* 1: admitted and counted (srv_release when it ends); 0: refused (counted
+ * for the next summary line).  peer is "ip:port". */
+int srv_admit(struct server *s, srv_service svc, const char *peer);
+void srv_release(struct server *s, srv_service svc, const char *peer);
+int srv_clients(const struct server *s, srv_service svc);
+/* On the one-second tick: one log line per service that refused clients. */
+void srv_limits_tick(struct server *s);
+
 /* fetches.c: which address last fetched each device's configuration
  * (shared by the workers); a DeviceTLInfo report counts only from it. */
 typedef struct srv_fetches srv_fetches;
@@ -76,7 +91,7 @@ typedef struct server {
     pt_node self;
     char tftp_dir[PATH_MAX];
     FILE *log;
-    int clients;
+    srv_limits *limits;
     cached_file files[FILE_CACHE];
     int next_file;
     /* TFTP */
@@ -127,11 +142,11 @@ blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *
  * PT_CERT_CAPF) of `node` (NULL: the publisher): TLS 1.2 minimum, or 1.0
  * with --tls-min 1.0.  `what` names the service in errors. */
 int srv_tls_ctx(server *s, const char *node, const char *name, const char *what, SSL_CTX **out, pt_diag *d);
-/* A TLS connection accepted for `what` (TVS, CAPF): under --max-clients, a
- * server-side TLS bufferevent with --timeout both ways, counted in
- * s->clients; otherwise NULL, the socket closed (a refusal logged).  peer
- * receives the peer's address. */
-struct bufferevent *srv_tls_accept(server *s, const char *what, SSL_CTX *ctx, evutil_socket_t fd,
+/* A TLS connection accepted for svc (SVC_TVS, SVC_CAPF): when admitted
+ * (srv_admit), a server-side TLS bufferevent with --timeout both ways;
+ * otherwise NULL, the socket closed (counted for the summary).  peer
+ * receives the peer's address; srv_release(s, svc, peer) when it ends. */
+struct bufferevent *srv_tls_accept(server *s, srv_service svc, SSL_CTX *ctx, evutil_socket_t fd,
                                    const struct sockaddr *sa, char *peer, size_t n);
 
 int tftp_start(server *s, pt_diag *d);

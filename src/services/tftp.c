@@ -82,7 +82,7 @@ static void transfer_free(transfer *t, const char *outcome)
     close(t->fd);
     blob_unref(t->b);
     free(t->pkt);
-    t->s->clients--;
+    srv_release(t->s, SVC_TFTP, t->peer);
     free(t);
 }
 
@@ -267,9 +267,8 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         pt_buf_put(&oack, num, strlen(num) + 1);
         opts++;
     }
-    if (s->clients >= s->o->max_clients || oack.len > sizeof ((transfer *)0)->oack_pkt) {
+    if (oack.len > sizeof ((transfer *)0)->oack_pkt || !srv_admit(s, SVC_TFTP, peer)) {
         send_error(fd, (struct sockaddr *)&from, fromlen, E_UNDEF, "Server busy, try again later");
-        srv_log(s, "TFTP %s RRQ %s: refused, %d clients", peer, file, s->clients);
         blob_unref(b);
         pt_buf_free(&oack);
         return;
@@ -294,6 +293,7 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         blob_unref(b);
         pt_buf_free(&oack);
         send_error(fd, (struct sockaddr *)&from, fromlen, E_UNDEF, "Server error");
+        srv_release(s, SVC_TFTP, peer);
         return;
     }
     t->s = s;
@@ -322,7 +322,6 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
     if (s->xfers)
         s->xfers->prev = t;
     s->xfers = t;
-    s->clients++;
     send_window(t);
 }
 

@@ -41,7 +41,7 @@ static void conn_free(tvs_conn *c)
         c->s->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    c->s->clients--;
+    srv_release(c->s, SVC_TVS, c->peer);
     bufferevent_free(c->bev);
     free(c);
 }
@@ -207,13 +207,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l, (void)salen;
     server *s = arg;
     char peer[64];
-    struct bufferevent *bev = srv_tls_accept(s, "TVS", s->tvs_ctx, fd, sa, peer, sizeof peer);
+    struct bufferevent *bev = srv_tls_accept(s, SVC_TVS, s->tvs_ctx, fd, sa, peer, sizeof peer);
     if (!bev)
         return;
     tvs_conn *c = calloc(1, sizeof *c);
     if (!c) {
         bufferevent_free(bev);
-        s->clients--;
+        srv_release(s, SVC_TVS, peer);
         return;
     }
     c->s = s;

@@ -8,7 +8,8 @@ usage: capf_client.py HOST PORT TRANSCRIPT.json [--password STRING]
 
 The phone's AUTH_RESPONSE can be changed on the way, to play a phone other
 than the recorded one:
-  --password STRING   sends STRING as the authentication string
+  --password STRING   sends STRING as the authentication string; A,B,...
+                      runs one session per string, back to back
   --as DEVICE         names DEVICE instead of the recorded device
   --cert PEM          authenticates with PEM's certificate (and signs the
                       authentication data with PEM's key, as §6.8.3 says:
@@ -118,6 +119,14 @@ def main():
             spoil = args.pop(0)
         else:
             sys.exit('capf_client.py: unknown option ' + a)
+    # --password A,B,...: one session per string, back to back from this process
+    passwords = password.split(',') if password is not None and ',' in password else [password]
+    for pw in passwords:
+        session(host, port, path, pw, device, pem, spoil)
+    return 0
+
+
+def session(host, port, path, password, device, pem, spoil):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -146,7 +155,6 @@ def main():
             break
         print(got.hex(), flush=True)
     print('CLOSED')
-    return 0
 
 
 sys.exit(main())

@@ -1,6 +1,8 @@
-# Hostile networks, the phone's side: a fleet whose server dies under it
-# (kill -9 in the middle of a reboot storm) finishes with its table and its
-# exit status, never killed by SIGPIPE (exit 141).
+# Hostile networks: a fleet whose server dies under it (kill -9 in the
+# middle of a reboot storm) finishes with its table and its exit status,
+# never killed by SIGPIPE (exit 141); a flood of idle connections and
+# unacknowledged TFTP requests from one address leaves TVS answering and
+# the other addresses served, and is logged as summary lines.
 . "$PT_TESTLIB"
 export PHONETRUST_HOME=$SCRATCH/cluster PHONETRUST_PHONES=$SCRATCH/phones
 $PT install --publisher pub --domain lab.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
@@ -43,4 +45,60 @@ for frac in 0.2 0.4 0.6 0.8; do
 import json; j = json.load(open('storm.json')); assert j['phones'] == 200, j"
 done
 
+
+# one sender must not silence the services: each service has its own
+# capacity (a flood from ten addresses fills CAPF, not TVS), and one
+# address at most --max-per-peer of it (TFTP keeps room for others)
+$PT device add SEP0011223344C1 --model 8845 >/dev/null
+$PT device capf SEP0011223344C1 --op none >/dev/null
+set -- $(free_ports 2)
+CAPF=$1
+LOG2=$SCRATCH/serve2.log
+start_serve $LOG2 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --max-clients 100 --max-per-peer 20 --timeout 30
+E2E=$(dirname "$PT_TESTLIB")
+python3 - $TFTP $HTTP $CAPF <<'PY' &
+import socket, sys, time
+tftp, http, capf = (int(a) for a in sys.argv[1:4])
+held = []
+for port in (capf, http):          # 200 idle TCP connections each to CAPF and HTTP, from 10 addresses
+    for i in range(200):
+        c = socket.socket(); c.bind(('127.0.0.%d' % (10 + i % 10), 0)); c.connect(('127.0.0.1', port)); held.append(c)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(200):               # 200 read requests never acknowledged
+    u.sendto(b'\0\1ITLFile.tlv\0octet\0', ('127.0.0.1', tftp))
+open('flood.ready', 'w').close()
+time.sleep(8)
+PY
+flood=$!
+for _ in $(seq 100); do [ -e flood.ready ] && break; sleep 0.1; done
+expect_exit 0 "TVS answers a phone while CAPF, HTTP and TFTP are flooded" python3 -c "
+import json, socket, ssl, time
+req = bytes.fromhex(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t0 = time.monotonic()
+t = ctx.wrap_socket(socket.create_connection(('127.0.0.1', $TVS), timeout=5))
+t.sendall(req)
+got = t.recv(100)
+dt = time.monotonic() - t0
+print('answered in %.0f ms: %s' % (dt * 1000, got.hex()))
+assert got[:4] == bytes([0x57, 1, 2, 0]), got.hex()
+assert dt < 1.0, dt"
+expect_out "an answer (VERIFY_RESPONSE), within a second of connecting" "answered in"
+expect_exit 0 "TFTP still serves another address (127.0.0.2)" sh -c \
+    "python3 -c \"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.2', 0)); s.settimeout(5)
+s.sendto(b'\\\\0\\\\1ITLFile.tlv\\\\0octet\\\\0', ('127.0.0.1', $TFTP))
+while True:
+    p, a = s.recvfrom(600)
+    assert p[:2] == b'\\\\0\\\\3', p[:4]
+    s.sendto(b'\\\\0\\\\4' + p[2:4], a)
+    if len(p) < 516: break
+\""
+for _ in $(seq 30); do grep -q "TFTP: refused" $LOG2 && break; sleep 0.1; done
+expect_true "the TFTP refusals are summed up (most from 127.0.0.1)" grep -q "TFTP: refused 180 in the last second (20 clients; most from 127.0.0.1: 180" $LOG2
+expect_true "CAPF took its capacity (100) and refused the rest, summed up" grep -q "CAPF: refused 100 in the last second (100 clients" $LOG2
+expect_true "never one line per refused client ($(grep -c refused $LOG2) lines)" test "$(grep -c refused $LOG2)" -le 6
+kill $flood 2>/dev/null
+wait $flood 2>/dev/null
 finish

@@ -127,11 +127,16 @@ expect_true "the log says why (expired LSC)" grep -q "SEP001122334455: the LSC h
 # authentication strings: one guess per device per second, five wrong ones end the operation
 $PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
 guess() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/wrongpw.json --password "$1" > guess.out; }
-guess 111111
-guess 123456
-expect_true "the right string within a second of a wrong one: refused unchecked" sh -c "! grep -q '^5503' guess.out"
+guess 111111,123456
+expect_true "the right string right after a wrong one (same second): refused unchecked" sh -c "! grep -q '^5503' guess.out"
 expect_true "and logged" grep -q "SEP001122334455: another authentication string within 1 s: refused unchecked" $LOG
-for pw in 222222 333333 444444 555555; do sleep 1.1; guess $pw; done
+before=$(grep -c "SEP001122334455: another authentication string within 1 s" $LOG)
+sleep 1.1
+guess 222222,333333,444444,555555,666666
+expect_true "five guesses back to back: the first counted, the others refused unchecked" \
+    test $(( $(grep -c "SEP001122334455: another authentication string within 1 s" $LOG) - before )) -ge 3
+expect_true "so the operation is still on" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
+for pw in 333333 444444 555555; do sleep 1.1; guess $pw; done
 expect_true "five wrong strings: the operation is ended, and the admin sees it" \
     test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String (5 wrong: schedule again)"
 expect_true "and the log says so" grep -q "SEP001122334455: 5 wrong authentication strings: the operation is ended" $LOG
