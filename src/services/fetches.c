@@ -64,20 +64,9 @@ static int config_device(const char *name, char out[16])
     return 1;
 }
 
-/* The address of "ip:port" (an IPv6 address keeps its colons). */
-static void ip_of(const char *peer, char *out, size_t n)
-{
-    const char *colon = strrchr(peer, ':');
-    size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
-    snprintf(out, n, "%.*s", (int)len, peer);
-}
-
 static size_t slot(const fetch_entry *e, size_t cap, const char *device)
 {
-    size_t h = 5381;
-    for (const char *p = device; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    size_t i = h & (cap - 1);
+    size_t i = srv_hash(device) & (cap - 1);
     while (e[i].device[0] && strcmp(e[i].device, device))
         i = (i + 1) & (cap - 1);
     return i;
@@ -103,7 +92,7 @@ void srv_fetches_note(srv_fetches *f, const char *file, const char *peer)
     char dev[16], ip[48];
     if (!f || !config_device(file, dev))
         return;
-    ip_of(peer, ip, sizeof ip);
+    srv_peer_ip(peer, ip, sizeof ip);
     pthread_mutex_lock(&f->lock);
     if ((f->used + 1) * 10 <= f->cap * 7 || grow(f) == 0) {
         fetch_entry *e = &f->e[slot(f->e, f->cap, dev)];
@@ -123,7 +112,7 @@ int srv_fetches_from(srv_fetches *f, const char *device, const char *peer, char 
     snprintf(name, sizeof name, "%.15s.cnf.xml", device);
     if (!f || strlen(device) != 15 || !config_device(name, dev))
         return 0;
-    ip_of(peer, ip, sizeof ip);
+    srv_peer_ip(peer, ip, sizeof ip);
     int match = 0;
     pthread_mutex_lock(&f->lock);
     if (f->cap) {

@@ -47,20 +47,9 @@ void srv_limits_free(srv_limits *l)
     free(l);
 }
 
-/* The address of "ip:port" (an IPv6 address keeps its colons). */
-static void ip_of(const char *peer, char *out, size_t n)
-{
-    const char *colon = strrchr(peer, ':');
-    size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
-    snprintf(out, n, "%.*s", (int)len, peer);
-}
-
 static size_t slot(const peer_count *p, size_t cap, const char *ip)
 {
-    size_t h = 5381;
-    for (const char *c = ip; *c; c++)
-        h = h * 33 + (unsigned char)*c;
-    size_t i = h & (cap - 1);
+    size_t i = srv_hash(ip) & (cap - 1);
     while (p[i].ip[0] && strcmp(p[i].ip, ip))
         i = (i + 1) & (cap - 1);
     return i;
@@ -101,7 +90,7 @@ int srv_admit(server *s, srv_service svc, const char *from)
 {
     srv_limits *l = s->limits;
     char ip[48];
-    ip_of(from, ip, sizeof ip);
+    srv_peer_ip(from, ip, sizeof ip);
     peer_count *e = peer(l, ip);
     int per_peer = s->o->max_per_peer > 0 ? s->o->max_per_peer : s->o->max_clients;
     if (!e || l->clients[svc] >= s->o->max_clients || e->n[svc] >= per_peer) {
@@ -119,7 +108,7 @@ void srv_release(server *s, srv_service svc, const char *from)
 {
     srv_limits *l = s->limits;
     char ip[48];
-    ip_of(from, ip, sizeof ip);
+    srv_peer_ip(from, ip, sizeof ip);
     if (l->clients[svc] > 0)
         l->clients[svc]--;
     if (!l->cap)

@@ -49,6 +49,21 @@ void srv_log(server *s, const char *fmt, ...)
     fflush(f);
 }
 
+void srv_peer_ip(const char *peer, char *out, size_t n)
+{
+    const char *colon = strrchr(peer, ':');
+    size_t len = colon ? (size_t)(colon - peer) : strlen(peer);
+    snprintf(out, n, "%.*s", (int)len, peer);
+}
+
+size_t srv_hash(const char *key)
+{
+    size_t h = 5381; /* djb2 */
+    for (const char *p = key; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    return h;
+}
+
 const char *srv_peer(const struct sockaddr *sa, char *buf, size_t n)
 {
     char ip[INET6_ADDRSTRLEN] = "?";

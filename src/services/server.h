@@ -121,6 +121,10 @@ typedef struct server {
 
 void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *srv_peer(const struct sockaddr *sa, char *buf, size_t n);
+/* The address of a peer "ip:port" (an IPv6 address keeps its colons). */
+void srv_peer_ip(const char *peer, char *out, size_t n);
+/* A string hash for the services' small tables. */
+size_t srv_hash(const char *key);
 /* PT_OK when nothing holds addr:port (checked by worker 0 only), else
  * PT_ERR_IN_USE naming what and where. */
 int srv_port_free(server *s, const struct sockaddr *sa, socklen_t len, int type, const char *what, const char *spec,

@@ -152,18 +152,8 @@ expect_exit 0 "show itl-status" $PT show itl-status
 expect_true "and it shows as never reported (Unknown)" grep -qE "^SEP0011223344FE .* Unknown\$" $SCRATCH/out
 expect_exit 0 "the device fetches its configuration over HTTP" curl -sS -f -o /dev/null http://127.0.0.1:$HTTP/SEP0011223344FE.cnf.xml.sgn
 expect_true "then its report from that address: 200" test "$(post SEP0011223344FE)" = 200
-expect_exit 0 "TFTP fetch from 127.0.0.2 (another phone at that address now)" sh -c \
-    "python3 -c \"
-import socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.2', 0)); s.settimeout(5)
-s.sendto(b'\\0\\1SEP0011223344FE.cnf.xml.sgn\\0octet\\0', ('127.0.0.1', $TFTP))
-n = 1
-while True:
-    p, a = s.recvfrom(600)
-    assert p[:2] == b'\\0\\3', p[:4]
-    s.sendto(b'\\0\\4' + p[2:4], a)
-    if len(p) < 516: break
-\""
+expect_exit 0 "TFTP fetch from 127.0.0.2 (another phone at that address now)" \
+    python3 $E2E/tftp_client.py 127.0.0.1 $TFTP SEP0011223344FE.cnf.xml.sgn raw.out --bind 127.0.0.2
 for _ in $(seq 50); do grep -q "TFTP 127.0.0.2:[0-9]* RRQ SEP0011223344FE.cnf.xml.sgn: OK" $LOG && break; sleep 0.1; done
 codes="$(post SEP0011223344FE) $(post SEP0011223344FE 127.0.0.2)"
 expect_true "now only 127.0.0.2 may report for it (got $codes)" test "$codes" = "403 200"
@@ -332,7 +322,7 @@ d = http.client.HTTPConnection('127.0.0.1', $2, timeout=5)
 assert get(d) == 200
 "
 for _ in $(seq 30); do grep -q "HTTP: refused" $LOG3 && break; sleep 0.1; done
-expect_true "the refusal is logged, as a summary line" grep -q "HTTP: refused 1 in the last second (2 clients; most from 127.0.0.1: 1" $LOG3
+expect_true "the refusal is logged, as a summary line" grep -qE "HTTP: refused 1 in the last second \([0-9]+ clients; most from 127.0.0.1: 1," $LOG3
 kill -TERM $SERVE
 wait $SERVE
 expect_true "SIGTERM with clients connected: exit 0" test $? -eq 0

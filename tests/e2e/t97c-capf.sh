@@ -16,25 +16,9 @@ SERVE=$!
 at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
 
-# the S->C messages of a transcript, session id masked
-mask() { python3 -c "
-import sys
-for l in open(sys.argv[1]):
-    l = l.strip()
-    print(l if l == 'CLOSED' else l[:4] + '00000000' + l[12:])" "$1"; }
-expected() { python3 -c "
-import json, sys
-sys.path.insert(0, '$E2E')
-src = open('$E2E/capf_client.py').read().split('def main')[0]
-exec(src)
-for d, m in messages(sys.argv[1]):
-    if d == 'S->C':
-        print((m[:2] + b'\0\0\0\0' + m[6:]).hex())
-print('CLOSED')" "$1"; }
-replay() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/$1.json > $1.out; mask $1.out > $1.got; expected $C/$1.json > $1.want; }
+. $E2E/capf_lib.sh
 # exact messages, except STORE_CERTIFICATE_REQUEST (a new certificate: checked apart)
 same_but_store() { grep -v '^5509' $1.got > a; grep -v '^5509' $1.want > b; cmp -s a b; }
-status() { $PT device show $1 | sed -n 's/^Certificate Operation Status: //p'; }
 
 expect_exit 0 "the authentication string from standard input, not argv" sh -c \
     "echo 123456 | $PT device capf SEP001122334455 --op install --auth auth-string --key rsa2048"

@@ -18,22 +18,7 @@ set -- $(free_ports 1)
 CAPF=$1
 LOG=$SCRATCH/serve.log
 start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5
-mask() { python3 -c "
-import sys
-for l in open(sys.argv[1]):
-    l = l.strip()
-    print(l if l == 'CLOSED' else l[:4] + '00000000' + l[12:])" "$1"; }
-expected() { python3 -c "
-import json, sys
-sys.path.insert(0, '$E2E')
-src = open('$E2E/capf_client.py').read().split('def main')[0]
-exec(src)
-for d, m in messages(sys.argv[1]):
-    if d == 'S->C':
-        print((m[:2] + b'\0\0\0\0' + m[6:]).hex())
-print('CLOSED')" "$1"; }
-replay() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/$1.json > $1.out; mask $1.out > $1.got; expected $C/$1.json > $1.want; }
-status() { $PT device show $1 | sed -n 's/^Certificate Operation Status: //p'; }
+. $E2E/capf_lib.sh
 expected $C/wrongpw.json > wrongpw.want
 # the vectors' LSCs were issued by the vectors' CAPF: trust it
 $PT set cert import CAPF-trust $V/certs/capf.pem --name "old CAPF" >/dev/null

@@ -3,7 +3,7 @@
 (blksize, tsize, timeout, windowsize), and misbehaviour on demand.
 
 usage: tftp_client.py HOST PORT FILE OUT [--opt NAME=VALUE]... [--drop-first-ack]
-       [--ack-delay SECONDS] [--started PATH] [--quiet]
+       [--ack-delay SECONDS] [--started PATH] [--bind ADDR] [--quiet]
 --started PATH: PATH is created when the first block arrives.
 Prints 'OK <bytes> <options>' or 'ERROR <code> <message>'; exit 0 / 1.
 """
@@ -15,7 +15,7 @@ import time
 
 def main():
     host, port, name, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    opts, drop, delay, started = {}, False, 0.0, None
+    opts, drop, delay, started, bind = {}, False, 0.0, None, None
     args = sys.argv[5:]
     while args:
         a = args.pop(0)
@@ -28,8 +28,12 @@ def main():
             delay = float(args.pop(0))
         elif a == '--started':
             started = args.pop(0)
+        elif a == '--bind':
+            bind = args.pop(0)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(10)
+    if bind:  # another phone's address (127.0.0.0/8 is all loopback)
+        s.bind((bind, 0))
     req = struct.pack('>H', 1) + name.encode() + b'\0octet\0'
     for k, v in opts.items():
         req += k.encode() + b'\0' + v.encode() + b'\0'
