@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,6 +229,46 @@ int srv_port_free(server *s, const struct sockaddr *sa, socklen_t len, int type,
     return PT_OK;
 }
 
+/* accept() failed for another reason than a retry: out of file descriptors
+ * (EMFILE, ENFILE) or memory.  The socket stays readable, so libevent would
+ * call again at once - a busy loop with a warning each time.  So the
+ * listener pauses a quarter of a second, then takes connections again. */
+static void resume_listener(evutil_socket_t fd, short ev, void *arg)
+{
+    (void)fd, (void)ev;
+    evconnlistener_enable(arg);
+}
+
+static void pause_listener(struct evconnlistener *lev)
+{
+    struct timeval tv = {0, 250000};
+    evconnlistener_disable(lev);
+    event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, resume_listener, lev, &tv);
+}
+
+/* HTTP's listener: its user data is evhttp's, so this one pauses silently */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+    (void)arg;
+    pause_listener(lev);
+}
+
+/* TVS's and CAPF's: one log line a second at most, with the pauses since */
+static void on_accept_error_logged(struct evconnlistener *lev, void *arg)
+{
+    server *s = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    pause_listener(lev);
+    s->accept_pauses++;
+    time_t now = time(NULL);
+    if (now != s->accept_logged) {
+        srv_log(s, "SERVE cannot accept connections (%s): paused %d time%s, 250 ms each", strerror(err),
+                s->accept_pauses, s->accept_pauses == 1 ? "" : "s");
+        s->accept_logged = now;
+        s->accept_pauses = 0;
+    }
+}
+
 int srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, struct evconnlistener **out, pt_diag *d)
 {
     *out = NULL;
@@ -244,6 +285,7 @@ int srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, struct evco
                                    512, (struct sockaddr *)&ss, sslen);
     if (!*out)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot listen on %s: %s", spec, strerror(errno));
+    evconnlistener_set_error_cb(*out, cb ? on_accept_error_logged : on_accept_error);
     return PT_OK;
 }
 
@@ -424,6 +466,12 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
 {
     int n = o->workers > 0 ? o->workers : 1;
     signal(SIGPIPE, SIG_IGN);
+    /* every client holds a descriptor: as many as the system allows this process */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     if (n > 1)
         evthread_use_pthreads();
     FILE *log = NULL;

@@ -115,6 +115,8 @@ typedef struct server {
     struct evconnlistener *capf_listener;
     uint32_t capf_sid;
     volatile int reload;    /* SIGHUP seen: refresh at the next tick */
+    int accept_pauses;      /* listeners paused (out of descriptors) since the last line */
+    time_t accept_logged;
     long long tvs_gen, capf_gen; /* 'utils service restart' generations seen */
     long long seen_version;      /* data_version when they were read */
 } server;

@@ -1,5 +1,5 @@
-# phonetrust serve: TFTP (tftp-hpa, curl and a raw client), HTTP 6970, TVS
-# over TLS - real sockets on loopback (issue 5, first part).
+# phonetrust serve: TFTP (tftp-hpa, curl and a raw client), HTTP 6970, workers,
+# signals and capacity - real sockets on loopback (TVS: t97v-tvs.sh).
 . "$PT_TESTLIB"
 E2E=$(dirname "$PT_TESTLIB")
 export PHONETRUST_HOME=$SCRATCH/cluster
@@ -168,101 +168,6 @@ expect_true "an unacknowledged transfer does not make its sender the phone (got 
 expect_exit 0 "an unknown device fetches the auto-registration default" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP SEP0000000000AA.cnf.xml.sgn raw.out
 expect_true "its report is refused as unknown: 404" test "$(post SEP0000000000AA)" = 404
 
-# TVS: the vectors' transcripts, byte for byte (§5.6)
-$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
-settle   # the service notices the database change within a second
-# a write that changes no certificate (a device setting, a DeviceTLInfo report) is not a recache
-before=$(grep -c "Recaching the certificate cache" $LOG)
-$PT device set SEP001122334455 directory-url http://directory.example/ >/dev/null
-$PT device report SEP001122334455 --itl-sha1 0000000000000000000000000000000000000000 >/dev/null
-sleep 1.5
-expect_true "no recache, no log line for it" test "$(grep -c "Recaching the certificate cache" $LOG)" = "$before"
-expect_exit 0 "TVS: a known certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json
-want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'S->C'))")
-expect_out "the reply of valid.json, byte for byte" "$want"
-expect_exit 0 "TVS: an unknown certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/invalid.json
-want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/invalid.json')) if d == 'S->C'))")
-expect_out "the reply of invalid.json, byte for byte" "$want"
-req=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))")
-# the malformed requests of tvsd.log: each closed without a reply
-bad_name=$(python3 -c "
-r = bytes.fromhex('$req'); cert = r[10 + 27:]
-body = bytes([1]) + (16).to_bytes(2, 'big') + b'\x01SEP001122334455' + cert[:3] + cert[3:]
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 2]) + len(body).to_bytes(2, 'big') + body).hex())")
-no_cert=$(python3 -c "
-body = bytes([1, 0, 24]) + b'\x01CP-8845-SEP001122334455'
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 3]) + len(body).to_bytes(2, 'big') + body).hex())")
-# a valid request with one more element that runs past the body's end; and
-# a certificate element that holds DER, but not a certificate
-extra_bad=$(python3 -c "
-r = bytes.fromhex('$req'); body = r[10:] + bytes([9, 0, 32]) + b'xy'
-print((r[:8] + len(body).to_bytes(2, 'big') + body).hex())")
-not_a_cert=$(python3 -c "
-junk = bytes([0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02])
-body = bytes([1, 0, 24]) + b'\x01CP-8845-SEP001122334455' + bytes([2]) + len(junk).to_bytes(2, 'big') + junk
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 4]) + len(body).to_bytes(2, 'big') + body).hex())")
-for case in "invalid device name:$bad_name" "missing certificate:$no_cert" \
-            "a malformed extra element:$extra_bad" "a certificate element that is no certificate:$not_a_cert" \
-            "command 3:$(echo $req | sed 's/^570101/570103/')" "protocol version 2:$(echo $req | sed 's/^570101/570201/')" \
-            "a short body:$(echo $req | cut -c1-60)"; do
-    expect_exit 0 "TVS: ${case%%:*}" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "${case#*:}"
-    expect_out "closed without a reply: ${case%%:*}" "CLOSED"
-done
-expect_exit 0 "a slow or stalled client does not block others" sh -c "
-    python3 $E2E/tvs_client.py 127.0.0.1 $TVS --idle 3 > idle.out &
-    sleep 0.3
-    python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json > busy.out
-    wait
-    grep -q 0e10 busy.out && grep -q CLOSED idle.out"
-expect_true "the stalled one timed out" grep -q "TVS 127.0.0.1:[0-9]*: timed out" $LOG
-
-# TVS follows the cluster without a restart: Phone-SAST-trust (database), then the CTL
-$PT cert create token.pem --cn SAST-ADN0054f509 >/dev/null
-expect_exit 1 "tvs lookup: unknown at first" $PT tvs lookup token.pem
-$PT set cert import Phone-SAST-trust token.pem >/dev/null
-settle
-tok_req=$(python3 -c "
-import subprocess
-der = subprocess.run(['openssl', 'x509', '-in', 'token.pem', '-outform', 'DER'], capture_output=True).stdout
-body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 9]) + len(body).to_bytes(2, 'big') + body).hex())")
-expect_exit 0 "TVS vouches for an uploaded token certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$tok_req"
-expect_out "status 0, role SAST, TTL 86400" "5701020000000009000f070001000800010009000400015180"
-echo y | $PT utils ctl set-cluster mixed-mode >/dev/null
-settle
-expect_true "the CTL change is noticed and logged as in seed 002" grep -q "CTLFile.tlv has been modified. Recaching CTL Certificate Cache" $LOG
-# a certificate only the CTL holds (here a hand-made CTL) is vouched for from the CTL cache
-cp $D/CTLFile.tlv ctl.saved
-$PT cert create ctlonly.pem --cn SAST-ADN00C71 >/dev/null
-$PT tlv build $D/CTLFile.tlv --signer ctlonly.pem --record sast=ctlonly.pem --record ccm+tftp=ctlonly.pem >/dev/null
-settle
-ctl_req=$(python3 -c "
-import subprocess
-der = subprocess.run(['openssl', 'x509', '-in', 'ctlonly.pem', '-outform', 'DER'], capture_output=True).stdout
-body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 10]) + len(body).to_bytes(2, 'big') + body).hex())")
-expect_exit 0 "TVS asked for a certificate of the CTL only" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$ctl_req"
-expect_out "status 0, roles SAST and CCM+TFTP" "570102000000000a0010070001000800020002"
-expect_true "answered from the CTL" grep -q "Valid, roles SAST,CCM+TFTP from the CTL" $LOG
-cp ctl.saved $D/CTLFile.tlv
-settle
-
-# a regenerated TVS certificate is used after 'utils service restart' (no process restart)
-tvs_fp() { openssl s_client -connect 127.0.0.1:$TVS </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
-fp0=$(tvs_fp)
-expect_true "TVS presents a certificate" test -n "$fp0"
-# --force: the CallManager certificate is minutes old (the five-minute rule of seed 001)
-expect_exit 0 "set cert regen TVS" $PT set cert regen TVS --yes --force
-settle   # the database changed; the TVS certificate must not
-expect_true "regenerated but not restarted: still the old certificate" test "$(tvs_fp)" = "$fp0"
-expect_exit 0 "utils service restart TVS" $PT utils service restart "Cisco Trust Verification Service"
-expect_out "CUCM's restart lines" "Cisco Trust Verification Service[STARTED]"
-settle
-fp1=$(tvs_fp)
-expect_true "restarted: the new certificate" sh -c "[ -n '$fp1' ] && [ '$fp1' != '$fp0' ]"
-expect_true "the restart is logged" grep -q "SERVE Cisco Trust Verification Service restarted" $LOG
-expect_exit 0 "TVS still answers after the restart" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/valid.json
-expect_exit 2 "an unknown service is refused" $PT utils service restart "Cisco Nothing"
 
 # SIGTERM stops cleanly
 kill -TERM $SERVE
@@ -271,6 +176,7 @@ expect_true "SIGTERM: exit 0" test $? -eq 0
 expect_true "and says so" grep -q "SERVE stopped" $LOG
 
 # --workers 2: two event loops share the ports; every request still answered exactly
+$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600 >/dev/null   # what valid.json asks
 ports=$(free_ports 3)
 set -- $ports
 LOG2=$SCRATCH/serve2.log

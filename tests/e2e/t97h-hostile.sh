@@ -15,37 +15,6 @@ LOG=$SCRATCH/serve.log
 serve() { start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0; }
 fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --timeout 2000 --json "$@"; }
 
-serve
-expect_exit 0 "first boot of 200 phones" fleet --count 200 --first-mac 001EF7100001 --model 8845
-kill $SERVE; wait $SERVE 2>/dev/null
-# a regeneration, so that every phone asks TVS (a TLS connection each) on its next boot
-$PT set cert regen CallManager --yes --force >/dev/null
-$PT utils service restart "Cisco Tftp" >/dev/null
-serve
-t0=$(date +%s%N)
-expect_exit 0 "a storm with the server up" fleet
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-kill $SERVE; wait $SERVE 2>/dev/null
-# the server killed (-9) at instants inside a storm in which every phone
-# asks TVS (a new CallManager signer each time): TLS connections in flight
-# are reset under the phones' writes
-for frac in 0.2 0.4 0.6 0.8; do
-    $PT set cert regen CallManager --yes --force >/dev/null
-    $PT utils service restart "Cisco Tftp" >/dev/null
-    serve
-    ( sleep "$(python3 -c "print($ms * $frac / 1000)")"; kill -9 $SERVE ) &
-    killer=$!
-    fleet >storm.json 2>storm.err
-    rc=$?
-    wait $killer
-    wait $SERVE 2>/dev/null
-    expect_true "server killed at $frac of a storm: the fleet is not killed by SIGPIPE (exit $rc)" \
-        sh -c "[ $rc -eq 0 ] || [ $rc -eq 1 ]"
-    expect_true "and prints its JSON counts ($frac)" python3 -c "
-import json; j = json.load(open('storm.json')); assert j['phones'] == 200, j"
-done
-
-
 # one sender must not silence the services: each service has its own
 # capacity (a flood from ten addresses fills CAPF, not TVS), and one
 # address at most --max-per-peer of it (TFTP keeps room for others)
@@ -95,4 +64,73 @@ expect_true "CAPF took its capacity (100) and refused the other 100 ($(refused C
 expect_true "never one line per refused client ($(grep -c refused $LOG2) lines)" test "$(grep -c refused $LOG2)" -le 6
 kill $flood 2>/dev/null
 wait $flood 2>/dev/null
+kill $SERVE; wait $SERVE 2>/dev/null
+
+# out of file descriptors (EMFILE): the listeners pause and resume - no busy
+# loop, no flood of log lines - and TVS answers again once the clients leave
+set -- $(free_ports 3)
+LOG3=$SCRATCH/serve3.log
+sh -c "ulimit -n 64; exec $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --capf-port 0 \
+    --timeout 30 --max-per-peer 1000 --log $LOG3" 2>serve3.err &
+srv=$!
+at_exit "kill $srv 2>/dev/null"
+for _ in $(seq 50); do grep -q "SERVE node" $LOG3 2>/dev/null && break; sleep 0.1; done
+cpu() { awk '{print $14 + $15}' /proc/$srv/stat; }
+python3 - $3 <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(120):               # more idle TLS clients than the server has descriptors
+    try:
+        held.append(socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=5))
+    except OSError:
+        break
+open('fds.ready', 'w').close()
+time.sleep(3)
+PY
+flood=$!
+for _ in $(seq 100); do [ -e fds.ready ] && break; sleep 0.1; done
+c0=$(cpu)
+sleep 2
+c1=$(cpu)
+expect_true "out of descriptors, the server does not spin ($((c1 - c0)) ticks of CPU in 2 s)" test $((c1 - c0)) -lt 50
+wait $flood
+expect_true "it said so, in few lines ($(grep -c 'cannot accept' $LOG3))" sh -c \
+    "grep -q 'SERVE cannot accept connections (Too many open files)' $LOG3 && [ \$(grep -c 'cannot accept' $LOG3) -le 5 ]"
+expect_true "and no flood on stderr ($(wc -c <serve3.err) bytes)" test "$(wc -c <serve3.err)" -lt 2000
+sleep 0.5
+expect_exit 0 "the clients gone, TVS answers again" python3 $E2E/tvs_client.py 127.0.0.1 $3 --json $V/tvs/invalid.json
+expect_no_out "an answer, not a closed connection" "CLOSED"
+kill $srv; wait $srv 2>/dev/null
+
+serve
+expect_exit 0 "first boot of 200 phones" fleet --count 200 --first-mac 001EF7100001 --model 8845
+kill $SERVE; wait $SERVE 2>/dev/null
+# a regeneration, so that every phone asks TVS (a TLS connection each) on its next boot
+$PT set cert regen CallManager --yes --force >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+serve
+t0=$(date +%s%N)
+expect_exit 0 "a storm with the server up" fleet
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill $SERVE; wait $SERVE 2>/dev/null
+# the server killed (-9) at instants inside a storm in which every phone
+# asks TVS (a new CallManager signer each time): TLS connections in flight
+# are reset under the phones' writes
+for frac in 0.2 0.4 0.6 0.8; do
+    $PT set cert regen CallManager --yes --force >/dev/null
+    $PT utils service restart "Cisco Tftp" >/dev/null
+    serve
+    ( sleep "$(python3 -c "print($ms * $frac / 1000)")"; kill -9 $SERVE ) &
+    killer=$!
+    fleet >storm.json 2>storm.err
+    rc=$?
+    wait $killer
+    wait $SERVE 2>/dev/null
+    expect_true "server killed at $frac of a storm: the fleet is not killed by SIGPIPE (exit $rc)" \
+        sh -c "[ $rc -eq 0 ] || [ $rc -eq 1 ]"
+    expect_true "and prints its JSON counts ($frac)" python3 -c "
+import json; j = json.load(open('storm.json')); assert j['phones'] == 200, j"
+done
+
+
 finish

@@ -120,8 +120,17 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def build():
-    r = run(['cmake', '--build', BUILD, '-j', str(os.cpu_count() or 2)])
+def targets_for(tests):
+    """What the named tests run: a unit test its own binary, an end-to-end test the command."""
+    return sorted({'test_' + t[len('unit_'):] if t.startswith('unit_') else 'phonetrust-cli' for t in tests})
+
+
+def build(targets=None):
+    """Everything, or only targets (a mutant relinks just what its tests run)."""
+    cmd = ['cmake', '--build', BUILD, '-j', str(os.cpu_count() or 2)]
+    if targets:
+        cmd += ['--target'] + targets
+    r = run(cmd)
     return r.returncode == 0, r.stdout + r.stderr
 
 
@@ -197,7 +206,7 @@ def main(argv):
             try:
                 with open(path, 'w', encoding='utf-8') as f:
                     f.write('\n'.join(lines))
-                ok, log = build()
+                ok, log = build(targets_for(mu['tests']))
                 if not ok:
                     err = next((l for l in log.splitlines() if 'error' in l), log[-300:])
                     verdict, detail = 'BROKEN', err.strip()
