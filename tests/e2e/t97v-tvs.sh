@@ -15,6 +15,12 @@ TVS=$1
 LOG=$SCRATCH/serve.log
 start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port $TVS --capf-port 0 --timeout 2
 expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
+# tvs_req PEM SESSION: a VERIFY_REQUEST for PEM's certificate from an 8865, in hex
+tvs_req() { python3 -c "
+import subprocess, sys
+der = subprocess.run(['openssl', 'x509', '-in', sys.argv[1], '-outform', 'DER'], capture_output=True).stdout
+body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
+print((bytes([0x57, 1, 1, 0]) + int(sys.argv[2]).to_bytes(4, 'big') + len(body).to_bytes(2, 'big') + body).hex())" "$1" "$2"; }
 
 # TVS: the vectors' transcripts, byte for byte (§5.6)
 $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
@@ -69,11 +75,7 @@ $PT cert create token.pem --cn SAST-ADN0054f509 >/dev/null
 expect_exit 1 "tvs lookup: unknown at first" $PT tvs lookup token.pem
 $PT set cert import Phone-SAST-trust token.pem >/dev/null
 settle
-tok_req=$(python3 -c "
-import subprocess
-der = subprocess.run(['openssl', 'x509', '-in', 'token.pem', '-outform', 'DER'], capture_output=True).stdout
-body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 9]) + len(body).to_bytes(2, 'big') + body).hex())")
+tok_req=$(tvs_req token.pem 9)
 expect_exit 0 "TVS vouches for an uploaded token certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$tok_req"
 expect_out "status 0, role SAST, TTL 86400" "5701020000000009000f070001000800010009000400015180"
 echo y | $PT utils ctl set-cluster mixed-mode >/dev/null
@@ -84,11 +86,7 @@ cp $D/CTLFile.tlv ctl.saved
 $PT cert create ctlonly.pem --cn SAST-ADN00C71 >/dev/null
 $PT tlv build $D/CTLFile.tlv --signer ctlonly.pem --record sast=ctlonly.pem --record ccm+tftp=ctlonly.pem >/dev/null
 settle
-ctl_req=$(python3 -c "
-import subprocess
-der = subprocess.run(['openssl', 'x509', '-in', 'ctlonly.pem', '-outform', 'DER'], capture_output=True).stdout
-body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der).to_bytes(2, 'big') + der
-print((bytes([0x57, 1, 1, 0, 0, 0, 0, 10]) + len(body).to_bytes(2, 'big') + body).hex())")
+ctl_req=$(tvs_req ctlonly.pem 10)
 expect_exit 0 "TVS asked for a certificate of the CTL only" python3 $E2E/tvs_client.py 127.0.0.1 $TVS "$ctl_req"
 expect_out "status 0, roles SAST and CCM+TFTP" "570102000000000a0010070001000800020002"
 expect_true "answered from the CTL" grep -q "Valid, roles SAST,CCM+TFTP from the CTL" $LOG
