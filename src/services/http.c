@@ -132,9 +132,10 @@ static int admit(server *s, struct evhttp_request *req, const char *peer)
     for (http_conn *hc = s->http_conns; hc; hc = hc->next)
         if (hc->evcon == evcon)
             return 1;
-    http_conn *hc = srv_admit(s, SVC_HTTP, peer) ? calloc(1, sizeof *hc) : NULL;
+    int admitted = srv_admit(s, SVC_HTTP, peer);
+    http_conn *hc = admitted ? calloc(1, sizeof *hc) : NULL;
     if (!hc) {
-        if (srv_clients(s, SVC_HTTP) < s->o->max_clients) /* admitted, but out of memory */
+        if (admitted) /* but out of memory */
             srv_release(s, SVC_HTTP, peer);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         reply_text(req, 503, "Service Unavailable", "too many clients");

@@ -134,10 +134,11 @@ static blob *load(server *s, const char *name, int *err)
     }
     /* not cached: the file must really be inside the served directory (a
      * symbolic link may point within it, never out of it, e.g. to keys/) */
-    char real[PATH_MAX], base[PATH_MAX];
-    size_t bl;
-    if (!realpath(path, real) || !realpath(s->tftp_dir, base) || strncmp(real, base, (bl = strlen(base))) ||
-        real[bl] != '/') {
+    char real[PATH_MAX];
+    if (!s->tftp_real[0] && !realpath(s->tftp_dir, s->tftp_real))
+        s->tftp_real[0] = '\0'; /* resolved once per worker, retried until it exists */
+    size_t bl = strlen(s->tftp_real);
+    if (!bl || !realpath(path, real) || strncmp(real, s->tftp_real, bl) || real[bl] != '/') {
         srv_log(s, "FILES %s: refused, it leads outside %s", name, s->tftp_dir);
         *err = 2;
         return NULL;
@@ -212,7 +213,8 @@ int srv_port_free(server *s, const struct sockaddr *sa, socklen_t len, int type,
         return PT_OK;
     int fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open a socket: %s", what, strerror(errno));
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s%scannot open a socket: %s", what ? what : "",
+                           what ? ": " : "", strerror(errno));
     int one = 1;
     if (type == SOCK_STREAM) /* connections of an earlier serve in TIME_WAIT are no owner */
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -90,6 +90,7 @@ typedef struct server {
     pt_cluster *cl;
     pt_node self;
     char tftp_dir[PATH_MAX];
+    char tftp_real[PATH_MAX]; /* tftp_dir with its links resolved (load() fills it) */
     FILE *log;
     srv_limits *limits;
     cached_file files[FILE_CACHE];

@@ -306,7 +306,7 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         snprintf(t->name, sizeof t->name, "%s", file);
     t->blksize = blksize;
     t->window = window;
-    t->timeout = timeout > (unsigned)s->o->io_timeout ? (unsigned)s->o->io_timeout : timeout;
+    t->timeout = timeout; /* at most --timeout: a larger option was not taken */
     t->started = t->progress = time(NULL);
     t->last = (uint32_t)(b->len / blksize) + 1;
     if (opts) {
