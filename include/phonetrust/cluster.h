@@ -166,8 +166,10 @@ int pt_cluster_itl_reset(pt_cluster *c, const pt_signer *signer,
 /* ---- the ITLRecovery key backup (M19) ---- */
 
 /* ITLRecovery key and certificate as PKCS#12, protected by a password
- * derived from the cluster security password. out is marked secret. */
-int pt_cluster_itlrecovery_p12(pt_cluster *c, pt_buf *out, pt_diag *d);
+ * derived from the cluster security password the admin typed (checked:
+ * PT_ERR_AUTH when it is not this cluster's) and the cluster's random salt
+ * (itlrecovery.c). out is marked secret. */
+int pt_cluster_itlrecovery_p12(pt_cluster *c, const char *security_password, pt_buf *out, pt_diag *d);
 /* Appends a line to home/log/phonetrust.log. */
 void pt_cluster_log(pt_cluster *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Logs the alerts in force, at most once a day (every process that opens
@@ -178,9 +180,11 @@ int pt_cluster_itlrecovery_backed_up(pt_cluster *c, pt_diag *d);
 /* The alerts in force (text, possibly empty). */
 int pt_cluster_alerts(pt_cluster *c, char *out, size_t n, pt_diag *d);
 /* Replaces the publisher's ITLRecovery key and certificate with those of a
- * saved ITLRecovery.p12 (utils itl reset remotekey). PT_ERR_AUTH when it
- * does not open with this cluster's security password. */
-int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t len, pt_diag *d);
+ * saved ITLRecovery.p12 (utils itl reset remotekey). PT_ERR_AUTH when the
+ * typed security password is not this cluster's or the .p12 does not open
+ * with it. */
+int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const char *security_password, const uint8_t *data,
+                                     size_t len, pt_diag *d);
 
 /* ---- the CTL (M9, M10): ctl.c ---- */
 

@@ -613,8 +613,11 @@ int cluster_file(int argc, char **argv)
         return ex;
     pt_diag d;
     pt_diag_clear(&d);
+    /* the .p12 password derives from it: cluster.db alone does not open the file */
+    int found = !strcmp(argv[3], "ITLRecovery.p12") && self.publisher;
+    char *secpw = found ? cli_read_secret("Enter the cluster security password:") : NULL;
     printf("Please wait while the system is gathering files info ...");
-    if (strcmp(argv[3], "ITLRecovery.p12") || !self.publisher) {
+    if (!found) {
         /* the recovery key lives on the publisher only (001) */
         printf("done.\nFile not found\n");
         pt_cluster_close(c);
@@ -622,7 +625,8 @@ int cluster_file(int argc, char **argv)
     }
     pt_buf p12;
     pt_buf_init(&p12);
-    int rc = pt_cluster_itlrecovery_p12(c, &p12, &d);
+    int rc = pt_cluster_itlrecovery_p12(c, secpw, &p12, &d);
+    free_secret(secpw);
     char *srv = NULL, *port = NULL, *uid = NULL, *pw = NULL, *ddir = NULL;
     if (!rc) {
         printf("done.\nSub-directories were not traversed.\nNumber of files affected: 1\n"
@@ -1058,8 +1062,10 @@ static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
         pt_buf_init(&p12);
         p12.secret = 1;
         rc = pt_sftp_get(&s, pos[2], &p12, 1 << 20, &d);
+        char *secpw = rc ? NULL : cli_read_secret("Enter the cluster security password:");
         if (!rc)
-            rc = pt_cluster_itlrecovery_import_p12(c, p12.data, p12.len, &d);
+            rc = pt_cluster_itlrecovery_import_p12(c, secpw, p12.data, p12.len, &d);
+        free_secret(secpw);
         pt_buf_free(&p12);
         pt_node pub;
         if (!rc && !(rc = pt_cluster_publisher(c, &pub, &d)))

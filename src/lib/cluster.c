@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 
 #include "cluster_internal.h"
 
@@ -92,6 +92,12 @@ static const char *const migrations[] = {
     /* 7 -> 8: wrong authentication strings counted, attempts spaced (hostile networks) */
     "ALTER TABLE devices ADD COLUMN capf_failures INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE devices ADD COLUMN capf_attempt_at INTEGER NOT NULL DEFAULT 0; -- milliseconds\n",
+    /* 8 -> 9: the ITLRecovery.p12 password is no longer kept; a random salt per
+     * cluster, and the password derived from it and the security password the
+     * admin types (itlrecovery.c) */
+    "ALTER TABLE cluster ADD COLUMN p12_salt TEXT;\n"
+    "UPDATE cluster SET p12_salt = lower(hex(randomblob(16)));\n"
+    "ALTER TABLE cluster DROP COLUMN p12_password;\n",
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
@@ -165,7 +171,8 @@ static int open_db(pt_cluster *c, const char *path, int create, pt_diag *d)
     }
     /* Another command may hold the database: wait for it, then fail clearly. */
     sqlite3_busy_timeout(c->db, 15000);
-    int rc = pt__exec(c, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", d);
+    int rc = pt__exec(c, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                            " PRAGMA secure_delete = ON", d);
     if (!rc) {
         /* a corrupt file fails here rather than half-way through a command */
         sqlite3_stmt *st;
@@ -223,21 +230,6 @@ static int check_password(const char *stored, const char *pw)
         return 0;
     return CRYPTO_memcmp(again, stored, strlen(stored) + 1 <= sizeof again ? strlen(stored) + 1 : sizeof again) == 0 &&
            strlen(again) == strlen(stored);
-}
-
-/* The ITLRecovery.p12 password: derived from the cluster security password
- * alone, so a publisher rebuilt with the same security password opens a
- * .p12 saved from the old one (001). */
-static int p12_password(const char *security_password, char out[65])
-{
-    static const char salt[] = "phonetrust ITLRecovery.p12";
-    uint8_t dk[32];
-    if (PKCS5_PBKDF2_HMAC(security_password, (int)strlen(security_password), (const uint8_t *)salt,
-                          sizeof salt - 1, 100000, EVP_sha256(), sizeof dk, dk) != 1)
-        return PT_ERR_CRYPTO;
-    pt_hex(dk, sizeof dk, out);
-    pt_wipe(dk, sizeof dk);
-    return PT_OK;
 }
 
 /* ---- small helpers ---- */
@@ -533,8 +525,8 @@ static int create_node_certs(pt_cluster *c, const char *node, int publisher, pt_
  * the new one in force.  A new ITLRecovery key brings the daily backup
  * alert back.
  */
-static int replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY *key, X509 *cert,
-                        time_t now, pt_diag *d)
+int pt__replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY *key, X509 *cert,
+                     time_t now, pt_diag *d)
 {
     char file[400], old_file[400];
     int rc = cert_row(c, node, name, NULL, NULL, old_file, sizeof old_file, NULL, d);
@@ -626,7 +618,7 @@ int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int
     OPENSSL_free(cn);
     if (rc)
         return rc;
-    rc = replace_cert(c, node, name, key, cert, now, d);
+    rc = pt__replace_cert(c, node, name, key, cert, now, d);
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc;
@@ -736,17 +728,16 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     if (!rc)
         rc = open_db(&c, path, 1, d);
     if (!rc)
-        chmod(path, 0600); /* it holds password hashes and the .p12 password */
-    char admin[160], security[160], p12pw[65];
+        chmod(path, 0600); /* it holds password hashes */
+    char admin[160], security[160], salt[33];
     if (!rc && (hash_password(in->admin_password, NULL, admin, sizeof admin) ||
-                hash_password(in->security_password, NULL, security, sizeof security) ||
-                p12_password(in->security_password, p12pw)))
+                hash_password(in->security_password, NULL, security, sizeof security) || pt__p12_new_salt(salt)))
         rc = pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot hash the passwords");
     if (!rc && !(rc = pt__begin(&c, d))) {
         sqlite3_stmt *s;
         if (sqlite3_prepare_v2(c.db,
                                "INSERT INTO cluster (id, domain, org, unit, locality, state, country, admin_password,"
-                               " security_password, security_password_changed, created, p12_password)"
+                               " security_password, security_password_changed, created, p12_salt)"
                                " VALUES (1,?,?,?,?,?,?,?,?,?,?,?)",
                                -1, &s, NULL) != SQLITE_OK) {
             rc = pt__db_err(&c, d, "creating the cluster");
@@ -756,7 +747,7 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
                 sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_STATIC);
             sqlite3_bind_int64(s, 9, (sqlite3_int64)time(NULL));
             sqlite3_bind_int64(s, 10, (sqlite3_int64)time(NULL));
-            sqlite3_bind_text(s, 11, p12pw, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 11, salt, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = pt__db_err(&c, d, "creating the cluster");
             sqlite3_finalize(s);
@@ -786,7 +777,6 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     }
     pt_wipe(admin, sizeof admin);
     pt_wipe(security, sizeof security);
-    pt_wipe(p12pw, sizeof p12pw);
     if (c.db)
         sqlite3_close(c.db);
     snprintf(path, sizeof path, "%s/tftp/%s", tmp, in->publisher);
@@ -1119,29 +1109,29 @@ int pt_cluster_param_set(pt_cluster *c, const char *name, const char *value, pt_
     } else { /* the cluster security password */
         if (strlen(value) < 6)
             return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the security password needs at least 6 characters");
-        char h[160], p12pw[65];
-        if (hash_password(value, NULL, h, sizeof h) || p12_password(value, p12pw))
+        char h[160], salt[33];
+        if (hash_password(value, NULL, h, sizeof h) || pt__p12_new_salt(salt))
             return pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot hash the password");
         sqlite3_stmt *st;
         int rc = pt__begin(c, d);
         if (rc)
             return rc;
-        /* a new password means a new .p12 password: the saved ITLRecovery.p12 no longer opens */
+        /* a new password means a new .p12 password (and a new salt): the saved
+         * ITLRecovery.p12 no longer opens */
         if (sqlite3_prepare_v2(c->db,
                                "UPDATE cluster SET security_password = ?, security_password_changed = ?,"
-                               " itlrecovery_backup = NULL, p12_password = ? WHERE id = 1",
+                               " itlrecovery_backup = NULL, p12_salt = ? WHERE id = 1",
                                -1, &st, NULL) != SQLITE_OK) {
             rc = pt__db_err(c, d, "setting the password");
         } else {
             sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-            sqlite3_bind_text(st, 3, p12pw, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, salt, -1, SQLITE_STATIC);
             if (sqlite3_step(st) != SQLITE_DONE)
                 rc = pt__db_err(c, d, "setting the password");
             sqlite3_finalize(st);
         }
         pt_wipe(h, sizeof h);
-        pt_wipe(p12pw, sizeof p12pw);
         if (rc) {
             pt__rollback(c);
             return rc;
@@ -1499,132 +1489,6 @@ int pt_cluster_itl_reset(pt_cluster *c, const pt_signer *signer,
     pt_buf_free(&built);
     free(cur);
     free(nodes);
-    return rc;
-}
-
-/* ---- the ITLRecovery key backup (M19) ---- */
-
-static int read_p12_password(pt_cluster *c, char out[65], pt_diag *d)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT p12_password FROM cluster WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
-        return pt__db_err(c, d, "reading the cluster");
-    int rc = PT_ERR_DB;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
-        rc = PT_OK;
-    }
-    sqlite3_finalize(st);
-    return rc ? pt_diag_set(d, rc, PT_NO_OFFSET, "the cluster has no ITLRecovery.p12 password") : PT_OK;
-}
-
-int pt_cluster_itlrecovery_p12(pt_cluster *c, pt_buf *out, pt_diag *d)
-{
-    char pw[65];
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    int rc = read_p12_password(c, pw, d);
-    if (!rc)
-        rc = pt_cluster_cert_key(c, NULL, PT_CERT_ITLRECOVERY, &key, &cert, d);
-    if (rc) {
-        pt_wipe(pw, sizeof pw);
-        return rc;
-    }
-    PKCS12 *p12 = PKCS12_create(pw, "ITLRecovery", key, cert, NULL, NID_aes_256_cbc, NID_aes_256_cbc, 100000,
-                                100000, 0);
-    unsigned char *der = NULL;
-    int n = p12 ? i2d_PKCS12(p12, &der) : -1;
-    if (n > 0) {
-        out->secret = 1;
-        pt_buf_put(out, der, (size_t)n);
-        OPENSSL_clear_free(der, (size_t)n);
-        rc = pt_buf_error(out);
-    } else {
-        rc = pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot make ITLRecovery.p12");
-    }
-    PKCS12_free(p12);
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    pt_wipe(pw, sizeof pw);
-    ERR_clear_error();
-    return rc;
-}
-
-int pt_cluster_itlrecovery_backed_up(pt_cluster *c, pt_diag *d)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "UPDATE cluster SET itlrecovery_backup = ? WHERE id = 1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return pt__db_err(c, d, "recording the backup");
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording the backup");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int pt_cluster_alerts(pt_cluster *c, char *out, size_t n, pt_diag *d)
-{
-    out[0] = '\0';
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT itlrecovery_backup, security_password_changed, created FROM cluster",
-                           -1, &st, NULL) != SQLITE_OK)
-        return pt__db_err(c, d, "reading alerts");
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL) {
-        time_t since = (time_t)sqlite3_column_int64(st, 1);
-        char when[64];
-        struct tm tm;
-        localtime_r(&since, &tm);
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", &tm);
-        snprintf(out, n,
-                 "ITLRecoveryCertNotBackedUp: the ITL recovery key has not been backed up since %s.\n"
-                 "  Without it, phones that lose trust in this cluster can only be recovered by hand.\n"
-                 "  Run 'file get tftp ITLRecovery.p12' to save it on an SFTP server. (Raised daily.)\n",
-                 when);
-    }
-    sqlite3_finalize(st);
-    return PT_OK;
-}
-
-int pt_cluster_itlrecovery_import_p12(pt_cluster *c, const uint8_t *data, size_t len, pt_diag *d)
-{
-    char pw[65];
-    int rc = read_p12_password(c, pw, d);
-    if (rc)
-        return rc;
-    const unsigned char *p = data;
-    PKCS12 *p12 = len <= INT32_MAX ? d2i_PKCS12(NULL, &p, (long)len) : NULL;
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    if (!p12) {
-        rc = pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET, "ITLRecovery.p12 is not a PKCS#12 file");
-    } else if (PKCS12_parse(p12, pw, &key, &cert, NULL) != 1 || !key || !cert) {
-        rc = pt_diag_set(d, PT_ERR_AUTH, PT_NO_OFFSET,
-                         "ITLRecovery.p12 does not open with this cluster's security password (it was saved from a "
-                         "cluster with another security password)");
-    }
-    pt_wipe(pw, sizeof pw);
-    PKCS12_free(p12);
-    ERR_clear_error();
-    char *cn = NULL;
-    if (!rc) {
-        X509_NAME *subj = X509_get_subject_name(cert);
-        int idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
-        if (idx >= 0)
-            ASN1_STRING_to_UTF8((unsigned char **)&cn, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
-        if (!cn || strncmp(cn, "ITLRECOVERY_", 12))
-            rc = pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "ITLRecovery.p12 holds %s, not an ITLRecovery certificate",
-                             cn ? cn : "a certificate without a CN");
-        else if (X509_check_private_key(cert, key) != 1)
-            rc = pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "ITLRecovery.p12: the key does not match the certificate");
-    }
-    OPENSSL_free(cn);
-    pt_node pub;
-    if (!rc)
-        rc = pt_cluster_publisher(c, &pub, d);
-    if (!rc)
-        rc = replace_cert(c, pub.name, PT_CERT_ITLRECOVERY, key, cert, time(NULL), d);
-    EVP_PKEY_free(key);
-    X509_free(cert);
     return rc;
 }
 

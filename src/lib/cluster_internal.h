@@ -8,6 +8,10 @@
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "phonetrust/cluster.h"
 
@@ -28,6 +32,11 @@ int pt__is_ipv4(const char *s, uint8_t out[4]);
 int pt__rm_tree(const char *path);
 /* What CUCM writes: legacy layout, no signer version; filename may be NULL. */
 void pt__sign_opts_cucm(pt_sign_opts *o, const char *filename);
+/* Puts a new key and certificate in force for name on node (cluster.c). */
+int pt__replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY *key, X509 *cert, time_t now,
+                     pt_diag *d);
+/* A fresh random ITLRecovery.p12 salt, 32 hex digits (itlrecovery.c). */
+int pt__p12_new_salt(char out[33]);
 struct pt_certcache;
 int pt__tvs_entries(pt_cluster *cl, struct pt_certcache *c, pt_diag *d);
 

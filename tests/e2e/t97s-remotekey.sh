@@ -15,7 +15,7 @@ build_cluster() {
     $PT utils service restart "Cisco Tftp" >/dev/null
 }
 build_cluster
-expect_exit 0 "back up the ITLRecovery key" $PT file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT --yes --accept-host-key
+expect_exit 0 "back up the ITLRecovery key" sh -c "printf 'secpw123\\n' | $PT file get tftp ITLRecovery.p12 $SFTP --dir $SFTP_ROOT --yes --accept-host-key"
 LOG=$SCRATCH/serve.log
 start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0
 boot() { $PT phone boot --mac $1 --tftp 127.0.0.1:$TFTP --http-port $HTTP ${2:+--model $2}; }
@@ -35,7 +35,7 @@ expect_out "its TVS is a stranger too" "the server's certificate is not a TVS re
 
 # utils itl reset remotekey: the old ITLRecovery key signs the rebuilt cluster's ITL
 expect_exit 0 "utils itl reset remotekey" sh -c \
-    "printf 'adminpw1\n' | $PT utils itl reset remotekey 127.0.0.1 $SFTP_USER $SFTP_ROOT/ITLRecovery.p12 \
+    "printf 'adminpw1\nsecpw123\n' | $PT utils itl reset remotekey 127.0.0.1 $SFTP_USER $SFTP_ROOT/ITLRecovery.p12 \
      --port $SFTP_PORT --identity $SFTP_KEY --known-hosts $SFTP_KNOWN"
 for mac in 001122334455 0011223344AA; do
     expect_exit 0 "SEP$mac recovered" boot $mac
