@@ -20,6 +20,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <ctype.h>
@@ -55,7 +56,7 @@ typedef struct capf_conn {
 typedef struct msg {
     uint8_t cmd;
     int reason;
-    pt_bytes cert, signed1, sha2, pubkey, password, device;
+    pt_bytes cert, signed1, sha2, pubkey, password, device, sudi;
     int version;
 } msg;
 
@@ -137,6 +138,7 @@ static int parse(const uint8_t *data, size_t len, msg *m)
         case E_PUBKEY: m->pubkey = b; break;
         case E_PASSWORD: m->password = b; break;
         case E_DEVICE: m->device = b; break;
+        case E_SUDI: m->sudi = b; break;
         default: break; /* unknown elements are ignored (§6.4) */
         }
     }
@@ -209,19 +211,17 @@ static int names_device(const char *cn, const char *device, int lsc)
     return model >= 1 && model <= 16;
 }
 
-/* By existing certificate: issued by the CAPF (an LSC) or a CAPF-trust CA (a
- * MIC), naming this device, within its validity dates; signed auth data. */
-static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **what)
+/* The CA that issued cert: the CAPF itself (*lsc = 1) or a CAPF-trust entry
+ * (*lsc = 1 when that entry is a CAPF: an LSC from another cluster), its
+ * signature on cert checked; NULL if none.  Free with X509_free unless it
+ * is capf. */
+static X509 *issuer_of(capf_conn *c, X509 *cert, X509 *capf, int *lsc)
 {
-    X509 *cert = unwrap(m->cert);
-    *what = "Invalid Credentials";
-    if (!cert || !m->signed1.n || m->sha2.n < 3)
-        return 0;
-    int ok = 0, lsc = 0;
     X509 *issuer = NULL;
+    *lsc = 0;
     if (X509_check_issued(capf, cert) == X509_V_OK) {
         issuer = capf;
-        lsc = 1;
+        *lsc = 1;
     } else {
         pt_trust_entry *t;
         size_t nt;
@@ -232,14 +232,80 @@ static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **wha
                     /* a CAPF-trust issuer whose name says CAPF issued an LSC; otherwise it is a MIC */
                     char cn[128] = "";
                     X509_NAME_get_text_by_NID(X509_get_subject_name(t[i].cert), NID_commonName, cn, sizeof cn);
-                    lsc = !strncmp(cn, "CAPF", 4);
+                    *lsc = !strncmp(cn, "CAPF", 4);
                 }
             pt_trust_entries_free(t, nt);
         }
     }
-    *what = lsc ? "Invalid LSC" : "Invalid MIC";
     EVP_PKEY *ik = issuer ? X509_get0_pubkey(issuer) : NULL;
-    if (ik && X509_verify(cert, ik) == 1) {
+    if (issuer && (!ik || X509_verify(cert, ik) != 1)) {
+        if (issuer != capf)
+            X509_free(issuer);
+        issuer = NULL;
+    }
+    ERR_clear_error();
+    return issuer;
+}
+
+/* §6.8.4: SUDI_DATA = (u8 type, u16 length, value) x 3: the DER SUDI
+ * certificate, a SHA-1 and a SHA-512 signature (type 3) over the session id
+ * (u32 little-endian) || that DER.  The certificate must come from the CAPF
+ * or a CAPF-trust CA; RSA (raw digest) and EC SUDIs are both checked.
+ * NULL when it holds, else why not (for the log). */
+static const char *sudi_refused(capf_conn *c, pt_bytes sudi, X509 *capf)
+{
+    pt_reader r;
+    pt_rd_init(&r, sudi.p, sudi.n);
+    uint8_t type[3];
+    uint16_t len[3];
+    const uint8_t *val[3];
+    for (int i = 0; i < 3; i++)
+        if (pt_rd_u8(&r, &type[i]) || pt_rd_u16(&r, &len[i]) || pt_rd_bytes(&r, len[i], &val[i]))
+            return "its SUDI_DATA is malformed";
+    if (type[2] != PT_HASH_SHA512)
+        return "its SUDI_DATA's second signature is not SHA-512";
+    X509 *sc = pt_cert_from_der(val[0], len[0]);
+    if (!sc)
+        return "its SUDI certificate does not parse";
+    int lsc;
+    X509 *issuer = issuer_of(c, sc, capf, &lsc);
+    const char *why = NULL;
+    if (!issuer) {
+        why = "its SUDI certificate is from an issuer not in CAPF-trust";
+    } else {
+        pt_buf data;
+        pt_buf_init(&data);
+        pt_buf_put_u8(&data, (uint8_t)c->sid);
+        pt_buf_put_u8(&data, (uint8_t)(c->sid >> 8));
+        pt_buf_put_u8(&data, (uint8_t)(c->sid >> 16));
+        pt_buf_put_u8(&data, (uint8_t)(c->sid >> 24));
+        pt_buf_put(&data, val[0], len[0]);
+        EVP_PKEY *pk = X509_get0_pubkey(sc);
+        if (pt_buf_error(&data) || !pk || !check_sig(pk, PT_HASH_SHA1, data.data, data.len, val[1], len[1]) ||
+            !check_sig(pk, PT_HASH_SHA512, data.data, data.len, val[2], len[2]))
+            why = "its SUDI signatures do not verify for this session";
+        pt_buf_free(&data);
+    }
+    if (issuer && issuer != capf)
+        X509_free(issuer);
+    X509_free(sc);
+    return why;
+}
+
+/* By existing certificate: issued by the CAPF (an LSC) or a CAPF-trust CA (a
+ * MIC), naming this device, within its validity dates; signed auth data; a
+ * SUDI, when the phone sends one, from a known issuer and signed for this
+ * session. */
+static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **what)
+{
+    X509 *cert = unwrap(m->cert);
+    *what = "Invalid Credentials";
+    if (!cert || !m->signed1.n || m->sha2.n < 3)
+        return 0;
+    int ok = 0, lsc = 0;
+    X509 *issuer = issuer_of(c, cert, capf, &lsc);
+    *what = lsc ? "Invalid LSC" : "Invalid MIC";
+    if (issuer) {
         char cn[64] = "";
         X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
         /* §6.8.3: a C implementation checks that the certificate belongs to the device, and its dates */
@@ -267,6 +333,12 @@ static int auth_by_cert(capf_conn *c, const msg *m, X509 *capf, const char **wha
                  check_sig(pk, PT_HASH_SHA512, data.data, data.len, sig2, l);
             pt_buf_free(&data);
         }
+    }
+    const char *why = ok && m->sudi.n ? sudi_refused(c, m->sudi, capf) : NULL;
+    if (why) {
+        srv_log(c->s, "CAPF %s %s: %s", c->peer, c->device, why);
+        *what = "Invalid Credentials";
+        ok = 0;
     }
     ERR_clear_error();
     if (issuer && issuer != capf)
@@ -552,9 +624,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     c->s = s;
     c->bev = bev;
-    /* chosen by the server: 1, 2, 3... with one worker; unique across workers */
-    uint32_t workers = (uint32_t)(s->o->workers > 0 ? s->o->workers : 1);
-    c->sid = ++s->capf_sid * workers + (uint32_t)s->index - (workers - 1);
+    /* chosen by the server, at random: a SUDI signature captured from one
+     * session (it covers the session id) is worth nothing in the next */
+    if (RAND_bytes((uint8_t *)&c->sid, sizeof c->sid) != 1 || c->sid == 0)
+        c->sid = 1 + (uint32_t)++s->capf_sid;
     c->state = ST_AUTH;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     c->next = s->capf_conns;

@@ -18,7 +18,17 @@ than the recorded one:
                       by the right key, but over other data
 With --as alone the recorded certificate stays and the data is signed again
 with --cert's key when given, else left as recorded.
+
+A recorded SUDI_DATA (§6.8.4) is signed over the recording's session id, so
+it is signed again over the live one, with the key of the vectors' PEM that
+holds its certificate (vectors/capf/*.pem, vectors/certs/*.pem):
+  --sudi PEM          sends PEM's certificate as the SUDI, signed with its key
+  --sudi-sid N        signs the SUDI over session id N, not the live one
+  --sudi-spoil sha1|sha512  that one SUDI signature is over other data
+  --no-sudi           sends no SUDI_DATA
 """
+import glob
+import os
 import hashlib
 import subprocess
 import json
@@ -62,7 +72,7 @@ def read_msg(tls):
     return buf
 
 
-E_CERT, E_SIGNED, E_PASSWORD, E_DEVICE, E_SHA2 = 4, 6, 11, 13, 20
+E_CERT, E_SIGNED, E_PASSWORD, E_DEVICE, E_SUDI, E_SHA2 = 4, 6, 11, 13, 16, 20
 
 
 def elements(body):
@@ -75,14 +85,55 @@ def elements(body):
 
 
 def raw_rsa_sign(pem, digest):
-    return subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', pem, '-pkeyopt', 'rsa_padding_mode:pkcs1'],
+    """§6.8.3: raw RSA over the bare digest; ECDSA (DER) for an EC key."""
+    rsa = b'RSA' in subprocess.run(['openssl', 'pkey', '-in', pem, '-noout', '-text'], capture_output=True).stdout[:40]
+    opts = ['-pkeyopt', 'rsa_padding_mode:pkcs1'] if rsa else []
+    return subprocess.run(['openssl', 'pkeyutl', '-sign', '-inkey', pem] + opts,
                           input=digest, capture_output=True, check=True).stdout
 
 
-def rewrite_auth(m, password, device, pem, spoil=None):
-    """The AUTH_RESPONSE m with the options applied, lengths fixed."""
+def pem_der(pem):
+    return subprocess.run(['openssl', 'x509', '-in', pem, '-outform', 'DER'], capture_output=True, check=True).stdout
+
+
+def sudi_key(vectors, der):
+    """The vectors' PEM whose certificate is der and which holds a key."""
+    for pem in sorted(glob.glob(os.path.join(vectors, 'capf', '*.pem')) + glob.glob(os.path.join(vectors, 'certs', '*.pem'))):
+        if b'PRIVATE KEY' in open(pem, 'rb').read() and pem_der(pem) == der:
+            return pem
+    sys.exit('capf_client.py: no key for the recorded SUDI certificate among the vectors')
+
+
+def sudi_data(old, sid, vectors, pem, spoil=None):
+    """SUDI_DATA signed over session id sid (4 bytes, as sent) for this session."""
+    der = pem_der(pem) if pem else elements_items(old)[0]
+    key = pem or sudi_key(vectors, der)
+    data = int.from_bytes(sid, 'big').to_bytes(4, 'little') + der
+    s1 = raw_rsa_sign(key, hashlib.sha1(data + (b'!' if spoil == 'sha1' else b'')).digest())
+    s3 = raw_rsa_sign(key, hashlib.sha512(data + (b'!' if spoil == 'sha512' else b'')).digest())
+    return b''.join(bytes([t]) + len(v).to_bytes(2, 'big') + v for t, v in ((0, der), (1, s1), (3, s3)))
+
+
+def elements_items(v):
+    out = []
+    while v:
+        n = int.from_bytes(v[1:3], 'big')
+        out.append(v[3:3 + n])
+        v = v[3 + n:]
+    return out
+
+
+def rewrite_auth(m, password, device, pem, spoil=None, sudi=None):
+    """The AUTH_RESPONSE m with the options applied, lengths fixed.
+    sudi: (session id, vectors dir, PEM or None, drop, spoil) to sign the SUDI again."""
     els = elements(m[8:])
     get = dict(els)
+    if sudi and E_SUDI in get:
+        sid, vectors, sudi_pem, drop, sudi_spoil = sudi
+        if drop:
+            els = [(t, v) for t, v in els if t != E_SUDI]
+        else:
+            get[E_SUDI] = sudi_data(get[E_SUDI], sid, vectors, sudi_pem, sudi_spoil)
     if device:
         get[E_DEVICE] = device.encode() + b'\0'
     if password is not None:
@@ -105,7 +156,8 @@ def rewrite_auth(m, password, device, pem, spoil=None):
 
 def main():
     host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    password = device = pem = spoil = None
+    password = device = pem = spoil = sudi_pem = sudi_sid = sudi_spoil = None
+    no_sudi = False
     args = sys.argv[4:]
     while args:
         a = args.pop(0)
@@ -117,16 +169,24 @@ def main():
             pem = args.pop(0)
         elif a == '--spoil':
             spoil = args.pop(0)
+        elif a == '--sudi':
+            sudi_pem = args.pop(0)
+        elif a == '--sudi-sid':
+            sudi_sid = int(args.pop(0)).to_bytes(4, 'big')
+        elif a == '--sudi-spoil':
+            sudi_spoil = args.pop(0)
+        elif a == '--no-sudi':
+            no_sudi = True
         else:
             sys.exit('capf_client.py: unknown option ' + a)
     # --password A,B,...: one session per string, back to back from this process
     passwords = password.split(',') if password is not None and ',' in password else [password]
     for pw in passwords:
-        session(host, port, path, pw, device, pem, spoil)
+        session(host, port, path, pw, device, pem, spoil, (sudi_pem, sudi_sid, no_sudi, sudi_spoil))
     return 0
 
 
-def session(host, port, path, password, device, pem, spoil):
+def session(host, port, path, password, device, pem, spoil, sudi_opts):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -140,8 +200,10 @@ def session(host, port, path, password, device, pem, spoil):
             sid = got[2:6]
             print(got.hex(), flush=True)
         else:
-            if m[1] == 2 and (password is not None or device or pem):
-                m = rewrite_auth(m, password, device, pem, spoil)
+            if m[1] == 2:
+                sudi_pem, sudi_sid, no_sudi, sudi_spoil = sudi_opts
+                vectors = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+                m = rewrite_auth(m, password, device, pem, spoil, (sudi_sid or sid, vectors, sudi_pem, no_sudi, sudi_spoil))
             try:
                 tls.sendall(m[:2] + (sid or m[2:6]) + m[6:])
             except (ssl.SSLError, OSError):

@@ -94,7 +94,14 @@ replay certauth-rsa
 expect_true "RSA LSC authentication: the vector's exchange" same_but_store certauth-rsa
 $PT device capf SEP00112233AABB --op install --auth lsc --key ec384 >/dev/null
 replay certauth-ec
-expect_true "EC LSC authentication (RSA SUDI ignored): the vector's exchange" same_but_store certauth-ec
+expect_true "a SUDI from an issuer not in CAPF-trust: END_SESSION 7" sh -c "tail -2 certauth-ec.got | head -1 | grep -q '^550f00000000000401000107'"
+expect_true "the serve log says why" grep -q "SEP00112233AABB: its SUDI certificate is from an issuer not in CAPF-trust" $LOG
+expect_true "status Invalid Credentials" test "$(status SEP00112233AABB)" = "Upgrade Failed: Invalid Credentials"
+# the reference ran with the SAST certificate among its --verify certificates
+$PT set cert import CAPF-trust $V/certs/sast.pem --name "SUDI issuer" >/dev/null
+$PT device capf SEP00112233AABB --op install --auth lsc --key ec384 >/dev/null
+replay certauth-ec
+expect_true "EC LSC authentication, RSA SUDI from a CAPF-trust issuer: the vector's exchange" same_but_store certauth-ec
 $PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
 replay certauth-bad
 expect_true "a certificate from no known issuer: END_SESSION 7" cmp -s certauth-bad.got certauth-bad.want

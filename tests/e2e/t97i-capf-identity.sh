@@ -63,6 +63,33 @@ for which in sha1 sha512; do
     expect_true "its own LSC, the $which signature over other data: END_SESSION, no KEYGEN_REQUEST" \
         sh -c "grep -q '^550f' spoil.out && ! grep -q '^5503' spoil.out"
 done
+# SUDI_DATA (§6.8.4): when the phone sends one, it comes from the CAPF or a
+# CAPF-trust issuer and is signed over this session's id
+sudi_try() { out=$1; shift; $PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
+    python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert $C/SEP001122334455.lsc1.pem "$@" > $out; }
+ended7() { grep -q '^550f[0-9a-f]\{8\}000401000107$' $1 && ! grep -q '^5503' $1; }
+sudi_try sudi-live.out
+expect_true "an RSA SUDI from a CAPF-trust issuer, signed for this session: authenticated" grep -q '^5503' sudi-live.out
+sudi_try sudi-replay.out --sudi-sid 1
+expect_true "the same SUDI signed for another session (a replay): END_SESSION 7" ended7 sudi-replay.out
+expect_true "the serve log says why" grep -q "SEP001122334455: its SUDI signatures do not verify for this session" $LOG
+expect_true "status: Invalid Credentials" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Credentials"
+cat fakeca.key fakeca.pem > fakesudi.pem
+sudi_try sudi-fake.out --sudi fakesudi.pem
+expect_true "a SUDI whose issuer is not in CAPF-trust (only its name is): END_SESSION 7" ended7 sudi-fake.out
+expect_true "logged" grep -q "SEP001122334455: its SUDI certificate is from an issuer not in CAPF-trust" $LOG
+sudi_try sudi-ec.out --sudi $C/SEP00112233AABB.lsc1.pem
+expect_true "an EC SUDI from a CAPF-trust issuer: checked too, authenticated" grep -q '^5503' sudi-ec.out
+{ cat forged.key; openssl x509 -in $C/SEP00112233AABB.lsc1.pem; } > ecmixed.pem
+sudi_try sudi-ecmixed.out --sudi ecmixed.pem
+expect_true "an EC SUDI signed by another key: END_SESSION 7" ended7 sudi-ecmixed.out
+for which in sha1 sha512; do
+    sudi_try sudi-spoil.out --sudi-spoil $which
+    expect_true "the SUDI's $which signature over other data: END_SESSION 7" ended7 sudi-spoil.out
+done
+sudi_try sudi-none.out --no-sudi
+expect_true "no SUDI at all (it is optional): authenticated" grep -q '^5503' sudi-none.out
+
 # the phone's key must be the one asked for: RSA-1024 sent when RSA-2048 was scheduled
 $PT device capf SEP001122334455 --op install --auth lsc --key rsa2048 >/dev/null
 replay certauth-rsa
