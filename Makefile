@@ -43,7 +43,7 @@ $(FUZZ_BUILD)/Makefile: CMakeLists.txt
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPT_FUZZ=ON
 
 fuzz: deps $(FUZZ_BUILD)/Makefile
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_header fuzz_trustlist fuzz_sgn fuzz_enccnf
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(shell sed -n 's/^\([a-z_]*\) .*/fuzz_\1/p' fuzz/targets.txt)
 	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # Plants each mutant of tests/mutate/mutants.txt in a scratch copy

@@ -37,6 +37,12 @@ int pt_file_write_atomic_flags(const char *path, const void *data, size_t len, m
 int pt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                          pt_diag *d);
 
+/* Flushes the whole file system path is on (syncfs): one flush after many
+ * PT_WRITE_NO_SYNC-style writes. */
+int pt_sync_fs(const char *path, pt_diag *d);
+/* fsyncs a directory (a rename or link in it made durable). */
+int pt_sync_dir(const char *dir, pt_diag *d);
+
 /* a + "/" + b into out (n bytes); PT_ERR_ARG when it does not fit. */
 int pt_path_join(char *out, size_t n, const char *a, const char *b);
 

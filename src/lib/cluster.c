@@ -102,14 +102,22 @@ static const char *const migrations[] = {
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
 {
+    /* a full disk (or a write the system refused) is not a damaged database */
+    int e = sqlite3_errcode(c->db) & 0xff;
+    if (e == SQLITE_FULL || e == SQLITE_IOERR)
+        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: %s (the disk is full, or refuses writes; nothing was changed)",
+                           what, sqlite3_errmsg(c->db));
     return pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
 int pt__exec(pt_cluster *c, const char *sql, pt_diag *d)
 {
     char *msg = NULL;
-    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "database: %s", msg ? msg : "error");
+    int e = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (e != SQLITE_OK) {
+        int full = (e & 0xff) == SQLITE_FULL || (e & 0xff) == SQLITE_IOERR;
+        int rc = pt_diag_set(d, full ? PT_ERR_IO : PT_ERR_DB, PT_NO_OFFSET, "database: %s%s", msg ? msg : "error",
+                             full ? " (the disk is full, or refuses writes; nothing was changed)" : "");
         sqlite3_free(msg);
         return rc;
     }
@@ -176,11 +184,17 @@ static int open_db(pt_cluster *c, const char *path, int create, pt_diag *d)
     if (!rc) {
         /* a corrupt file fails here rather than half-way through a command */
         sqlite3_stmt *st;
+        int e;
         if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW ||
-            strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
-            rc = pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "%s is damaged (%s); restore it from a backup",
-                             path, sqlite3_errmsg(c->db));
+            strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+            e = sqlite3_errcode(c->db) & 0xff;
+            if (e == SQLITE_FULL || e == SQLITE_IOERR)
+                rc = pt__db_err(c, d, path);
+            else
+                rc = pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "%s is damaged (%s); restore it from a backup", path,
+                                 sqlite3_errmsg(c->db));
+        }
         sqlite3_finalize(st);
     }
     if (!rc)
@@ -654,6 +668,9 @@ static int load_cluster_row(pt_cluster *c, pt_diag *d)
 
 int pt__rm_tree(const char *path)
 {
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+        return unlink(path); /* a file, or a link (never followed) */
     DIR *dir = opendir(path);
     if (!dir)
         return unlink(path);
@@ -789,6 +806,43 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     return rc;
 }
 
+/* A key file no certificate row names: a command was killed between
+ * writing the key and committing its row (replace_cert), or a temporary
+ * file of a write it did not finish.  Removed once a minute old, so a
+ * command that is between those two steps right now keeps its file. */
+#define ORPHAN_AGE 60
+static void sweep_orphan_keys(pt_cluster *c)
+{
+    char dir[PATH_MAX];
+    if (pt_path_join(dir, sizeof dir, c->home, "keys"))
+        return;
+    DIR *dh = opendir(dir);
+    sqlite3_stmt *st = NULL;
+    if (!dh || sqlite3_prepare_v2(c->db, "SELECT 1 FROM certs WHERE key_file = ?", -1, &st, NULL) != SQLITE_OK) {
+        if (dh)
+            closedir(dh);
+        return;
+    }
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(dh))) {
+        char path[PATH_MAX];
+        struct stat fst;
+        if (e->d_name[0] == '.' && !pt_is_temp_name(e->d_name))
+            continue;
+        if (pt_path_join(path, sizeof path, dir, e->d_name) || lstat(path, &fst) != 0 || !S_ISREG(fst.st_mode) ||
+            now - fst.st_mtime < ORPHAN_AGE)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, e->d_name, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_DONE && unlink(path) == 0)
+            pt_cluster_log(c, "removed %s: a private key no certificate uses (left by an interrupted command)",
+                           e->d_name);
+    }
+    sqlite3_finalize(st);
+    closedir(dh);
+}
+
 int pt_cluster_open(const char *home, pt_cluster **out, pt_diag *d)
 {
     *out = NULL;
@@ -812,6 +866,7 @@ int pt_cluster_open(const char *home, pt_cluster **out, pt_diag *d)
         pt_cluster_close(c);
         return rc;
     }
+    sweep_orphan_keys(c);
     pt_cluster_log_daily_alerts(c, time(NULL));
     *out = c;
     return PT_OK;
@@ -916,7 +971,11 @@ int pt_cluster_publisher(pt_cluster *c, pt_node *out, pt_diag *d)
 int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n)
 {
     char path[PATH_MAX];
-    if (home_path(c, "tftp", node, path) || strlen(path) >= n)
+    if (c->gen_node[0] && !strcmp(c->gen_node, node))
+        snprintf(path, sizeof path, "%s", c->gen_dir); /* the generation being built */
+    else if (home_path(c, "tftp", node, path))
+        return PT_ERR_ARG;
+    if (strlen(path) >= n)
         return PT_ERR_ARG;
     memcpy(out, path, strlen(path) + 1);
     return PT_OK;
@@ -1003,9 +1062,7 @@ int pt_cluster_node_remove(pt_cluster *c, const char *name, pt_diag *d)
         if (home_path(c, "keys", files[i], path) == PT_OK)
             unlink(path);
     }
-    char dir[PATH_MAX];
-    pt_cluster_tftp_dir(c, name, dir, sizeof dir);
-    pt__rm_tree(dir);
+    pt__gen_remove(c, name);
     return PT_OK;
 }
 
@@ -1348,17 +1405,16 @@ static int record_itl_state(pt_cluster *c, const char *node, const char *signer,
     return rc;
 }
 
+static int install_itl_file(pt_cluster *c, const char *node, const uint8_t *data, size_t len, pt_diag *d)
+{
+    return pt__served_write(c, node, "ITLFile.tlv", data, len, d);
+}
+
 static int install_itl(pt_cluster *c, const char *node, const char *signer, const uint8_t *data, size_t len,
                        pt_diag *d)
 {
-    char dir[PATH_MAX], path[PATH_MAX + 32];
-    pt_cluster_tftp_dir(c, node, dir, sizeof dir);
-    mkdir(dir, 0755);
-    snprintf(path, sizeof path, "%s/ITLFile.tlv", dir);
-    int rc = pt_file_write_atomic(path, data, len, 0644, d);
-    if (rc)
-        return pt_diag_prefix(d, rc, "%s", path);
-    return record_itl_state(c, node, signer, data, len, d);
+    int rc = install_itl_file(c, node, data, len, d);
+    return rc ? rc : record_itl_state(c, node, signer, data, len, d);
 }
 
 int pt_cluster_tftp_restart(pt_cluster *c, const char *node, pt_diag *d)
@@ -1369,25 +1425,31 @@ int pt_cluster_tftp_restart(pt_cluster *c, const char *node, pt_diag *d)
         return rc;
     if (!(n.services & PT_SVC_TFTP))
         return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "Cisco Tftp is not activated on node %s", node);
-    /* a crash during an earlier rebuild may have left temporary files */
-    char dir[PATH_MAX];
-    DIR *dh = pt_cluster_tftp_dir(c, node, dir, sizeof dir) == PT_OK ? opendir(dir) : NULL;
-    struct dirent *e;
-    while (dh && (e = readdir(dh))) {
-        char path[PATH_MAX];
-        if (pt_is_temp_name(e->d_name) && pt_path_join(path, sizeof path, dir, e->d_name) == PT_OK)
-            unlink(path);
-    }
-    if (dh)
-        closedir(dh);
+    /* the ITL and every configuration signed anew, put in force at once
+     * (generation.c); what an earlier crash left is swept on the way */
+    int lock;
+    if ((rc = pt__gen_lock(c, node, &lock, d)))
+        return rc;
+    rc = pt__gen_begin(c, node, d);
     pt_buf itl;
     pt_buf_init(&itl);
-    rc = pt_cluster_build_itl(c, node, &itl, d);
     if (!rc)
-        rc = install_itl(c, node, PT_CERT_CALLMANAGER, itl.data, itl.len, d);
-    pt_buf_free(&itl);
+        rc = pt_cluster_build_itl(c, node, &itl, d);
+    if (!rc)
+        rc = install_itl_file(c, node, itl.data, itl.len, d);
+    int deferred = c->defer_sync;
+    c->defer_sync = 1; /* one flush for the whole generation, in commit */
     if (!rc)
         rc = pt_cluster_write_config_files(c, node, NULL, d);
+    c->defer_sync = deferred;
+    if (!rc)
+        rc = pt__gen_commit(c, d);
+    else
+        pt__gen_abort(c);
+    pt__gen_unlock(lock);
+    if (!rc)
+        rc = record_itl_state(c, node, PT_CERT_CALLMANAGER, itl.data, itl.len, d);
+    pt_buf_free(&itl);
     return rc;
 }
 

@@ -21,6 +21,11 @@ struct pt_cluster {
     char domain[256];
     char org[128], unit[128], locality[128], state[128], country[8];
     int defer_sync; /* config files: the caller flushes once after many (bulk add) */
+    /* a node's next generation of served files, being built (generation.c):
+     * pt_cluster_tftp_dir(gen_node) is gen_dir meanwhile */
+    char gen_node[64];
+    char gen_dir[PATH_MAX];
+    unsigned long gen_number;
 };
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what);
@@ -37,6 +42,23 @@ int pt__replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY
                      pt_diag *d);
 /* A fresh random ITLRecovery.p12 salt, 32 hex digits (itlrecovery.c). */
 int pt__p12_new_salt(char out[33]);
+/* generation.c: a node's served set replaced whole.  begin builds the next
+ * generation (hard links to the current one) and points pt_cluster_tftp_dir
+ * at it; commit flushes it and puts it in force with one rename; abort
+ * throws it away.  lock: the per-node lock single-file writers and
+ * generation builders hold (fd to pt__gen_unlock). */
+int pt__gen_lock(pt_cluster *c, const char *node, int *fd, pt_diag *d);
+void pt__gen_unlock(int fd);
+int pt__gen_begin(pt_cluster *c, const char *node, pt_diag *d);
+int pt__gen_commit(pt_cluster *c, pt_diag *d);
+void pt__gen_abort(pt_cluster *c);
+/* One served file written (atomically) or removed, under the node's lock
+ * (or into the generation being built). */
+int pt__served_write(pt_cluster *c, const char *node, const char *name, const uint8_t *data, size_t len,
+                     pt_diag *d);
+int pt__served_unlink(pt_cluster *c, const char *node, const char *name, int *found, pt_diag *d);
+/* Removes a node's link, generations and lock (node remove). */
+void pt__gen_remove(pt_cluster *c, const char *node);
 struct pt_certcache;
 int pt__tvs_entries(pt_cluster *cl, struct pt_certcache *c, pt_diag *d);
 

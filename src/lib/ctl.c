@@ -120,11 +120,7 @@ int pt_cluster_install_ctl(pt_cluster *c, const uint8_t *data, size_t len, pt_di
     for (size_t i = 0; !rc && i < nn; i++) {
         if (!(nodes[i].services & PT_SVC_TFTP))
             continue;
-        char dir[PATH_MAX], path[PATH_MAX];
-        if (pt_cluster_tftp_dir(c, nodes[i].name, dir, sizeof dir) || pt_path_join(path, sizeof path, dir, "CTLFile.tlv"))
-            rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
-        else if ((rc = pt_file_write_atomic(path, data, len, 0644, d)))
-            pt_diag_prefix(d, rc, "%s", path);
+        rc = pt__served_write(c, nodes[i].name, "CTLFile.tlv", data, len, d);
     }
     free(nodes);
     return rc;
@@ -149,14 +145,5 @@ int pt_cluster_current_ctl(pt_cluster *c, const char *node, uint8_t **data, size
 
 int pt_cluster_delete_ctl(pt_cluster *c, const char *node, int *found, pt_diag *d)
 {
-    char dir[PATH_MAX], path[PATH_MAX];
-    *found = 0;
-    if (pt_cluster_tftp_dir(c, node, dir, sizeof dir) || pt_path_join(path, sizeof path, dir, "CTLFile.tlv"))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
-    if (access(path, F_OK) != 0)
-        return PT_OK;
-    *found = 1;
-    if (unlink(path) != 0)
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot delete", path);
-    return PT_OK;
+    return pt__served_unlink(c, node, "CTLFile.tlv", found, d);
 }

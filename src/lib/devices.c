@@ -8,6 +8,7 @@
 #include "phonetrust/enccnf.h"
 #include "phonetrust/fileio.h"
 #include "phonetrust/sgn.h"
+#include "phonetrust/trustlist.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -246,8 +247,6 @@ int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d)
     return rc;
 }
 
-static int sync_dir(const char *dir, pt_diag *d);
-
 /* Rewrites name's files on every TFTP node (or removes them). */
 static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
 {
@@ -261,13 +260,20 @@ static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
     return rc;
 }
 
-/* One device's row, inside the caller's transaction. */
+/* One device's row, inside the caller's transaction.  A device already
+ * there just as asked (model, pool, profile) is no error: a command that
+ * was interrupted after its rows were committed, run again, completes
+ * (its files are written then). */
 static int device_insert(pt_cluster *c, const char *canon, const char *model, const char *pool, const char *profile,
                          pt_diag *d)
 {
     pt_device existing;
-    if (pt_cluster_device(c, canon, &existing, NULL) == PT_OK)
-        return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "device %s already exists", canon);
+    if (pt_cluster_device(c, canon, &existing, NULL) == PT_OK) {
+        if (!strcmp(existing.model, model) && !strcmp(existing.pool, pool) && !strcmp(existing.profile, profile))
+            return PT_OK;
+        return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "device %s already exists (Cisco %s, %s, %s)", canon,
+                           existing.model, existing.pool, existing.profile);
+    }
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "INSERT INTO devices (name, model, pool, profile) VALUES (?, ?, ?, ?)", -1, &st,
                            NULL) != SQLITE_OK)
@@ -323,8 +329,8 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     }
     if ((rc = pt__commit(c, d)))
         return rc;
-    /* the rows are in: the files follow (a TFTP restart rewrites any that
-     * fail), flushed once at the end */
+    /* the rows are in: the files follow (flushed once at the end); if this
+     * is interrupted, the same command again, or a TFTP restart, writes them */
     c->defer_sync = count > 1;
     for (size_t i = 0; !rc && i < count; i++) {
         snprintf(canon, sizeof canon, "SEP%012llX", mac + i);
@@ -332,7 +338,7 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     }
     c->defer_sync = 0;
     if (!rc && count > 1)
-        rc = sync_dir(c->home, d); /* the TFTP directories are under the home */
+        rc = pt_sync_fs(c->home, d); /* the TFTP directories are under the home */
     return rc;
 }
 
@@ -666,18 +672,6 @@ static int write_in(const char *dir, const char *file, const uint8_t *data, size
     return rc ? pt_diag_prefix(d, rc, "%s", path) : PT_OK;
 }
 
-/* Makes the files written into dir (and their renames) durable: one
- * filesystem flush instead of two fsyncs per file - a TFTP restart rewrites
- * every device's files. */
-static int sync_dir(const char *dir, pt_diag *d)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ok = fd >= 0 && syncfs(fd) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok ? PT_OK : pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot flush: %s", dir, strerror(errno));
-}
-
 static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const pt_device *dev, pt_diag *d)
 {
     pt_buf xml, sgn;
@@ -746,6 +740,32 @@ static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const p
     return rc;
 }
 
+/* Whether the ITL node serves holds cert (1), or there is none yet (1), or
+ * not (0: a CallManager certificate regenerated since the last TFTP
+ * restart - what it signs now, phones holding that ITL would refuse). */
+static int served_itl_holds(pt_cluster *c, const char *node, X509 *cert)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    uint8_t *data = NULL;
+    size_t len;
+    if (pt_cluster_tftp_dir(c, node, dir, sizeof dir) || pt_path_join(path, sizeof path, dir, "ITLFile.tlv") ||
+        access(path, F_OK) != 0)
+        return 1;
+    pt_buf der;
+    pt_buf_init(&der);
+    pt_trustlist tl;
+    int holds = 0;
+    if (!pt_file_read(path, &data, &len, PT_FILE_MAX, NULL) && !pt_cert_der(cert, &der) &&
+        !pt_tl_parse(data, len, &tl, NULL)) {
+        for (size_t i = 0; i < tl.n_recs && !holds; i++)
+            holds = tl.recs[i].certificate.n == der.len && !memcmp(tl.recs[i].certificate.p, der.data, der.len);
+        pt_tl_free(&tl);
+    }
+    pt_buf_free(&der);
+    free(data);
+    return holds;
+}
+
 int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *device, pt_diag *d)
 {
     pt_node n;
@@ -754,6 +774,10 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
         return rc;
     if (!(n.services & PT_SVC_TFTP))
         return PT_OK;
+    /* never into a generation about to be replaced (generation.c) */
+    int building = c->gen_node[0] && !strcmp(c->gen_node, node), lock = -1;
+    if (!building && (rc = pt__gen_lock(c, node, &lock, d)))
+        return rc;
     char dir[PATH_MAX];
     pt_cluster_tftp_dir(c, node, dir, sizeof dir);
     mkdir(dir, 0755);
@@ -761,6 +785,14 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
     X509 *cert = NULL;
     pt_signer s = {0};
     rc = pt_cluster_cert_key(c, node, PT_CERT_CALLMANAGER, &key, &cert, d);
+    if (!rc && !building && !served_itl_holds(c, node, cert)) {
+        /* one device signed by the new key would be refused by every phone:
+         * the node's whole set moves to the new key at once instead */
+        EVP_PKEY_free(key);
+        X509_free(cert);
+        pt__gen_unlock(lock);
+        return pt_cluster_tftp_restart(c, node, d);
+    }
     if (!rc)
         rc = pt_signer_init_key(&s, key, cert, d);
     pt_device *devs = NULL;
@@ -804,7 +836,8 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
         }
     }
     if (!rc && !c->defer_sync)
-        rc = sync_dir(dir, d);
+        rc = pt_sync_fs(dir, d);
+    pt__gen_unlock(lock);
     free(devs);
     pt_signer_free(&s);
     EVP_PKEY_free(key);

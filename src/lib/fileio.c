@@ -66,6 +66,24 @@ int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_d
     return PT_OK;
 }
 
+int pt_sync_fs(const char *path, pt_diag *d)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && syncfs(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok ? PT_OK : pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot flush: %s", path, strerror(errno));
+}
+
+int pt_sync_dir(const char *dir, pt_diag *d)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok ? PT_OK : pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot flush: %s", dir, strerror(errno));
+}
+
 int pt_path_join(char *out, size_t n, const char *a, const char *b)
 {
     int k = snprintf(out, n, "%s/%s", a, b);

@@ -14,6 +14,7 @@
 #include "boot.h"
 
 #include "phone_internal.h"
+#include "phonetrust/wire.h"
 #include "phonetrust/cert.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/crypto.h"
@@ -250,17 +251,7 @@ static void tftp_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (op == 6) { /* OACK: blksize */
-        const char *q = (const char *)pkt + 2, *end = (const char *)pkt + r;
-        while (q < end) {
-            const char *k = q, *v = q + strnlen(q, (size_t)(end - q)) + 1;
-            if (v >= end)
-                break;
-            if (!strcasecmp(k, "blksize"))
-                b->blksize = (size_t)atoi(v);
-            q = v + strnlen(v, (size_t)(end - v)) + 1;
-        }
-        if (b->blksize < 8 || b->blksize > 1428)
-            b->blksize = 512;
+        b->blksize = pt_wire_tftp_oack_blksize(pkt, (size_t)r);
         static const uint8_t zero[2] = {0, 0};
         tftp_ack(b, zero);
         b->tries = 0;
@@ -458,31 +449,14 @@ static void tvs_readable(ph_boot *b)
     if (have < 10 + blen)
         return;
     uint8_t *rsp = evbuffer_pullup(in, (ev_ssize_t)(10 + blen));
-    pt_reader rd;
-    pt_rd_init(&rd, rsp, 10 + blen);
-    pt_rd_skip(&rd, 10);
-    if (h[0] != PT_TVS_PROTOCOL_ID || h[2] != 2) {
+    pt_tvs_answer a;
+    if (pt_wire_tvs_answer(rsp, 10 + blen, &a)) {
         CONSOLE(&b->ph, "TVS %s:%d: no valid answer", b->c_host, b->c_port);
         tvs_next_server(b);
         return;
     }
-    int status = -1;
-    uint32_t roles = 0, ttl = 0;
-    while (!pt_rd_eof(&rd)) {
-        uint8_t tag;
-        uint16_t l2;
-        const uint8_t *v;
-        if (pt_rd_tlv(&rd, &tag, &l2, &v))
-            break;
-        if (tag == 7 && l2 == 1)
-            status = v[0];
-        else if (tag == 9 && l2 == 4)
-            ttl = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
-        else if (tag == 8)
-            for (uint16_t i = 0; i < l2; i++)
-                if (v[i] < 32)
-                    roles |= 1u << v[i];
-    }
+    int status = a.status;
+    uint32_t roles = a.roles, ttl = a.ttl;
     int valid = status == 0;
     CONSOLE(&b->ph, "TVS %s:%d: certificate %s", b->c_host, b->c_port, valid ? "Valid" : "Invalid");
     conn_close(b);
@@ -837,21 +811,6 @@ static void stage_config(ph_boot *b)
 
 /* ---- stage 4: CAPF (§6), when the config asks for an operation ---- */
 
-static const uint8_t *capf_elem(const uint8_t *body, size_t len, uint8_t tag, uint16_t *n)
-{
-    pt_reader r;
-    pt_rd_init(&r, body, len);
-    while (!pt_rd_eof(&r)) {
-        uint8_t t;
-        const uint8_t *v;
-        if (pt_rd_tlv(&r, &t, n, &v))
-            return NULL;
-        if (t == tag)
-            return v;
-    }
-    return NULL;
-}
-
 static void put_wrapped(pt_buf *e, const uint8_t *der, size_t n)
 {
     pt_buf_put_u8(e, 4);
@@ -1003,8 +962,8 @@ static void keygen_done(evutil_socket_t fd, short what, void *arg)
 static int capf_keygen(ph_boot *b, const uint8_t *body, size_t len, const uint8_t sid[4], pt_buf *e)
 {
     uint16_t n, kn, cn;
-    const uint8_t *kt = capf_elem(body, len, 17, &n), *ks = capf_elem(body, len, 10, &kn),
-                  *cv = capf_elem(body, len, 18, &cn);
+    const uint8_t *kt = pt_wire_capf_element(body, len, 17, &n), *ks = pt_wire_capf_element(body, len, 10, &kn),
+                  *cv = pt_wire_capf_element(body, len, 18, &cn);
     static const char *const curves[] = {"P-256", "P-384", "P-521"};
     int ec = kt && n == 1 && kt[0] == 1;
     int bits = ks && kn == 2 ? (ks[0] << 8 | ks[1]) : 2048;
@@ -1039,7 +998,7 @@ static int capf_keygen(ph_boot *b, const uint8_t *body, size_t len, const uint8_
 static void capf_store(ph_boot *b, const uint8_t *body, size_t len, pt_buf *e)
 {
     uint16_t n;
-    const uint8_t *v = capf_elem(body, len, 4, &n);
+    const uint8_t *v = pt_wire_capf_element(body, len, 4, &n);
     X509 *lsc = v && n > 5 ? pt_cert_from_der(v + 5, n - 5u) : NULL;
     pt_buf pem;
     pt_buf_init(&pem);
@@ -1134,7 +1093,7 @@ static void capf_readable(ph_boot *b)
             capf_fetch_or_delete(b, cmd == 13, &e);
         } else { /* END_SESSION, or a message the phone does not know */
             uint16_t n;
-            const uint8_t *v = cmd == 15 ? capf_elem(body, len, 1, &n) : NULL;
+            const uint8_t *v = cmd == 15 ? pt_wire_capf_element(body, len, 1, &n) : NULL;
             b->capf_reason = v && n == 1 ? v[0] : cmd == 15 ? 7 : -1;
             reply = 0;
         }

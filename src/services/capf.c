@@ -15,6 +15,7 @@
 #include "phonetrust/buf.h"
 #include "phonetrust/cert.h"
 #include "phonetrust/constants.h"
+#include "phonetrust/wire.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -53,12 +54,7 @@ typedef struct capf_conn {
     X509 *issued; /* the LSC sent, recorded once the phone has stored it */
 } capf_conn;
 
-typedef struct msg {
-    uint8_t cmd;
-    int reason;
-    pt_bytes cert, signed1, sha2, pubkey, password, device, sudi;
-    int version;
-} msg;
+typedef pt_capf_msg msg;
 
 static const char *op_word(const char *op)
 {
@@ -113,36 +109,6 @@ static void fail(capf_conn *c, const char *status, const char *why)
         pt_cluster_capf_result(c->s->cl, c->device, full, 0, NULL);
     srv_log(c->s, "CAPF %s %s: %s (%s)", c->peer, c->device[0] ? c->device : "-", full, why);
     end_session(c, R_INVALID);
-}
-
-static int parse(const uint8_t *data, size_t len, msg *m)
-{
-    memset(m, 0, sizeof *m);
-    m->reason = -1;
-    m->version = -1;
-    pt_reader r;
-    pt_rd_init(&r, data, len);
-    while (!pt_rd_eof(&r)) {
-        uint8_t tag;
-        uint16_t l;
-        const uint8_t *v;
-        if (pt_rd_tlv(&r, &tag, &l, &v))
-            return -1;
-        pt_bytes b = {v, l};
-        switch (tag) {
-        case E_REASON: if (l == 1) m->reason = v[0]; break;
-        case E_VERSION: if (l == 1) m->version = v[0]; break;
-        case E_CERT: m->cert = b; break;
-        case E_SIGNED: m->signed1 = b; break;
-        case E_SHA2: m->sha2 = b; break;
-        case E_PUBKEY: m->pubkey = b; break;
-        case E_PASSWORD: m->password = b; break;
-        case E_DEVICE: m->device = b; break;
-        case E_SUDI: m->sudi = b; break;
-        default: break; /* unknown elements are ignored (§6.4) */
-        }
-    }
-    return 0;
 }
 
 /* The DER inside a wrapped certificate (§6.6): offset 5 of the element. */
@@ -254,14 +220,12 @@ static X509 *issuer_of(capf_conn *c, X509 *cert, X509 *capf, int *lsc)
  * NULL when it holds, else why not (for the log). */
 static const char *sudi_refused(capf_conn *c, pt_bytes sudi, X509 *capf)
 {
-    pt_reader r;
-    pt_rd_init(&r, sudi.p, sudi.n);
     uint8_t type[3];
-    uint16_t len[3];
-    const uint8_t *val[3];
-    for (int i = 0; i < 3; i++)
-        if (pt_rd_u8(&r, &type[i]) || pt_rd_u16(&r, &len[i]) || pt_rd_bytes(&r, len[i], &val[i]))
-            return "its SUDI_DATA is malformed";
+    pt_bytes item[3];
+    if (pt_wire_capf_sudi(sudi, type, item))
+        return "its SUDI_DATA is malformed";
+    const uint8_t *val[3] = {item[0].p, item[1].p, item[2].p};
+    size_t len[3] = {item[0].n, item[1].n, item[2].n};
     if (type[2] != PT_HASH_SHA512)
         return "its SUDI_DATA's second signature is not SHA-512";
     X509 *sc = pt_cert_from_der(val[0], len[0]);
@@ -568,13 +532,12 @@ static void on_read(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, CAPF_HDR);
         evbuffer_remove(in, body, len);
         uint32_t sid = ((uint32_t)hdr[2] << 24) | ((uint32_t)hdr[3] << 16) | ((uint32_t)hdr[4] << 8) | hdr[5];
-        msg m;
-        if (hdr[0] != PT_CAPF_PROTOCOL_ID || sid != c->sid || parse(body, len, &m)) {
+        msg m = {.cmd = hdr[1]};
+        if (hdr[0] != PT_CAPF_PROTOCOL_ID || sid != c->sid || pt_wire_capf_elements(body, len, &m)) {
             free(body);
             fail(c, "Phone Communication Failure", "a malformed message");
             return;
         }
-        m.cmd = hdr[1];
         switch (c->state) {
         case ST_AUTH: on_auth(c, &m); break;
         case ST_KEYGEN: on_keygen(c, &m); break;

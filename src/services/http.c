@@ -32,7 +32,7 @@ static const char *peer_of(struct evhttp_request *req, char *buf, size_t n)
 
 /* A field of the report: form-encoded (DeviceName=...&ITL_Signature=...) or
  * the alarm's XML (<DeviceName>...</DeviceName>). */
-static int field(const char *body, const char *name, char *out, size_t n)
+int srv_report_field(const char *body, const char *name, char *out, size_t n)
 {
     out[0] = '\0';
     char tag[64];
@@ -70,10 +70,10 @@ static void device_tl_info(server *s, struct evhttp_request *req, const char *pe
     evbuffer_copyout(in, body, len);
     body[len] = '\0';
     char dev[64], itl[128], ctl[128], tftp[128];
-    field(body, "DeviceName", dev, sizeof dev);
-    field(body, "ITL_Signature", itl, sizeof itl);
-    field(body, "CTL_Signature", ctl, sizeof ctl);
-    field(body, "ITL_TFTP_Server", tftp, sizeof tftp);
+    srv_report_field(body, "DeviceName", dev, sizeof dev);
+    srv_report_field(body, "ITL_Signature", itl, sizeof itl);
+    srv_report_field(body, "CTL_Signature", ctl, sizeof ctl);
+    srv_report_field(body, "ITL_TFTP_Server", tftp, sizeof tftp);
     if (!strcasecmp(itl, "Not Installed"))
         itl[0] = '\0';
     if (!strcasecmp(ctl, "Not Installed"))

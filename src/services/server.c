@@ -138,7 +138,13 @@ static blob *load(server *s, const char *name, int *err)
     if (!s->tftp_real[0] && !realpath(s->tftp_dir, s->tftp_real))
         s->tftp_real[0] = '\0'; /* resolved once per worker, retried until it exists */
     size_t bl = strlen(s->tftp_real);
-    if (!bl || !realpath(path, real) || strncmp(real, s->tftp_real, bl) || real[bl] != '/') {
+    int inside = bl && realpath(path, real) && !strncmp(real, s->tftp_real, bl) && real[bl] == '/';
+    if (!inside && realpath(s->tftp_dir, s->tftp_real)) {
+        /* the node's directory may be a new generation since (generation.c) */
+        bl = strlen(s->tftp_real);
+        inside = bl && realpath(path, real) && !strncmp(real, s->tftp_real, bl) && real[bl] == '/';
+    }
+    if (!inside) {
         srv_log(s, "FILES %s: refused, it leads outside %s", name, s->tftp_dir);
         *err = 2;
         return NULL;
@@ -305,7 +311,7 @@ int srv_tls_ctx(server *s, const char *node, const char *name, const char *what,
     *out = NULL;
     int rc = pt_cluster_cert_key(s->cl, node, name, &key, &cert, d);
     if (rc)
-        return pt_diag_prefix(d, rc, what);
+        return pt_diag_prefix(d, rc, "%s", what);
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     int ok = ctx && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
              SSL_CTX_check_private_key(ctx) == 1;

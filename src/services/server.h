@@ -170,4 +170,9 @@ int capf_reload(server *s, pt_diag *d);
  * the one-second tick of server.c); force: also reload the TVS certificate. */
 void tvs_refresh(server *s, int force);
 
+/* A field of a DeviceTLInfo report (http.c): form-encoded
+ * (DeviceName=...&ITL_Signature=...) or the alarm's XML
+ * (<DeviceName>...</DeviceName>); 1 when found, out "" otherwise. */
+int srv_report_field(const char *body, const char *name, char *out, size_t n);
+
 #endif

@@ -9,6 +9,8 @@
  */
 #include "server.h"
 
+#include "phonetrust/wire.h"
+
 #include "phonetrust/buf.h"
 
 #include <arpa/inet.h>
@@ -172,20 +174,6 @@ static void on_packet(evutil_socket_t fd, short ev, void *arg)
     send_window(t);
 }
 
-/* A NUL-terminated string from the packet (bounds-checked). */
-static int rd_cstr(pt_reader *r, const char **out)
-{
-    size_t left = pt_rd_left(r);
-    const uint8_t *p;
-    if (pt_rd_bytes(r, 0, &p))
-        return -1;
-    const uint8_t *z = memchr(p, 0, left);
-    if (!z)
-        return -1;
-    *out = (const char *)p;
-    return pt_rd_skip(r, (size_t)(z - p) + 1);
-}
-
 static void on_request(evutil_socket_t fd, short ev, void *arg)
 {
     (void)ev;
@@ -198,11 +186,10 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         return;
     char peer[64];
     srv_peer((struct sockaddr *)&from, peer, sizeof peer);
-    pt_reader r;
-    pt_rd_init(&r, buf, (size_t)n);
-    uint16_t op;
-    const char *file, *mode;
-    pt_rd_u16(&r, &op);
+    pt_tftp_request q;
+    int bad = pt_wire_tftp_request(buf, (size_t)n, &q);
+    uint16_t op = q.op;
+    const char *file = q.file, *mode = q.mode;
     if (op == OP_ACK || op == OP_ERROR || op == OP_DATA || op == OP_OACK)
         return; /* strays (e.g. a client's ERROR after ours): never answer them */
     if (op == OP_WRQ) {
@@ -210,7 +197,7 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         srv_log(s, "TFTP %s WRQ refused", peer);
         return;
     }
-    if (op != OP_RRQ || rd_cstr(&r, &file) || rd_cstr(&r, &mode)) {
+    if (op != OP_RRQ || bad) {
         send_error(fd, (struct sockaddr *)&from, fromlen, E_ILLEGAL, "Illegal TFTP operation");
         srv_log(s, "TFTP %s malformed request refused", peer);
         return;
@@ -225,8 +212,8 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
     pt_buf oack;
     pt_buf_init(&oack);
     pt_buf_put_u16(&oack, OP_OACK);
-    const char *name, *value;
-    while (!pt_rd_eof(&r) && !rd_cstr(&r, &name) && !rd_cstr(&r, &value)) {
+    for (size_t i = 0; i < q.n_options; i++) {
+        const char *name = q.name[i], *value = q.value[i];
         char *end;
         unsigned long v = strtoul(value, &end, 10);
         char num[32];

@@ -6,6 +6,8 @@
  */
 #include "server.h"
 
+#include "phonetrust/wire.h"
+
 #include "phonetrust/buf.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/fileio.h"
@@ -68,33 +70,14 @@ static int device_name_ok(const uint8_t *p, size_t n)
 static int answer(tvs_conn *c, const uint8_t *msg, size_t len, pt_buf *out)
 {
     server *s = c->s;
-    pt_reader r;
-    pt_rd_init(&r, msg, len);
-    uint8_t id, ver, cmd, rsv;
-    uint32_t sid;
-    uint16_t blen;
-    pt_rd_u8(&r, &id);
-    pt_rd_u8(&r, &ver);
-    pt_rd_u8(&r, &cmd);
-    pt_rd_u8(&r, &rsv);
-    pt_rd_u32(&r, &sid);
-    pt_rd_u16(&r, &blen);
-    const uint8_t *dev = NULL, *cert = NULL;
-    size_t dev_len = 0, cert_len = 0;
-    while (!pt_rd_eof(&r)) {
-        uint8_t tag;
-        uint16_t l;
-        const uint8_t *v;
-        if (pt_rd_tlv(&r, &tag, &l, &v)) {
-            srv_log(s, "TVS %s: malformed element list: closed", c->peer);
-            return 0;
-        }
-        if (tag == EL_DEVICE && l >= 1 && v[0] == 0x01)
-            dev = v + 1, dev_len = l - 1u;
-        else if (tag == EL_CERT)
-            cert = v, cert_len = l;
-        /* other elements are ignored (§5.5) */
+    pt_tvs_request q;
+    if (pt_wire_tvs_request(msg, len, &q)) {
+        srv_log(s, "TVS %s: malformed element list: closed", c->peer);
+        return 0;
     }
+    uint32_t sid = q.sid;
+    const uint8_t *dev = q.device.p, *cert = q.cert.p; /* NULL when absent */
+    size_t dev_len = q.device.n, cert_len = q.cert.n;
     if (!dev || !device_name_ok(dev, dev_len)) {
         srv_log(s, "TVS %s: invalid or missing device name: closed", c->peer);
         return 0;

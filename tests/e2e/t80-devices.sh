@@ -17,7 +17,9 @@ expect_err "says what a device name is" "is not a device name (SEP and 12 hex di
 expect_exit 2 "not hex" $PT device add SEP00112233445Z --model 8845
 expect_exit 2 "an unknown model" $PT device add SEP0011223344DD --model 1234
 expect_err "lists the known ones" "7940 7960"
-expect_exit 2 "twice" $PT device add SEP001122334455 --model 8845
+expect_exit 0 "twice, just as it is: no error (an interrupted add completes when run again)" $PT device add SEP001122334455 --model 8845
+expect_exit 2 "twice, as another model" $PT device add SEP001122334455 --model 7841
+expect_err "says how it exists" "device SEP001122334455 already exists (Cisco 8845, Default, Standard Non-Secure)"
 expect_exit 2 "an unknown pool" $PT device add SEP0011223344DD --model 8845 --pool Nowhere
 expect_exit 0 "device list" $PT device list
 expect_out "canonical name" "SEP00112233AABB  7965"
