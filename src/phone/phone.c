@@ -208,54 +208,6 @@ static int ensure_mic(phone *ph, const char *state, pt_diag *d)
     return rc;
 }
 
-/* ---- what the config in force says ---- */
-
-/* The TVS servers of the config in force: <TVS><members><member><port>,<address>. */
-size_t ph_tvs_servers(const phone *ph, char addr[][64], int *port, size_t max)
-{
-    size_t n = 0;
-    if (!ph->config)
-        return 0;
-    char *cfg = strndup((const char *)ph->config, ph->config_len);
-    if (!cfg)
-        return 0;
-    char *sec = strstr(cfg, "<TVS>"), *end = sec ? strstr(sec, "</TVS>") : NULL;
-    for (char *m = sec; m && end && n < max && (m = strstr(m, "<member")) && m < end; m++) {
-        char *pp = strstr(m, "<port>"), *ap = strstr(m, "<address>");
-        if (!pp || !ap || ap > end)
-            break;
-        port[n] = atoi(pp + 6);
-        char *ae = strstr(ap, "</address>");
-        if (!ae)
-            break;
-        snprintf(addr[n], 64, "%.*s", (int)(ae - ap - 9 < 63 ? ae - ap - 9 : 63), ap + 9);
-        n++;
-        m = ae;
-    }
-    free(cfg);
-    return n;
-}
-
-/* The text of the first <tag>...</tag> after `section` (NULL: anywhere) in
- * the config in force, or "" */
-void ph_config_value(const phone *ph, const char *section, const char *tag, char *out, size_t n)
-{
-    out[0] = 0;
-    if (!ph->config)
-        return;
-    char open[48], close[48];
-    snprintf(open, sizeof open, "<%s>", tag);
-    snprintf(close, sizeof close, "</%s>", tag);
-    char *cfg = strndup((const char *)ph->config, ph->config_len);
-    char *from = cfg && section ? strstr(cfg, section) : cfg;
-    char *a = from ? strstr(from, open) : NULL, *b = a ? strstr(a, close) : NULL;
-    if (a && b) {
-        a += strlen(open);
-        snprintf(out, n, "%.*s", (int)(b - a), a);
-    }
-    free(cfg);
-}
-
 /*
  * The TVS answer cache (tvs-cache in the phone's directory): one line per
  * vouched certificate, "SHA256 ROLES EXPIRES", valid for the TTL TVS gave.
