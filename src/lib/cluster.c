@@ -1333,13 +1333,15 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     int rollback_itl = !strcmp(rollback_v, "True");
 
     itl_parts parts = {0};
-    pt_tl_entry e[64];
+    /* 3 of the node's own, then per node at most CAPF, TVS and ITLRecovery */
+    pt_tl_entry *e = calloc(3 + 3 * nn, sizeof *e);
     size_t n = 0;
     EVP_PKEY *key = NULL;
     X509 *cm = NULL, *x;
-    if ((rc = pt_cluster_cert_key(c, node, PT_CERT_CALLMANAGER, &key, &cm, d))) {
+    if (!e || (rc = pt_cluster_cert_key(c, node, PT_CERT_CALLMANAGER, &key, &cm, d))) {
+        free(e);
         free(nodes);
-        return rc;
+        return e ? rc : PT_ERR_NOMEM;
     }
     keep(&parts, cm);
     uint8_t self_ip[4] = {0};
@@ -1380,6 +1382,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     for (size_t i = 0; i < parts.n; i++)
         X509_free(parts.certs[i]);
     EVP_PKEY_free(key);
+    free(e);
     free(nodes);
     return rc;
 }

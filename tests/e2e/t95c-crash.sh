@@ -92,7 +92,8 @@ python3 -c "import sqlite3, time; c = sqlite3.connect('$PHONETRUST_HOME/cluster.
 holder=$!
 sleep 0.5
 expect_exit 4 "a restart on a full disk: exit 4" sh -c "ulimit -f 2; trap '' XFSZ; exec $PT utils service restart 'Cisco Tftp'"
-expect_err "says the write failed" "write failed"
+# (where it fails first - a served file, or the database the open touches - varies)
+expect_true "says a write failed, or the disk is full" grep -Eq "write failed|the disk is full" $SCRATCH/err
 kill $holder 2>/dev/null; wait $holder 2>/dev/null
 find $PHONETRUST_HOME/tftp/pub/ -type f | sort | xargs sha1sum > after.sum
 expect_same "the previous set is still served, unchanged" before.sum after.sum

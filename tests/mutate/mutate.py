@@ -14,7 +14,11 @@ tree (build-mutate/tree, built once and then incrementally), this script
 
 usage: mutate.py [--list] [--baseline] [NAME ...]
 Exit 0 when every mutant run was KILLED, 1 otherwise, 2 on a bad list.
+MUTATE_JOBS (default: the number of cores) mutants run at once, each in its
+own copy of the tree (build-mutate/tree, tree-1, ...).
 """
+import concurrent.futures
+import threading
 import os
 import re
 import shutil
@@ -25,8 +29,17 @@ import time
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 LIST = os.path.join(TOP, 'tests', 'mutate', 'mutants.txt')
 WORK = os.environ.get('MUTATE_DIR', os.path.join(TOP, 'build-mutate'))
-TREE = os.path.join(WORK, 'tree')
-BUILD = os.path.join(WORK, 'build')
+JOBS = max(1, int(os.environ.get('MUTATE_JOBS', str(os.cpu_count() or 1))))
+
+
+def tree_of(w):
+    return os.path.join(WORK, 'tree' if w == 0 else 'tree-%d' % w)
+
+
+def build_of(w):
+    return os.path.join(WORK, 'build' if w == 0 else 'build-%d' % w)
+
+
 KEYS = ('file', 'in', 'line', 'change', 'breaks', 'tests')
 TIMEOUT = int(os.environ.get('MUTATE_TEST_TIMEOUT', '240'))
 
@@ -96,10 +109,10 @@ def tracked_files():
         return files
 
 
-def sync_tree():
+def sync_tree(tree):
     """Copies into the scratch tree what differs, so the build stays incremental."""
     for rel in tracked_files():
-        src, dst = os.path.join(TOP, rel), os.path.join(TREE, rel)
+        src, dst = os.path.join(TOP, rel), os.path.join(tree, rel)
         if not os.path.isfile(src):
             continue
         with open(src, 'rb') as f:
@@ -125,19 +138,19 @@ def targets_for(tests):
     return sorted({'test_' + t[len('unit_'):] if t.startswith('unit_') else 'phonetrust-cli' for t in tests})
 
 
-def build(targets=None):
+def build(bdir, targets=None):
     """Everything, or only targets (a mutant relinks just what its tests run)."""
-    cmd = ['cmake', '--build', BUILD, '-j', str(os.cpu_count() or 2)]
+    cmd = ['cmake', '--build', bdir, '-j', str(max(1, (os.cpu_count() or 2) // JOBS))]
     if targets:
         cmd += ['--target'] + targets
     r = run(cmd)
     return r.returncode == 0, r.stdout + r.stderr
 
 
-def ctest(tests):
+def ctest(bdir, tests):
     regex = '^(' + '|'.join(re.escape(t) for t in tests) + ')$'
     env = dict(os.environ, PT_FAIL_FAST='1')
-    r = run(['ctest', '--test-dir', BUILD, '-R', regex, '--timeout', str(TIMEOUT), '--stop-on-failure',
+    r = run(['ctest', '--test-dir', bdir, '-R', regex, '--timeout', str(TIMEOUT), '--stop-on-failure',
              '--output-on-failure'], env=env)
     failed = re.findall(r'\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Child aborted|\w+)\)', r.stdout)
     first = next((l.strip() for l in r.stdout.splitlines()
@@ -146,8 +159,39 @@ def ctest(tests):
 
 
 def known_tests():
-    r = run(['ctest', '--test-dir', BUILD, '-N'])
+    r = run(['ctest', '--test-dir', build_of(0), '-N'])
     return set(re.findall(r'Test\s+#\d+: (\S+)', r.stdout))
+
+
+def try_mutant(w, mu):
+    """Plants mu in worker w's tree, builds, runs its tests, restores: (verdict, detail, seconds)."""
+    path = os.path.join(tree_of(w), mu['file'])
+    with open(path, encoding='utf-8') as f:
+        original = f.read()
+    idx, why = locate(original, mu)
+    t1 = time.time()
+    if idx is None:
+        return 'STALE', '%s: %s' % (mu['file'], why), 0.0
+    lines = original.split('\n')
+    indent = lines[idx][:len(lines[idx]) - len(lines[idx].lstrip())]
+    lines[idx] = indent + mu['change']
+    try:
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(lines))
+        ok, log = build(build_of(w), targets_for(mu['tests']))
+        if not ok:
+            err = next((l for l in log.splitlines() if 'error' in l), log[-300:])
+            verdict, detail = 'BROKEN', err.strip()
+        else:
+            rc, failed, first = ctest(build_of(w), mu['tests'])
+            if rc:
+                verdict, detail = 'KILLED', 'by %s%s' % (','.join(failed) or '?', ': ' + first if first else '')
+            else:
+                verdict, detail = 'SURVIVED', 'passed: ' + ' '.join(mu['tests'])
+    finally:
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(original)
+    return verdict, detail, time.time() - t1
 
 
 def main(argv):
@@ -163,18 +207,23 @@ def main(argv):
             sys.exit('no such mutant: %s' % ', '.join(sorted(unknown)))
         mutants = [m for m in mutants if m['name'] in only]
 
-    os.makedirs(TREE, exist_ok=True)
-    sync_tree()
-    # every time: an existing build-mutate/ may predate an option
-    r = run(['cmake', '-S', TREE, '-B', BUILD, '-DCMAKE_BUILD_TYPE=Debug', '-DPT_WERROR=OFF'])
-    if r.returncode:
-        print(r.stdout + r.stderr)
-        return 2
-    ok, log = build()
-    if not ok:
-        print(log[-3000:])
-        print('mutate: the unmutated tree does not build')
-        return 2
+    jobs = max(1, min(JOBS, len(mutants)))
+
+    def prepare(w):
+        os.makedirs(tree_of(w), exist_ok=True)
+        sync_tree(tree_of(w))
+        # every time: an existing build-mutate/ may predate an option
+        r = run(['cmake', '-S', tree_of(w), '-B', build_of(w), '-DCMAKE_BUILD_TYPE=Debug', '-DPT_WERROR=OFF'])
+        if r.returncode:
+            return False, r.stdout + r.stderr
+        return build(build_of(w))
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        for ok, log in ex.map(prepare, range(jobs)):
+            if not ok:
+                print(log[-3000:])
+                print('mutate: the unmutated tree does not build')
+                return 2
     have = known_tests()
     bad = [(m['name'], t) for m in mutants for t in m['tests'] if t not in have]
     if bad:
@@ -183,7 +232,7 @@ def main(argv):
         return 2
     if '--baseline' in argv:
         tests = sorted({t for m in mutants for t in m['tests']})
-        rc, failed, first = ctest(tests)
+        rc, failed, first = ctest(build_of(0), tests)
         if rc:
             print('mutate: the named tests fail without any mutant: %s %s' % (' '.join(failed), first))
             return 2
@@ -191,40 +240,30 @@ def main(argv):
 
     counts = {'KILLED': 0, 'SURVIVED': 0, 'STALE': 0, 'BROKEN': 0}
     t0 = time.time()
-    for i, mu in enumerate(mutants, 1):
-        path = os.path.join(TREE, mu['file'])
-        with open(path, encoding='utf-8') as f:
-            original = f.read()
-        idx, why = locate(original, mu)
-        t1 = time.time()
-        if idx is None:
-            verdict, detail = 'STALE', '%s: %s' % (mu['file'], why)
-        else:
-            lines = original.split('\n')
-            indent = lines[idx][:len(lines[idx]) - len(lines[idx].lstrip())]
-            lines[idx] = indent + mu['change']
-            try:
-                with open(path, 'w', encoding='utf-8') as f:
-                    f.write('\n'.join(lines))
-                ok, log = build(targets_for(mu['tests']))
-                if not ok:
-                    err = next((l for l in log.splitlines() if 'error' in l), log[-300:])
-                    verdict, detail = 'BROKEN', err.strip()
-                else:
-                    rc, failed, first = ctest(mu['tests'])
-                    if rc:
-                        verdict, detail = 'KILLED', 'by %s%s' % (','.join(failed) or '?', ': ' + first if first else '')
-                    else:
-                        verdict, detail = 'SURVIVED', 'passed: ' + ' '.join(mu['tests'])
-            finally:
-                with open(path, 'w', encoding='utf-8') as f:
-                    f.write(original)
-        counts[verdict] += 1
-        print('%-8s %3d/%d %-30s %5.1fs  %s' % (verdict, i, len(mutants), mu['name'], time.time() - t1, detail[:160]),
-              flush=True)
-        if verdict != 'KILLED':
-            print("         mutants.txt:%d %s: %s" % (mu["at"], mu["file"], mu["breaks"]), flush=True)
-    build()  # leave the scratch build unmutated
+    free = list(range(jobs))
+    lock = threading.Lock()
+    done = [0]
+
+    def one(mu):
+        with lock:
+            w = free.pop()
+        try:
+            verdict, detail, secs = try_mutant(w, mu)
+        finally:
+            with lock:
+                free.append(w)
+        with lock:
+            done[0] += 1
+            counts[verdict] += 1
+            print('%-8s %3d/%d %-30s %5.1fs  %s' % (verdict, done[0], len(mutants), mu['name'], secs, detail[:160]),
+                  flush=True)
+            if verdict != 'KILLED':
+                print("         mutants.txt:%d %s: %s" % (mu["at"], mu["file"], mu["breaks"]), flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        list(ex.map(one, mutants))
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        list(ex.map(lambda w: build(build_of(w)), range(jobs)))  # leave the scratch builds unmutated
     total = len(mutants)
     print('mutate: %d mutants, %d killed, %d survived, %d stale, %d broken (%.0f s)' %
           (total, counts['KILLED'], counts['SURVIVED'], counts['STALE'], counts['BROKEN'], time.time() - t0))
