@@ -1303,19 +1303,13 @@ void pt_trust_entries_free(pt_trust_entry *e, size_t n)
 /* ---- the ITL (M6, M8) ---- */
 
 typedef struct itl_parts {
-    X509 *certs[64];
-    uint8_t *ders[64];
+    X509 **certs; /* as many as the ITL can have records */
     size_t n;
 } itl_parts;
 
 static X509 *keep(itl_parts *p, X509 *x)
 {
-    if (p->n < 64) {
-        p->certs[p->n++] = x;
-    } else {
-        X509_free(x);
-        return NULL;
-    }
+    p->certs[p->n++] = x;
     return x;
 }
 
@@ -1332,16 +1326,17 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     pt_cluster_param_get(c, P_ROLLBACK, rollback_v, sizeof rollback_v, NULL);
     int rollback_itl = !strcmp(rollback_v, "True");
 
-    itl_parts parts = {0};
     /* 3 of the node's own, then per node at most CAPF, TVS and ITLRecovery */
+    itl_parts parts = {calloc(3 + 3 * nn, sizeof(X509 *)), 0};
     pt_tl_entry *e = calloc(3 + 3 * nn, sizeof *e);
     size_t n = 0;
     EVP_PKEY *key = NULL;
     X509 *cm = NULL, *x;
-    if (!e || (rc = pt_cluster_cert_key(c, node, PT_CERT_CALLMANAGER, &key, &cm, d))) {
+    if (!e || !parts.certs || (rc = pt_cluster_cert_key(c, node, PT_CERT_CALLMANAGER, &key, &cm, d))) {
         free(e);
+        free(parts.certs);
         free(nodes);
-        return e ? rc : PT_ERR_NOMEM;
+        return e && parts.certs ? rc : PT_ERR_NOMEM;
     }
     keep(&parts, cm);
     uint8_t self_ip[4] = {0};
@@ -1381,6 +1376,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     }
     for (size_t i = 0; i < parts.n; i++)
         X509_free(parts.certs[i]);
+    free(parts.certs);
     EVP_PKEY_free(key);
     free(e);
     free(nodes);

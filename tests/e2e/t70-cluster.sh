@@ -187,4 +187,22 @@ srv=$!
 for _ in $(seq 50); do grep -q "SERVE node" $SCRATCH/umask.log 2>/dev/null && break; sleep 0.1; done
 kill $srv; wait $srv
 expect_true "serve --log under umask 000: 0640" test "$(stat -c %a $SCRATCH/umask.log)" = 640
+
+# a big cluster: every node's TVS certificate is in the ITL, however many
+# there are (the records were once a fixed array of 64). The nodes are
+# copies of one, made in the database: 70 real ones take half a minute.
+export PHONETRUST_HOME=$SCRATCH/big
+$PT install --publisher pub --domain lab.example --ip 192.0.2.10 --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT node add n0 --ip 192.0.2.20 --services tvs >/dev/null
+sqlite3 $PHONETRUST_HOME/cluster.db "
+    WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 69)
+    INSERT INTO nodes (name, ip, publisher, services, seq) SELECT 'n' || i, '192.0.2.' || (20 + i), 0, services, seq + i FROM k, nodes WHERE name = 'n0';
+    INSERT INTO certs (node, name, der, key_file, created, modified) SELECT n.name, c.name, c.der, c.key_file, c.created, c.modified
+        FROM nodes n, certs c WHERE c.node = 'n0' AND n.name != 'n0' AND n.name != 'pub';"
+expect_exit 0 "a TFTP restart with 71 nodes" $PT utils service restart "Cisco Tftp"
+expect_true "the ITL holds the TVS record of every one of the 71 nodes" sh -c "$PT show itl --json | python3 -c \"
+import json, sys
+r = json.load(sys.stdin)['records']
+tvs = [x for x in r if x['role_name'] == 'TVS']
+assert len(tvs) == 71 and len(r) == 76, (len(tvs), len(r))\""
 finish
