@@ -345,11 +345,12 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
 static void remove_device_files(pt_cluster *c, const char *node, const char *name)
 {
     static const char *const suffixes[] = {".cnf.xml", ".cnf.xml.sgn", ".cnf.xml.enc.sgn"};
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    pt_cluster_tftp_dir(c, node, dir, sizeof dir);
     for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s%s", dir, name, suffixes[i]);
-        unlink(path);
+        char file[64];
+        int found;
+        snprintf(file, sizeof file, "%s%s", name, suffixes[i]);
+        /* under the node's lock: a generation being built would carry the file on */
+        pt__served_unlink(c, node, file, &found, NULL);
     }
 }
 
