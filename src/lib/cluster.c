@@ -100,14 +100,19 @@ static const char *const migrations[] = {
     "ALTER TABLE cluster DROP COLUMN p12_password;\n",
 };
 
+/* A full disk (or a write the system refused) is not a damaged database:
+ * 1 for such a result code (extended or not). */
+static int disk_refused(int e)
+{
+    return (e & 0xff) == SQLITE_FULL || (e & 0xff) == SQLITE_IOERR;
+}
+#define DISK_REFUSED " (the disk is full, or refuses writes; nothing was changed)"
+
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what)
 {
-    /* a full disk (or a write the system refused) is not a damaged database */
-    int e = sqlite3_errcode(c->db) & 0xff;
-    if (e == SQLITE_FULL || e == SQLITE_IOERR)
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: %s (the disk is full, or refuses writes; nothing was changed)",
-                           what, sqlite3_errmsg(c->db));
-    return pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "%s: %s", what, sqlite3_errmsg(c->db));
+    int full = disk_refused(sqlite3_errcode(c->db));
+    return pt_diag_set(d, full ? PT_ERR_IO : PT_ERR_DB, PT_NO_OFFSET, "%s: %s%s", what, sqlite3_errmsg(c->db),
+                       full ? DISK_REFUSED : "");
 }
 
 int pt__exec(pt_cluster *c, const char *sql, pt_diag *d)
@@ -115,9 +120,9 @@ int pt__exec(pt_cluster *c, const char *sql, pt_diag *d)
     char *msg = NULL;
     int e = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
     if (e != SQLITE_OK) {
-        int full = (e & 0xff) == SQLITE_FULL || (e & 0xff) == SQLITE_IOERR;
+        int full = disk_refused(e);
         int rc = pt_diag_set(d, full ? PT_ERR_IO : PT_ERR_DB, PT_NO_OFFSET, "database: %s%s", msg ? msg : "error",
-                             full ? " (the disk is full, or refuses writes; nothing was changed)" : "");
+                             full ? DISK_REFUSED : "");
         sqlite3_free(msg);
         return rc;
     }
@@ -184,12 +189,10 @@ static int open_db(pt_cluster *c, const char *path, int create, pt_diag *d)
     if (!rc) {
         /* a corrupt file fails here rather than half-way through a command */
         sqlite3_stmt *st;
-        int e;
         if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW ||
             strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-            e = sqlite3_errcode(c->db) & 0xff;
-            if (e == SQLITE_FULL || e == SQLITE_IOERR)
+            if (disk_refused(sqlite3_errcode(c->db)))
                 rc = pt__db_err(c, d, path);
             else
                 rc = pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "%s is damaged (%s); restore it from a backup", path,
@@ -971,7 +974,7 @@ int pt_cluster_publisher(pt_cluster *c, pt_node *out, pt_diag *d)
 int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n)
 {
     char path[PATH_MAX];
-    if (c->gen_node[0] && !strcmp(c->gen_node, node))
+    if (pt__gen_building(c, node))
         snprintf(path, sizeof path, "%s", c->gen_dir); /* the generation being built */
     else if (home_path(c, "tftp", node, path))
         return PT_ERR_ARG;

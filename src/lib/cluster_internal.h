@@ -48,6 +48,8 @@ int pt__p12_new_salt(char out[33]);
  * throws it away.  lock: the per-node lock single-file writers and
  * generation builders hold (fd to pt__gen_unlock). */
 int pt__gen_lock(pt_cluster *c, const char *node, int *fd, pt_diag *d);
+/* 1 while node's next generation is being built by this handle. */
+int pt__gen_building(const pt_cluster *c, const char *node);
 void pt__gen_unlock(int fd);
 int pt__gen_begin(pt_cluster *c, const char *node, pt_diag *d);
 int pt__gen_commit(pt_cluster *c, pt_diag *d);

@@ -776,7 +776,7 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
     if (!(n.services & PT_SVC_TFTP))
         return PT_OK;
     /* never into a generation about to be replaced (generation.c) */
-    int building = c->gen_node[0] && !strcmp(c->gen_node, node), lock = -1;
+    int building = pt__gen_building(c, node), lock = -1;
     if (!building && (rc = pt__gen_lock(c, node, &lock, d)))
         return rc;
     char dir[PATH_MAX];

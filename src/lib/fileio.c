@@ -66,23 +66,18 @@ int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_d
     return PT_OK;
 }
 
-int pt_sync_fs(const char *path, pt_diag *d)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ok = fd >= 0 && syncfs(fd) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok ? PT_OK : pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot flush: %s", path, strerror(errno));
-}
-
-int pt_sync_dir(const char *dir, pt_diag *d)
+/* flush(directory fd): syncfs for the whole file system, fsync for the directory */
+static int flush_dir(const char *dir, int (*flush)(int), pt_diag *d)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ok = fd >= 0 && fsync(fd) == 0;
+    int ok = fd >= 0 && flush(fd) == 0;
     if (fd >= 0)
         close(fd);
     return ok ? PT_OK : pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot flush: %s", dir, strerror(errno));
 }
+
+int pt_sync_fs(const char *path, pt_diag *d) { return flush_dir(path, syncfs, d); }
+int pt_sync_dir(const char *dir, pt_diag *d) { return flush_dir(dir, fsync, d); }
 
 int pt_path_join(char *out, size_t n, const char *a, const char *b)
 {
@@ -158,11 +153,7 @@ int pt_file_write_atomic_flags(const char *path, const void *data, size_t len, m
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
+    pt_sync_dir(dir, NULL); /* best effort, as the file itself is in place */
     return PT_OK;
 }
 

@@ -222,36 +222,48 @@ void pt__gen_remove(pt_cluster *c, const char *node)
         closedir(dh);
 }
 
+int pt__gen_building(const pt_cluster *c, const char *node)
+{
+    return c->gen_node[0] && !strcmp(c->gen_node, node);
+}
+
+/* A served file's path, under the node's lock (*lock, for pt__gen_unlock)
+ * unless this handle is building the node's next generation (*building);
+ * create: make the node's directory if it is not there yet. */
+static int served_path(pt_cluster *c, const char *node, const char *name, int create, char path[PATH_MAX],
+                       int *building, int *lock, pt_diag *d)
+{
+    *building = pt__gen_building(c, node);
+    *lock = -1;
+    int rc = *building ? PT_OK : pt__gen_lock(c, node, lock, d);
+    char dir[PATH_MAX];
+    if (!rc && (pt_cluster_tftp_dir(c, node, dir, sizeof dir) || pt_path_join(path, PATH_MAX, dir, name)))
+        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
+    if (!rc && create)
+        mkdir(dir, 0755);
+    return rc;
+}
+
 int pt__served_write(pt_cluster *c, const char *node, const char *name, const uint8_t *data, size_t len,
                      pt_diag *d)
 {
-    int building = c->gen_node[0] && !strcmp(c->gen_node, node), lock = -1, rc = PT_OK;
-    if (!building && (rc = pt__gen_lock(c, node, &lock, d)))
-        return rc;
-    char dir[PATH_MAX], path[PATH_MAX];
-    if (pt_cluster_tftp_dir(c, node, dir, sizeof dir) || pt_path_join(path, sizeof path, dir, name))
-        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
-    if (!rc) {
-        mkdir(dir, 0755);
-        /* inside a generation, commit flushes everything at once */
-        rc = pt_file_write_atomic_flags(path, data, len, 0644, building ? PT_WRITE_NO_SYNC : 0, d);
-        if (rc)
-            pt_diag_prefix(d, rc, "%s", path);
-    }
+    char path[PATH_MAX];
+    int building, lock;
+    int rc = served_path(c, node, name, 1, path, &building, &lock, d);
+    /* inside a generation, commit flushes everything at once */
+    if (!rc && (rc = pt_file_write_atomic_flags(path, data, len, 0644, building ? PT_WRITE_NO_SYNC : 0, d)))
+        pt_diag_prefix(d, rc, "%s", path);
     pt__gen_unlock(lock);
     return rc;
 }
 
 int pt__served_unlink(pt_cluster *c, const char *node, const char *name, int *found, pt_diag *d)
 {
-    int building = c->gen_node[0] && !strcmp(c->gen_node, node), lock = -1, rc = PT_OK;
+    char path[PATH_MAX];
+    int building, lock;
     *found = 0;
-    if (!building && (rc = pt__gen_lock(c, node, &lock, d)))
-        return rc;
-    char dir[PATH_MAX], path[PATH_MAX];
-    if (pt_cluster_tftp_dir(c, node, dir, sizeof dir) || pt_path_join(path, sizeof path, dir, name))
-        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "path too long");
-    else if (access(path, F_OK) == 0 && (*found = 1) && unlink(path) != 0)
+    int rc = served_path(c, node, name, 0, path, &building, &lock, d);
+    if (!rc && access(path, F_OK) == 0 && (*found = 1) && unlink(path) != 0)
         rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot delete: %s", path, strerror(errno));
     pt__gen_unlock(lock);
     return rc;

@@ -106,21 +106,12 @@ def sudi_key(vectors, der):
 
 def sudi_data(old, sid, vectors, pem, spoil=None):
     """SUDI_DATA signed over session id sid (4 bytes, as sent) for this session."""
-    der = pem_der(pem) if pem else elements_items(old)[0]
+    der = pem_der(pem) if pem else elements(old)[0][1]  # SUDI items share the element framing
     key = pem or sudi_key(vectors, der)
     data = int.from_bytes(sid, 'big').to_bytes(4, 'little') + der
     s1 = raw_rsa_sign(key, hashlib.sha1(data + (b'!' if spoil == 'sha1' else b'')).digest())
     s3 = raw_rsa_sign(key, hashlib.sha512(data + (b'!' if spoil == 'sha512' else b'')).digest())
     return b''.join(bytes([t]) + len(v).to_bytes(2, 'big') + v for t, v in ((0, der), (1, s1), (3, s3)))
-
-
-def elements_items(v):
-    out = []
-    while v:
-        n = int.from_bytes(v[1:3], 'big')
-        out.append(v[3:3 + n])
-        v = v[3 + n:]
-    return out
 
 
 def rewrite_auth(m, password, device, pem, spoil=None, sudi=None):
