@@ -321,4 +321,38 @@ int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, 
  */
 int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *device, pt_diag *d);
 
+/* The elements of a configuration that carry trust, which the cluster
+ * always sets: the TVS servers, the security mode, the CAPF server and
+ * operation (configs.c). */
+extern const char *const pt_config_trust_elements[];
+/*
+ * The administrator's configuration (base, named base_name in errors) with
+ * the cluster's trust elements in it: every other node of base is kept as
+ * written (comments, order, white space); each trust element of base is
+ * replaced by the cluster's, at the place of its first occurrence, or
+ * removed when the cluster's configuration has none; the cluster's that
+ * base lacks are added at the end of <device>.  PT_ERR_FORMAT (name, line)
+ * when either is not a well-formed <device> document.
+ */
+int pt_config_merge(const uint8_t *base, size_t base_len, const char *base_name, const uint8_t *cluster,
+                    size_t cluster_len, pt_buf *out, pt_diag *d);
+
+/* What a node serves for one device. */
+typedef struct pt_config_out {
+    pt_buf plain; /* SEP<MAC>.cnf.xml; empty when the configuration is encrypted */
+    pt_buf sgn;   /* SEP<MAC>.cnf.xml.sgn: the configuration signed, or the encrypted one's stub */
+    pt_buf enc;   /* SEP<MAC>.cnf.xml.enc.sgn; empty unless encrypted */
+} pt_config_out;
+/* The files for `device` signed by s: from the cluster's configuration,
+ * or, when base is given, from the administrator's file with the cluster's
+ * trust elements set in it (pt_config_merge); encrypted when the device's
+ * profile says so and an RSA LSC or MIC is on record. */
+int pt_cluster_config_out(pt_cluster *c, const pt_signer *s, const char *device, const uint8_t *base,
+                          size_t base_len, const char *base_name, pt_config_out *out, pt_diag *d);
+void pt_config_out_free(pt_config_out *o);
+/* data signed as the cluster signs configuration files, the header naming
+ * filename (a path relative to the served tree, ending in .sgn). */
+int pt_cluster_sign_file(const pt_signer *s, const char *filename, const uint8_t *data, size_t len, pt_buf *out,
+                         pt_diag *d);
+
 #endif

@@ -19,8 +19,10 @@ static const char usage[] =
 
 static void counts_json(json *j, const pt_fleet_report *r)
 {
-    static const char *const keys[] = {"phones", "trusted", "locked", "no_itl", "lsc_installed", "pending", "failed"};
-    const size_t vals[] = {r->phones, r->trusted, r->locked, r->no_itl, r->lsc_installed, r->pending, r->failed};
+    static const char *const keys[] = {"phones", "trusted", "locked", "no_itl", "lsc_installed", "pending", "failed",
+                                       "files_refused"};
+    const size_t vals[] = {r->phones, r->trusted, r->locked, r->no_itl, r->lsc_installed, r->pending, r->failed,
+                           r->files_refused};
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         json_key(j, keys[i]);
         json_int(j, (long long)vals[i]);
@@ -46,6 +48,8 @@ static void counts_text(const char *state, const pt_fleet_report *r)
     printf("  %-26s %7zu\n", "LSC installed", r->lsc_installed);
     printf("  %-26s %7zu\n", "pending (CAPF operation)", r->pending);
     printf("  %-26s %7zu\n", "failed", r->failed);
+    if (r->files_refused)
+        printf("  %-26s %7zu\n", "refused a file it names", r->files_refused);
     if (r->first_failure[0])
         printf("  first failure: %s\n", r->first_failure);
     printf("Locked phones:%s", r->n_locked ? "" : " none\n");
@@ -184,7 +188,7 @@ int cmd_fleet(int argc, char **argv)
             boot_text(&r);
     }
     int ex = !strcmp(sub, "boot") && r.interrupted ? 130 /* 128 + SIGINT, as a shell reports it */
-             : !strcmp(sub, "boot") && (r.locked || r.failed) ? EXIT_VERIFY
+             : !strcmp(sub, "boot") && (r.locked || r.failed || r.files_refused) ? EXIT_VERIFY
                                                               : EXIT_OK;
     pt_fleet_report_free(&r);
     return ex;

@@ -229,13 +229,14 @@ int cmd_phone(int argc, char **argv)
         if (!rc) {
             char name[16];
             pt_phone_name(mac, name, NULL);
-            printf("%s: %s%s%s%s%s\n", name, res.locked ? "locked (Trust List Update Failed)" : "trusted",
+            printf("%s: %s%s%s%s%s%s\n", name, res.locked ? "locked (Trust List Update Failed)" : "trusted",
                    res.ctl_changed ? ", new CTL" : "", res.itl_changed ? ", new ITL" : "",
                    res.config_refused ? ", config refused (previous config stays in force)"
                    : res.config_changed ? ", new config" : "",
                    res.lsc_installed ? ", LSC installed" : res.lsc_deleted ? ", LSC deleted"
-                   : res.lsc_failed ? ", LSC: Failed" : res.lsc_unreachable ? ", LSC: Connection Failed" : res.lsc_pending ? ", certificate operation pending" : "");
-            return res.locked || res.config_refused ? EXIT_VERIFY : EXIT_OK;
+                   : res.lsc_failed ? ", LSC: Failed" : res.lsc_unreachable ? ", LSC: Connection Failed" : res.lsc_pending ? ", certificate operation pending" : "",
+                   res.files_refused ? ", a file it names refused (see phone show)" : "");
+            return res.locked || res.config_refused || res.files_refused ? EXIT_VERIFY : EXIT_OK;
         }
     } else
         return cli_usage("%s", usage);

@@ -1,6 +1,7 @@
 /*
  * cmd_serve.c - `phonetrust serve`: one node's services (TFTP, HTTP 6970,
- * TVS) on an event loop, until SIGTERM.
+ * TVS, CAPF) on an event loop, until SIGTERM; --root DIR adds the
+ * administrator's own trees to what TFTP and HTTP serve.
  */
 #include "cli.h"
 
@@ -16,6 +17,8 @@ int cmd_serve(int argc, char **argv)
                        .workers = 1};
     const char *v;
     long n;
+    const char *roots[16];
+    int n_roots = 0;
     int ex = EXIT_OK;
     for (int i = 1; i < argc && !ex; i++) {
         int m;
@@ -40,6 +43,12 @@ int cmd_serve(int argc, char **argv)
             continue;
         if ((m = cli_opt(argc, argv, &i, "--addr", &v)) > 0)
             o.addr = v;
+        else if (!m && (m = cli_opt(argc, argv, &i, "--root", &v)) > 0) {
+            if (n_roots == (int)(sizeof roots / sizeof roots[0]))
+                ex = cli_usage("--root: at most %zu trees", sizeof roots / sizeof roots[0]);
+            else
+                roots[n_roots++] = v;
+        }
         else if (!m && (m = cli_opt(argc, argv, &i, "--log", &v)) > 0)
             o.log_path = v;
         else if (!m && (m = cli_opt(argc, argv, &i, "--tls-min", &v)) > 0) {
@@ -54,6 +63,8 @@ int cmd_serve(int argc, char **argv)
     }
     if (ex)
         return ex;
+    o.roots = roots;
+    o.n_roots = n_roots;
     o.home = cli_home_dir();
     o.node = cli_node;
     pt_diag d;

@@ -524,145 +524,7 @@ int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sh
     return rc;
 }
 
-/* ---- configuration files (M11) ---- */
-
-static void xml_escaped(pt_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': pt_buf_put_lit(b, "&amp;"); break;
-        case '<': pt_buf_put_lit(b, "&lt;"); break;
-        case '>': pt_buf_put_lit(b, "&gt;"); break;
-        case '"': pt_buf_put_lit(b, "&quot;"); break;
-        default: pt_buf_put_u8(b, (uint8_t)*s);
-        }
-    }
-}
-
-static void xml_elem(pt_buf *b, const char *indent, const char *tag, const char *value)
-{
-    char buf[640];
-    snprintf(buf, sizeof buf, "%s<%s>", indent, tag);
-    pt_buf_put(b, buf, strlen(buf));
-    xml_escaped(b, value);
-    snprintf(buf, sizeof buf, "</%s>\n", tag);
-    pt_buf_put(b, buf, strlen(buf));
-}
-
-static void xml_int(pt_buf *b, const char *indent, const char *tag, long v)
-{
-    char num[32];
-    snprintf(num, sizeof num, "%ld", v);
-    xml_elem(b, indent, tag, num);
-}
-
-static int capf_mode_code(const char *auth)
-{
-    if (!strcmp(auth, "auth-string"))
-        return 1;
-    if (!strcmp(auth, "null-string"))
-        return 2;
-    if (!strcmp(auth, "lsc") || !strcmp(auth, "lsc-or-mic"))
-        return 3;
-    if (!strcmp(auth, "mic"))
-        return 4;
-    return 0;
-}
-
-/* The config body for a device (dev may be NULL: the auto-registration default). */
-static int build_config(pt_cluster *c, const pt_device *dev, pt_buf *b, pt_diag *d)
-{
-    char group[256] = "", capf_port[16], tvs_port[16];
-    pt_secprofile prof = {.mode = PT_MODE_NON_SECURE};
-    snprintf(prof.capf_auth, sizeof prof.capf_auth, "null-string");
-    int rc = pt_cluster_pool_group(c, dev ? dev->pool : "Default", group, sizeof group, d);
-    if (!rc && dev)
-        rc = pt_cluster_profile(c, dev->profile, &prof, d);
-    if (rc)
-        return rc;
-    pt_cluster_param_get(c, "CAPF Phone Port", capf_port, sizeof capf_port, NULL);
-    pt_cluster_param_get(c, "TVS Port", tvs_port, sizeof tvs_port, NULL);
-    pt_node pub;
-    if ((rc = pt_cluster_publisher(c, &pub, d)))
-        return rc;
-
-    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<device>\n";
-    pt_buf_put(b, head, sizeof head - 1);
-    xml_elem(b, "  ", "fullConfig", "true");
-    xml_elem(b, "  ", "deviceProtocol", "SIP");
-    if (dev)
-        xml_elem(b, "  ", "name", dev->name);
-    xml_int(b, "  ", "deviceSecurityMode", prof.mode);
-    /* the CallManager group, in order: also the phone's TVS list (002, 003) */
-    pt_buf_put_lit(b, "  <devicePool>\n");
-    xml_elem(b, "    ", "name", dev ? dev->pool : "Default");
-    pt_buf_put_lit(b, "    <callManagerGroup>\n      <members>\n");
-    char buf[512], tvs[2048] = "";
-    size_t tvs_len = 0;
-    snprintf(buf, sizeof buf, "%s", group);
-    char *save = NULL;
-    int prio = 0;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), prio++) {
-        pt_node n;
-        if ((rc = pt_cluster_node(c, t, &n, d)))
-            return rc;
-        char m[512];
-        snprintf(m, sizeof m,
-                 "        <member priority=\"%d\">\n          <callManager>\n            <name>%s</name>\n"
-                 "            <processNodeName>%s</processNodeName>\n          </callManager>\n        </member>\n",
-                 prio, n.name, n.ip);
-        pt_buf_put(b, m, strlen(m));
-        if (n.services & PT_SVC_TVS)
-            tvs_len += (size_t)snprintf(tvs + tvs_len, sizeof tvs - tvs_len,
-                                        "      <member priority=\"%d\">\n        <port>%s</port>\n"
-                                        "        <address>%s</address>\n      </member>\n",
-                                        prio, tvs_port, n.ip);
-        if (tvs_len >= sizeof tvs)
-            tvs_len = sizeof tvs - 1;
-    }
-    pt_buf_put_lit(b, "      </members>\n    </callManagerGroup>\n  </devicePool>\n");
-    pt_buf_put_lit(b, "  <TVS>\n    <members>\n");
-    pt_buf_put(b, tvs, tvs_len);
-    pt_buf_put_lit(b, "    </members>\n  </TVS>\n");
-    xml_int(b, "  ", "ipAddressMode", 0);
-    pt_capf_op cop = {0};
-    if (dev)
-        pt_cluster_capf_get(c, dev->name, &cop, NULL);
-    xml_int(b, "  ", "capfAuthMode", dev && strcmp(cop.op, "none") && cop.op[0] ? capf_mode_code(cop.auth) : 0);
-    if (dev && strcmp(cop.op, "none") && cop.op[0]) {
-        xml_elem(b, "  ", "certificateOperation", cop.op);
-        char when[32];
-        struct tm tm;
-        gmtime_r(&cop.deadline, &tm);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        xml_elem(b, "  ", "operationCompletesBy", when);
-    }
-    snprintf(buf, sizeof buf,
-             "  <capfList>\n    <capf>\n      <phonePort>%s</phonePort>\n"
-             "      <processNodeName>%s</processNodeName>\n    </capf>\n  </capfList>\n",
-             capf_port, pub.ip);
-    pt_buf_put(b, buf, strlen(buf));
-    xml_int(b, "  ", "profileCapfAuthMode", capf_mode_code(prof.capf_auth));
-    xml_elem(b, "  ", "authenticationURL", dev ? dev->authentication_url : "");
-    xml_elem(b, "  ", "directoryURL", dev ? dev->directory_url : "");
-    xml_elem(b, "  ", "servicesURL", dev ? dev->services_url : "");
-    xml_elem(b, "  ", "userLocale", dev ? dev->locale : "English_United_States");
-    pt_buf_put_lit(b, "  <vendorConfig>\n");
-    xml_int(b, "    ", "settingsAccess", dev ? dev->settings_access : 1);
-    xml_int(b, "    ", "webAccess", dev ? !dev->web_access : 0); /* Cisco: 0 = enabled */
-    xml_int(b, "    ", "sshAccess", dev ? !dev->ssh_access : 1);
-    xml_int(b, "    ", "spanToPCPort", dev ? dev->span_to_pc : 0);
-    pt_buf_put_lit(b, "  </vendorConfig>\n</device>\n");
-    return pt_buf_error(b);
-}
-
-int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d)
-{
-    (void)node; /* every node serves the same configuration; only the signer differs */
-    pt_device dev;
-    int rc = pt_cluster_device(c, name, &dev, d);
-    return rc ? rc : build_config(c, &dev, xml, d);
-}
+/* ---- configuration files (M11): their contents are configs.c's ---- */
 
 static int write_in(const char *dir, const char *file, const uint8_t *data, size_t len, mode_t mode, pt_diag *d)
 {
@@ -675,69 +537,26 @@ static int write_in(const char *dir, const char *file, const uint8_t *data, size
 
 static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const pt_device *dev, pt_diag *d)
 {
-    pt_buf xml, sgn;
-    pt_buf_init(&xml);
-    pt_buf_init(&sgn);
-    xml.secret = 1; /* configuration can carry credentials */
-    int rc = build_config(c, dev, &xml, d);
+    pt_config_out out;
+    int rc = pt__config_out(c, s, dev, NULL, 0, NULL, &out, d);
     char f_xml[64], f_sgn[64], f_enc[64];
     snprintf(f_xml, sizeof f_xml, "%s.cnf.xml", dev->name);
     snprintf(f_sgn, sizeof f_sgn, "%s.cnf.xml.sgn", dev->name);
     snprintf(f_enc, sizeof f_enc, "%s.cnf.xml.enc.sgn", dev->name);
-    pt_sign_opts o;
-    pt__sign_opts_cucm(&o, NULL);
-    pt_secprofile prof;
+    int encrypted = out.enc.len > 0;
+    /* encrypted: the .enc.sgn first, then the stub that points at it; no plain file */
+    if (!rc && encrypted)
+        rc = write_in(dir, f_enc, out.enc.data, out.enc.len, 0644, d);
+    if (!rc && !encrypted)
+        rc = write_in(dir, f_xml, out.plain.data, out.plain.len, 0644, d);
     if (!rc)
-        rc = pt_cluster_profile(c, dev->profile, &prof, d);
-    /* the key is wrapped to the phone's RSA LSC, else its RSA MIC (§4.3: EC
-     * keys cannot be encrypted to); without one the file stays signed only,
-     * as for a phone with no certificate on record */
-    X509 *phone = NULL;
-    static const char *const which[] = {"lsc", "mic"};
-    for (int i = 0; !rc && prof.encrypted_config && !phone && i < 2; i++)
-        if (pt_cluster_device_cert(c, dev->name, which[i], &phone, NULL) == PT_OK && !pt_cert_is_rsa(phone)) {
-            X509_free(phone);
-            phone = NULL;
-        }
-    if (!rc && phone) {
-        /* encrypted: the .enc.sgn first, then the stub that points at it; no plain file */
-        pt_buf enc, stub;
-        pt_buf_init(&enc);
-        pt_buf_init(&stub);
-        o.filename = f_enc;
-        rc = pt_enc_encrypt(&enc, s, &o, phone, xml.data, xml.len, NULL, NULL, d);
-        if (!rc)
-            rc = pt_enc_stub_xml(&stub, phone, xml.data, xml.len, d);
-        o.filename = f_sgn;
-        if (!rc)
-            rc = pt_sgn_build(&sgn, s, &o, stub.data, stub.len, d);
-        if (!rc)
-            rc = write_in(dir, f_enc, enc.data, enc.len, 0644, d);
-        if (!rc)
-            rc = write_in(dir, f_sgn, sgn.data, sgn.len, 0644, d);
-        if (!rc) {
-            char path[PATH_MAX + 64];
-            snprintf(path, sizeof path, "%s/%s", dir, f_xml);
-            unlink(path);
-        }
-        pt_buf_free(&enc);
-        pt_buf_free(&stub);
-    } else if (!rc) {
-        o.filename = f_sgn;
-        rc = pt_sgn_build(&sgn, s, &o, xml.data, xml.len, d);
-        if (!rc)
-            rc = write_in(dir, f_xml, xml.data, xml.len, 0644, d);
-        if (!rc)
-            rc = write_in(dir, f_sgn, sgn.data, sgn.len, 0644, d);
-        if (!rc) {
-            char path[PATH_MAX + 64];
-            snprintf(path, sizeof path, "%s/%s", dir, f_enc);
-            unlink(path);
-        }
+        rc = write_in(dir, f_sgn, out.sgn.data, out.sgn.len, 0644, d);
+    if (!rc) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%s", dir, encrypted ? f_xml : f_enc);
+        unlink(path);
     }
-    X509_free(phone);
-    pt_buf_free(&xml);
-    pt_buf_free(&sgn);
+    pt_config_out_free(&out);
     return rc;
 }
 
@@ -820,7 +639,7 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
             pt_buf xml, sgn;
             pt_buf_init(&xml);
             pt_buf_init(&sgn);
-            rc = build_config(c, NULL, &xml, d);
+            rc = pt__config_xml(c, NULL, &xml, d);
             pt_sign_opts o;
             pt__sign_opts_cucm(&o, "XMLDefault.cnf.xml.sgn");
             if (!rc)

@@ -8,6 +8,7 @@
 #include "phonetrust/enccnf.h"
 #include "phonetrust/constants.h"
 #include "phonetrust/sgn.h"
+#include "phonetrust/xml.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -15,171 +16,76 @@
 #include <openssl/rsa.h>
 #include <string.h>
 
-/* ---- a minimal XML scanner: just enough to find <device>'s children ---- */
-
-typedef struct xml_span {
-    size_t start, end;          /* element text [start, end) */
-    size_t name_start, name_len;
-} xml_span;
-
-static int skip_misc(const uint8_t *s, size_t n, size_t *p)
+/* The configuration's <device> (parsed without the blanks between
+ * elements, as the reference reads it); PT_ERR_FORMAT when it is not one. */
+static int read_device(const uint8_t *plain, size_t len, xmlDocPtr *doc, xmlNodePtr *dev, pt_diag *d)
 {
-    for (;;) {
-        while (*p < n && (s[*p] == ' ' || s[*p] == '\t' || s[*p] == '\r' || s[*p] == '\n'))
-            (*p)++;
-        if (*p + 4 <= n && !memcmp(s + *p, "<!--", 4)) {
-            const uint8_t *e = NULL;
-            for (size_t i = *p + 4; i + 3 <= n; i++)
-                if (!memcmp(s + i, "-->", 3)) {
-                    e = s + i;
-                    break;
-                }
-            if (!e)
-                return -1;
-            *p = (size_t)(e - s) + 3;
-        } else if (*p + 2 <= n && (!memcmp(s + *p, "<?", 2) || !memcmp(s + *p, "<!", 2))) {
-            const uint8_t *e = memchr(s + *p, '>', n - *p);
-            if (!e)
-                return -1;
-            *p = (size_t)(e - s) + 1;
-        } else {
-            return 0;
-        }
+    int rc = pt_xml_read(plain, len, "the configuration", 0, doc, d);
+    if (rc)
+        pt_diag_prefix(d, rc, "not an XML document with a <device> root element");
+    else if (!(*dev = pt_xml_device(*doc, "the configuration", d)))
+        rc = PT_ERR_FORMAT;
+    if (rc) {
+        xmlFreeDoc(*doc);
+        *doc = NULL;
     }
-}
-
-static int is_name_char(uint8_t c)
-{
-    return c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '>' && c != '/' && c != '=';
-}
-
-/* Scans the element starting at s[p] == '<' to its end. */
-static int scan_element(const uint8_t *s, size_t n, size_t p, xml_span *out)
-{
-    out->start = p;
-    out->name_start = p + 1;
-    size_t q = p + 1;
-    while (q < n && is_name_char(s[q]))
-        q++;
-    out->name_len = q - out->name_start;
-    if (out->name_len == 0)
-        return -1;
-    int depth = 0;
-    size_t i = p;
-    while (i < n) {
-        if (s[i] != '<') {
-            i++;
-            continue;
-        }
-        if (i + 4 <= n && !memcmp(s + i, "<!--", 4)) {
-            size_t j = i + 4;
-            while (j + 3 <= n && memcmp(s + j, "-->", 3))
-                j++;
-            if (j + 3 > n)
-                return -1;
-            i = j + 3;
-            continue;
-        }
-        if (i + 9 <= n && !memcmp(s + i, "<![CDATA[", 9)) {
-            size_t j = i + 9;
-            while (j + 3 <= n && memcmp(s + j, "]]>", 3))
-                j++;
-            if (j + 3 > n)
-                return -1;
-            i = j + 3;
-            continue;
-        }
-        const uint8_t *gt = memchr(s + i, '>', n - i);
-        if (!gt)
-            return -1;
-        size_t close = (size_t)(gt - s);
-        if (s[i + 1] == '/')
-            depth--;
-        else if (s[i + 1] != '?' && s[i + 1] != '!' && s[close - 1] != '/')
-            depth++;
-        i = close + 1;
-        if (depth == 0) {
-            out->end = i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Finds <device>; *body is the offset after its start tag. */
-static int find_device(const uint8_t *s, size_t n, size_t *body, size_t *dev_end)
-{
-    size_t p = 0;
-    if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-        p = 3;
-    if (skip_misc(s, n, &p) || p >= n || s[p] != '<')
-        return -1;
-    xml_span root;
-    if (scan_element(s, n, p, &root) || root.name_len != 6 || memcmp(s + root.name_start, "device", 6))
-        return -1;
-    const uint8_t *gt = memchr(s + p, '>', n - p);
-    *body = (size_t)(gt - s) + 1;
-    *dev_end = root.end;
-    return 0;
+    return rc;
 }
 
 int pt_enc_stub_xml(pt_buf *out, X509 *phone_cert, const uint8_t *plain, size_t len, pt_diag *d)
 {
-    size_t p, end;
-    if (find_device(plain, len, &p, &end))
-        return pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET,
-                           "the configuration is not an XML document with a <device> root element");
-    static const char *const keep[] = {"ipAddressMode", "loadInformation", "capfAuthMode", "capfList"};
-    static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<device>\n"
-                               "  <fullConfig>false</fullConfig>\n";
-    pt_buf_put(out, head, sizeof head - 1);
-    /* the closing tag "</device>" starts at end - 9 */
-    size_t limit = end >= 9 ? end - 9 : end;
-    while (p < limit) {
-        if (skip_misc(plain, limit, &p) || p >= limit)
-            break;
-        if (plain[p] != '<') { /* text directly inside <device>: skip it */
-            const uint8_t *lt = memchr(plain + p, '<', limit - p);
-            p = lt ? (size_t)(lt - plain) : limit;
-            continue;
-        }
-        xml_span el;
-        if (scan_element(plain, limit, p, &el))
-            return pt_diag_set(d, PT_ERR_FORMAT, p, "the configuration's XML is not well formed");
-        for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
-            if (el.name_len == strlen(keep[k]) && !memcmp(plain + el.name_start, keep[k], el.name_len)) {
-                pt_buf_put_lit(out, "  ");
-                pt_buf_put(out, plain + el.start, el.end - el.start);
-                pt_buf_put_u8(out, '\n');
-            }
-        }
-        p = el.end;
-    }
+    xmlDocPtr src;
+    xmlNodePtr dev;
+    int rc = read_device(plain, len, &src, &dev, d);
+    if (rc)
+        return rc;
     uint8_t md5[EVP_MAX_MD_SIZE];
     unsigned int md5len = 0;
     pt_buf der;
     pt_buf_init(&der);
     if (pt_cert_der(phone_cert, &der) || !EVP_Digest(der.data, der.len, md5, &md5len, EVP_md5(), NULL)) {
         pt_buf_free(&der);
+        xmlFreeDoc(src);
         return pt_diag_set(d, PT_ERR_KEY, PT_NO_OFFSET, "cannot hash the phone certificate");
     }
     pt_buf_free(&der);
     char hex[2 * EVP_MAX_MD_SIZE + 1];
     pt_hex(md5, md5len, hex);
-    pt_buf_put_lit(out, "  <certHash>");
-    pt_buf_put(out, hex, strlen(hex));
-    pt_buf_put_lit(out, "</certHash>\n  <encrConfig>true</encrConfig>\n</device>\n");
-    return pt_buf_error(out);
+    /* a new <device> (no attributes): fullConfig false, the elements a phone
+     * needs before it can decrypt, in their order, then certHash and
+     * encrConfig; re-indented by two spaces, as enccnf writes it */
+    static const char *const keep[] = {"ipAddressMode", "loadInformation", "capfAuthMode", "capfList"};
+    xmlDocPtr stub = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = stub ? xmlNewDocNode(stub, NULL, BAD_CAST "device", NULL) : NULL;
+    if (!root) {
+        xmlFreeDoc(stub);
+        xmlFreeDoc(src);
+        return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+    }
+    xmlDocSetRootElement(stub, root);
+    xmlNewTextChild(root, NULL, BAD_CAST "fullConfig", BAD_CAST "false");
+    for (xmlNodePtr n = dev->children; n; n = n->next)
+        for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
+            if (pt_xml_named(n, keep[k]))
+                xmlAddChild(root, xmlDocCopyNode(n, stub, 1));
+    xmlNewTextChild(root, NULL, BAD_CAST "certHash", BAD_CAST hex);
+    xmlNewTextChild(root, NULL, BAD_CAST "encrConfig", BAD_CAST "true");
+    rc = pt_xml_write(stub, 1, out, d);
+    xmlFreeDoc(stub);
+    xmlFreeDoc(src);
+    return rc;
 }
 
 int pt_enc_encrypt(pt_buf *out, const pt_signer *signer, const pt_sign_opts *opts,
                    X509 *phone_cert, const uint8_t *plain, size_t len,
                    const uint8_t *iv_in, const uint8_t *key_in, pt_diag *d)
 {
-    size_t body, end;
-    if (find_device(plain, len, &body, &end))
-        return pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET,
-                           "the configuration is not an XML document with a <device> root element");
+    xmlDocPtr doc;
+    xmlNodePtr dev;
+    int rc = read_device(plain, len, &doc, &dev, d);
+    xmlFreeDoc(doc);
+    if (rc)
+        return rc;
     EVP_PKEY *phone_pub = X509_get0_pubkey(phone_cert);
     if (!phone_pub || EVP_PKEY_get_base_id(phone_pub) != EVP_PKEY_RSA)
         return pt_diag_set(d, PT_ERR_UNSUPPORTED, PT_NO_OFFSET,
@@ -189,7 +95,7 @@ int pt_enc_encrypt(pt_buf *out, const pt_signer *signer, const pt_sign_opts *opt
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "unknown hash code %d", opts->hash);
 
     uint8_t iv[PT_ENC_IV_LEN], key[PT_ENC_KEY_LEN];
-    int rc = PT_OK;
+    rc = PT_OK;
     /* §4.3: the IV is drawn first, then the key. */
     if (iv_in)
         memcpy(iv, iv_in, sizeof iv);

@@ -85,7 +85,7 @@ typedef struct tvs_answer {
     uint32_t roles;
 } tvs_answer;
 
-enum { ST_CTL, ST_ITL, ST_CONFIG, ST_CAPF, ST_REPORT, ST_END };
+enum { ST_CTL, ST_ITL, ST_CONFIG, ST_FILES, ST_CAPF, ST_REPORT, ST_END };
 
 struct ph_boot {
     ph_loop *loop;
@@ -102,7 +102,7 @@ struct ph_boot {
     struct sockaddr_in tftp_srv;
 
     /* a TFTP transfer: the first of names[] the server has */
-    char names[3][48];
+    char names[3][128];
     int n_names, name_i;
     int got_rc; /* 1 got names[name_i], 0 none of them, <0 error (d) */
     pt_buf got;
@@ -152,6 +152,11 @@ struct ph_boot {
     /* the encrypted configuration's stub, while its .enc.sgn is fetched */
     uint8_t *stub;
     size_t stub_len;
+
+    /* the files the configuration names */
+    int file_i, file_signed;
+    char refused[512]; /* those refused, one per line */
+    size_t refused_len;
 
     /* DeviceTLInfo */
     char http_head[64];
@@ -771,8 +776,10 @@ static void config_fetched(ph_boot *b)
             next(b);
             return;
         }
-        static const char enc_flag[] = "<encrConfig>true</encrConfig>";
-        if (memmem(payload, plen, enc_flag, sizeof enc_flag - 1)) {
+        phone signed_cfg = {.config = (uint8_t *)payload, .config_len = plen};
+        char encr[8];
+        ph_config_value(&signed_cfg, NULL, "encrConfig", encr, sizeof encr);
+        if (!strcmp(encr, "true")) {
             /* the stub (§4.5): it stays in force (its CAPF settings let the
              * phone enrol an LSC) until the encrypted file can be read */
             CONSOLE(ph, "%s: encrypted configuration (stub)", which);
@@ -807,6 +814,87 @@ static void stage_config(ph_boot *b)
         snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml.sgn", ph->name);
     snprintf(b->names[n++], sizeof b->names[0], "%s.cnf.xml", ph->name);
     tftp_fetch(b, n, config_fetched);
+}
+
+/* ---- stage 3b: the files the configuration names (§8) ---- */
+
+/* The configuration's elements naming files a phone fetches at boot: dial
+ * rules, soft keys, feature policy, ring list; networkLocale names a
+ * directory (its tones file). */
+static const char *const file_tags[] = {"dialTemplate", "softKeyFile", "featurePolicyFile", "ringList",
+                                        "networkLocale"};
+#define N_FILE_TAGS (sizeof file_tags / sizeof file_tags[0])
+
+static int file_named(ph_boot *b, size_t i, char *out, size_t n)
+{
+    char v[96];
+    ph_config_value(&b->ph, NULL, file_tags[i], v, sizeof v);
+    if (!v[0] || v[0] == '/' || strstr(v, ".."))
+        return 0;
+    if (!strcmp(file_tags[i], "networkLocale"))
+        snprintf(out, n, "%s/g3-tones.xml%s", v, b->file_signed ? ".sgn" : "");
+    else
+        snprintf(out, n, "%s%s", v, b->file_signed ? ".sgn" : "");
+    return 1;
+}
+
+static void files_next(ph_boot *b);
+
+static void file_fetched(ph_boot *b)
+{
+    phone *ph = &b->ph;
+    const char *which = b->names[0];
+    if (b->got_rc < 0) {
+        next(b);
+        return;
+    }
+    if (b->got_rc == 0) {
+        CONSOLE(ph, "%s: not served", which);
+    } else if (b->file_signed) {
+        pt_ph_lists l = ph_have(ph);
+        pt_ph_verdict v;
+        char l1[200], l2[200];
+        pt_ph_check_config(&l, which, b->got.data, b->got.len, &v, l1, l2);
+        if (!v.accept) {
+            if (l1[0]) {
+                CONSOLE(ph, "%s", l1);
+                CONSOLE(ph, "%s", l2);
+            } else {
+                CONSOLE(ph, "%s: %s", which, v.reason);
+            }
+            int w = snprintf(b->refused + b->refused_len, sizeof b->refused - b->refused_len, "%s\n", which);
+            if (w > 0 && (size_t)w < sizeof b->refused - b->refused_len)
+                b->refused_len += (size_t)w;
+            b->res.files_refused++;
+        }
+    }
+    b->file_i++;
+    files_next(b);
+}
+
+static void files_next(ph_boot *b)
+{
+    for (; (size_t)b->file_i < N_FILE_TAGS; b->file_i++) {
+        if (file_named(b, (size_t)b->file_i, b->names[0], sizeof b->names[0])) {
+            tftp_fetch(b, 1, file_fetched);
+            return;
+        }
+    }
+    /* what this boot could not verify, for `phone show` and the fleet */
+    if (b->refused_len)
+        ph_save(&b->ph, "files-refused", b->refused, b->refused_len, 0644, NULL);
+    else
+        ph_drop(b->ph.dir, "files-refused");
+    next(b);
+}
+
+static void stage_files(ph_boot *b)
+{
+    pt_ph_lists l = ph_have(&b->ph);
+    b->file_signed = l.ctl || (l.itl && !pt_ph_is_rollback_itl(l.itl, l.itl_len));
+    b->file_i = 0;
+    b->refused_len = 0;
+    files_next(b);
 }
 
 /* ---- stage 4: CAPF (§6), when the config asks for an operation ---- */
@@ -1125,12 +1213,17 @@ static void stage_capf(ph_boot *b)
 {
     phone *ph = &b->ph;
     char mode[8], port[8];
-    ph_config_value(ph, NULL, "certificateOperation", b->capf_op, sizeof b->capf_op);
-    if (!b->capf_op[0] || !strcmp(b->capf_op, "none")) {
+    /* the phone goes to CAPF when its configuration gives an authentication
+     * mode (§6.8: 1-4) - what is to be done is CAPF's to say; an encrypted
+     * configuration's stub carries only capfAuthMode and capfList */
+    ph_config_value(ph, NULL, "capfAuthMode", mode, sizeof mode);
+    if (!mode[0] || !strcmp(mode, "0")) {
         next(b);
         return;
     }
-    ph_config_value(ph, NULL, "capfAuthMode", mode, sizeof mode);
+    ph_config_value(ph, NULL, "certificateOperation", b->capf_op, sizeof b->capf_op);
+    if (!b->capf_op[0] || !strcmp(b->capf_op, "none"))
+        snprintf(b->capf_op, sizeof b->capf_op, "scheduled");
     ph_config_value(ph, "<capfList>", "processNodeName", b->c_host, sizeof b->c_host);
     ph_config_value(ph, "<capfList>", "phonePort", port, sizeof port);
     b->c_port = atoi(port);
@@ -1262,6 +1355,9 @@ static void run_stage(evutil_socket_t fd, short what, void *arg)
         return;
     case ST_CONFIG:
         stage_config(b);
+        return;
+    case ST_FILES:
+        stage_files(b);
         return;
     case ST_CAPF:
         if (b->ph.model.sbd)

@@ -80,13 +80,19 @@ static int lowest_role(uint32_t roles)
 
 int pt_ph_is_rollback_itl(const uint8_t *itl, size_t len)
 {
+    /* the ITL of "Prepare Cluster for Rollback to pre-8.0": its TVS and
+     * TFTP sections are empty, nothing is left but the signer (SAST) and
+     * CAPF records.  Any other record - a TVS, a TFTP, a CCM (the SIP-TLS
+     * certificate of a usecallmanager ITL), an application server - makes
+     * it an ordinary ITL, replaced only by a signer it holds
+     * (docs/rollback-itl.md). */
     pt_trustlist tl;
     if (!itl || pt_tl_parse(itl, len, &tl, NULL))
         return 0;
     int rollback = 1;
     for (size_t i = 0; i < tl.n_recs; i++) {
         int role = tl.recs[i].role;
-        if (role == PT_ROLE_TVS || role == PT_ROLE_TFTP || role == PT_ROLE_CCM_TFTP)
+        if (role != PT_ROLE_SAST && role != PT_ROLE_CAPF)
             rollback = 0;
     }
     pt_tl_free(&tl);

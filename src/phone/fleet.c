@@ -170,6 +170,7 @@ static int fl_scan(const char *state, const fl_list *l, pt_fleet_report *r, pt_d
             return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: path too long", state);
         int locked = ph_has(dir, "locked"), itl = ph_has(dir, "ITLFile.tlv");
         r->lsc_installed += ph_has(dir, "lsc.pem");
+        r->files_refused += ph_has(dir, "files-refused");
         if (locked) {
             r->locked++;
             memcpy(r->locked_names[r->n_locked++], l->p[i].name, 16);

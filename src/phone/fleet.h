@@ -32,6 +32,7 @@ typedef struct pt_fleet_opts {
 typedef struct pt_fleet_report {
     /* the states of the phones (trusted + locked + no_itl = phones) */
     size_t phones, trusted, locked, no_itl, lsc_installed, pending, failed;
+    size_t files_refused; /* phones that refused a file their configuration names (ring list, soft keys ...) */
     char (*locked_names)[16];
     size_t n_locked;
     char first_failure[320]; /* one phone's reason, when some failed */

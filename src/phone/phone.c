@@ -411,7 +411,7 @@ int pt_phone_factory_reset(const char *state, const char *mac, FILE *out, pt_dia
     int rc = ph_open(&ph, state, mac, NULL, d);
     if (!rc) {
         static const char *const files[] = {"ITLFile.tlv", "CTLFile.tlv", "locked", "config.xml", "status.log",
-                                            "console.log", "tvs-cache", "lsc.pem", "config-encrypted"};
+                                            "console.log", "tvs-cache", "lsc.pem", "config-encrypted", "files-refused"};
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
             ph_drop(ph.dir, files[i]);
         fprintf(out, "%s (Cisco %s): factory reset: trust lists, LSC, configuration and logs erased\n", ph.name,

@@ -48,6 +48,7 @@ typedef struct pt_phone_result {
     int config_refused;
     int lsc_installed, lsc_deleted, lsc_pending, lsc_failed; /* CAPF */
     int lsc_unreachable; /* LSC: Connection Failed (stopped, or not the ITL's CAPF) */
+    int files_refused;   /* files the configuration names whose signature the lists do not vouch for */
 } pt_phone_result;
 
 /* Normalizes a MAC to "SEP" + 12 upper-case hex digits; PT_ERR_ARG if not one. */

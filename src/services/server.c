@@ -1,6 +1,6 @@
 /*
- * server.c - one node's services on one event loop: set-up, the file
- * namespace shared by TFTP and HTTP, logging, signals.
+ * server.c - one node's services on one event loop: set-up, logging,
+ * signals.  The file namespace TFTP and HTTP share is files.c's.
  *
  * SIGTERM / SIGINT stop the loop.  Files need no reload: they are looked up
  * per request and a changed file is read again, while transfers in progress
@@ -86,123 +86,6 @@ void blob_unref(blob *b)
 {
     if (b && --b->refs == 0)
         free(b);
-}
-
-/* ---- the file namespace (§8) ---- */
-
-static int safe_name(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > 255 || name[0] == '/' || name[0] == '.')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c < 0x20 || c == 0x7f || c == '\\')
-            return 0;
-        if (c == '/' && (name[i + 1] == '/' || name[i + 1] == '.' || name[i + 1] == '\0'))
-            return 0; /* no empty, hidden, "." or ".." components */
-    }
-    return 1;
-}
-
-/* SEP + 12 hex digits at p (case-insensitive) */
-static int is_sep_mac(const char *p)
-{
-    if (strncasecmp(p, "SEP", 3))
-        return 0;
-    for (int i = 3; i < 15; i++)
-        if (!isxdigit((unsigned char)p[i]))
-            return 0;
-    return 1;
-}
-
-static blob *load(server *s, const char *name, int *err)
-{
-    char path[PATH_MAX];
-    struct stat st;
-    if (pt_path_join(path, sizeof path, s->tftp_dir, name) || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *err = 1;
-        return NULL;
-    }
-    for (int i = 0; i < FILE_CACHE; i++) {
-        cached_file *f = &s->files[i];
-        if (f->b && !strcmp(f->path, path) && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
-            f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
-            f->b->refs++;
-            return f->b;
-        }
-    }
-    /* not cached: the file must really be inside the served directory (a
-     * symbolic link may point within it, never out of it, e.g. to keys/) */
-    char real[PATH_MAX];
-    if (!s->tftp_real[0] && !realpath(s->tftp_dir, s->tftp_real))
-        s->tftp_real[0] = '\0'; /* resolved once per worker, retried until it exists */
-    size_t bl = strlen(s->tftp_real);
-    int inside = bl && realpath(path, real) && !strncmp(real, s->tftp_real, bl) && real[bl] == '/';
-    if (!inside && realpath(s->tftp_dir, s->tftp_real)) {
-        /* the node's directory may be a new generation since (generation.c) */
-        bl = strlen(s->tftp_real);
-        inside = bl && realpath(path, real) && !strncmp(real, s->tftp_real, bl) && real[bl] == '/';
-    }
-    if (!inside) {
-        srv_log(s, "FILES %s: refused, it leads outside %s", name, s->tftp_dir);
-        *err = 2;
-        return NULL;
-    }
-    uint8_t *data;
-    size_t len;
-    if (pt_file_read(path, &data, &len, PT_FILE_MAX, NULL)) {
-        *err = 1;
-        return NULL;
-    }
-    blob *b = malloc(sizeof *b + len + 1);
-    if (!b) {
-        free(data);
-        *err = 1;
-        return NULL;
-    }
-    b->refs = 2; /* the caller's and the cache's */
-    b->len = len;
-    memcpy(b->data, data, len);
-    free(data);
-    cached_file *f = &s->files[s->next_file++ % FILE_CACHE];
-    blob_unref(f->b);
-    snprintf(f->path, sizeof f->path, "%s", path);
-    f->dev = st.st_dev;
-    f->ino = st.st_ino;
-    f->size = st.st_size;
-    f->mtime = st.st_mtim;
-    f->b = b;
-    return b;
-}
-
-blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *err)
-{
-    *err = 0;
-    if (!safe_name(requested)) {
-        *err = 2;
-        return NULL;
-    }
-    snprintf(resolved, n, "%s", requested);
-    blob *b = load(s, requested, err);
-    if (b)
-        return b;
-    size_t len = strlen(requested);
-    /* per-device trust lists fall back to the generic ones */
-    if (len == 22 && !strncasecmp(requested, "CTL", 3) && is_sep_mac(requested + 3) &&
-        !strcasecmp(requested + 18, ".tlv"))
-        snprintf(resolved, n, "CTLFile.tlv");
-    else if (len == 22 && !strncasecmp(requested, "ITL", 3) && is_sep_mac(requested + 3) &&
-             !strcasecmp(requested + 18, ".tlv"))
-        snprintf(resolved, n, "ITLFile.tlv");
-    /* an unknown phone's configuration: the auto-registration default */
-    else if (len >= 23 && is_sep_mac(requested) && !strcmp(requested + 15, ".cnf.xml"))
-        snprintf(resolved, n, "XMLDefault.cnf.xml");
-    else if (len >= 27 && is_sep_mac(requested) && !strcmp(requested + 15, ".cnf.xml.sgn"))
-        snprintf(resolved, n, "XMLDefault.cnf.xml.sgn");
-    else
-        return NULL;
-    return load(s, resolved, err);
 }
 
 /* what (may be NULL) names the service in messages.
@@ -426,6 +309,14 @@ static int worker_open(server *s, const pt_serve_opts *o, int index, pt_diag *d)
         rc = o->node ? pt_cluster_node(s->cl, o->node, &s->self, d) : pt_cluster_publisher(s->cl, &s->self, d);
     if (!rc)
         rc = pt_cluster_tftp_dir(s->cl, s->self.name, s->tftp_dir, sizeof s->tftp_dir);
+    if (!rc && o->n_roots && !(s->root_real = calloc((size_t)o->n_roots, PATH_MAX)))
+        rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+    for (int r = 0; !rc && r < o->n_roots; r++) {
+        struct stat st;
+        if (stat(o->roots[r], &st) != 0 || !S_ISDIR(st.st_mode) || !realpath(o->roots[r], s->root_real[r]))
+            rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "--root %s: %s", o->roots[r],
+                             errno && stat(o->roots[r], &st) != 0 ? strerror(errno) : "not a directory");
+    }
     if (!rc && !(s->base = event_base_new()))
         rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot create the event loop");
     if (!rc && o->tftp_port && (s->self.services & PT_SVC_TFTP))
@@ -457,6 +348,9 @@ static void worker_close(server *s)
     tftp_stop(s);
     for (int i = 0; i < FILE_CACHE; i++)
         blob_unref(s->files[i].b);
+    srv_made_free(s);
+    srv_signer_free(s);
+    free(s->root_real);
     if (s->base)
         event_base_free(s->base);
     pt_cluster_close(s->cl);
@@ -492,10 +386,12 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
         return PT_ERR_NOMEM;
     }
     srv_fetches *fetches = srv_fetches_new();
-    int rc = fetches ? PT_OK : PT_ERR_NOMEM;
+    srv_once *once = srv_once_new();
+    int rc = fetches && once ? PT_OK : PT_ERR_NOMEM;
     for (int i = 0; i < n && !rc; i++) {
         rc = worker_open(&p.w[i], o, i, d); /* (it clears the worker first) */
         p.w[i].fetches = fetches;
+        p.w[i].once = once;
         p.w[i].log = log;
     }
     pthread_t threads[64];
@@ -527,6 +423,7 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
     for (int i = 0; i < n; i++)
         worker_close(&p.w[i]);
     srv_fetches_free(fetches);
+    srv_once_free(once);
     free(p.w);
     if (log)
         fclose(log);

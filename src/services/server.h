@@ -29,6 +29,8 @@ typedef struct pt_serve_opts {
     int tls_min_10;     /* accept TLS 1.0 (old 79xx phones) */
     int io_timeout;     /* seconds a connection may stay idle */
     const char *log_path;
+    const char *const *roots; /* the administrator's trees (--root), in order */
+    int n_roots;
 } pt_serve_opts;
 
 /* Runs until SIGTERM/SIGINT.  Returns 0 or a PT_ERR_* (d says why). */
@@ -56,6 +58,22 @@ typedef struct cached_file {
     struct timespec mtime;
     blob *b;
 } cached_file;
+
+/* files.c: a file made here from one of the administrator's (NAME.sgn
+ * signed on request, a device's configuration from its SEP<MAC>.cnf.xml),
+ * kept while its source, the signer (and the database) stay the same */
+#define MADE_CACHE 64
+typedef struct made_file {
+    char key[PATH_MAX + 16];
+    cached_file src;   /* the source's stamp (path and b unused) */
+    uint8_t signer[20];
+    long long version; /* database version for configurations, else -1 */
+    blob *b[3];        /* .sgn; or plain, .sgn, .enc.sgn of a configuration */
+} made_file;
+/* what was said once already, shared by the workers */
+typedef struct srv_once srv_once;
+srv_once *srv_once_new(void);
+void srv_once_free(srv_once *o);
 
 /* limits.c: each service's clients, and each address's, per worker */
 typedef enum { SVC_TFTP, SVC_HTTP, SVC_TVS, SVC_CAPF, SVC_N } srv_service;
@@ -95,6 +113,17 @@ typedef struct server {
     srv_limits *limits;
     cached_file files[FILE_CACHE];
     int next_file;
+    /* files.c: the administrator's trees, and what is signed here */
+    char (*root_real)[PATH_MAX]; /* each --root with its links resolved */
+    srv_once *once;              /* shared */
+    made_file made[MADE_CACHE];
+    int next_made;
+    pt_signer signer;            /* the node's CallManager key, loaded on first use */
+    EVP_PKEY *sign_key;
+    X509 *sign_cert;
+    uint8_t signer_id[20];       /* SHA-1 of its certificate */
+    int signer_ok;
+    long long signer_version;    /* database version it was checked at */
     /* TFTP */
     struct transfer *xfers; /* in flight, freed at stop */
     evutil_socket_t tftp_fd;
@@ -136,14 +165,18 @@ int srv_port_free(server *s, const struct sockaddr *sa, socklen_t len, int type,
 int srv_listen(server *s, int port, evconnlistener_cb cb, void *arg, struct evconnlistener **out, pt_diag *d);
 
 /*
- * The file namespace of §8: CTLSEP<MAC>.tlv -> CTLFile.tlv, ITLSEP<MAC>.tlv
- * -> ITLFile.tlv, SEP<MAC>.cnf.xml[.sgn] -> XMLDefault.cnf.xml[.sgn] for
- * auto-registration, else the file itself.  Names with "..", absolute
- * paths or other escapes are refused.  Returns the bytes (a new reference),
+ * The file namespace of §8 (files.c): the node's files, the administrator's
+ * trees, CTLSEP<MAC>.tlv -> CTLFile.tlv, ITLSEP<MAC>.tlv -> ITLFile.tlv,
+ * SEP<MAC>.cnf.xml[.sgn] -> XMLDefault.cnf.xml[.sgn] for auto-registration.
+ * Names with "..", absolute paths or other escapes are refused.  Returns the bytes (a new reference),
  * or NULL with *err = 1 not found, 2 access violation.  resolved receives
  * the name actually served.
  */
 blob *srv_file(server *s, const char *requested, char *resolved, size_t n, int *err);
+/* 1 for a phone load or image by its name (never signed here). */
+int srv_is_firmware(const char *name);
+void srv_signer_free(server *s);
+void srv_made_free(server *s);
 
 /* A TLS server context with the certificate and key `name` (PT_CERT_TVS,
  * PT_CERT_CAPF) of `node` (NULL: the publisher): TLS 1.2 minimum, or 1.0

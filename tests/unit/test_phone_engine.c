@@ -457,6 +457,26 @@ static void test_roles_are_not_interchangeable(void **state)
     pt_ph_check_itl(&have_tvs_only, other.data, other.len, &tvs, &v);
     assert_false(v.accept);
     pt_buf_free(&tvs_only);
+    /* the ITL the usecallmanager tools build (SAST + CCM, no TFTP, no TVS)
+     * is no rollback ITL either: only a SAST it holds replaces it */
+    rec ucm[] = {{OLD_CCM, PT_ROLE_CCM, 0}};
+    pt_buf ucm_itl = list(OLD_CCM, ucm, 1);
+    assert_false(pt_ph_is_rollback_itl(ucm_itl.data, ucm_itl.len));
+    pt_ph_lists have_ucm = lists(NULL, &ucm_itl);
+    t = (fake_tvs){-1, 0, 0};
+    pt_ph_check_itl(&have_ucm, other.data, other.len, &tvs, &v);
+    assert_false(v.accept);
+    pt_buf by_sast = cluster_itl(OLD_CCM);
+    pt_ph_check_itl(&have_ucm, by_sast.data, by_sast.len, &tvs, &v);
+    assert_true(v.accept);
+    assert_int_equal(v.how, PT_PH_BY_ITL);
+    pt_buf_free(&by_sast);
+    /* nor one with an application server's certificate */
+    rec app[] = {{CAPF, PT_ROLE_CAPF, 0}, {APP, PT_ROLE_APP_SERVER, 0}};
+    pt_buf app_itl = list(OLD_CCM, app, 2);
+    assert_false(pt_ph_is_rollback_itl(app_itl.data, app_itl.len));
+    pt_buf_free(&app_itl);
+    pt_buf_free(&ucm_itl);
 
     /* the same length, other bytes: verified, not "unchanged" */
     pt_buf same_len = cluster_itl(OLD_CCM);
