@@ -308,6 +308,23 @@ int pt_cluster_capf_attempt(pt_cluster *c, const char *device, int64_t now_ms, i
 /* Counts a wrong string; *failures receives the count so far. */
 int pt_cluster_capf_wrong(pt_cluster *c, const char *device, int *failures, pt_diag *d);
 
+/* Certificates the administrator adds to every node's ITL (and to the CTL
+ * in mixed mode) with a role: CCM (the PBX's SIP-TLS certificate),
+ * CCM+TFTP, TFTP (an HTTPS provisioning server, EC), APP-SERVER (XML
+ * services).  Served from the next TFTP restart (itlrecords.c). */
+typedef struct pt_itl_record {
+    char name[128];
+    int role;
+    X509 *cert;
+} pt_itl_record;
+int pt_itl_record_role_valid(int role);
+/* PT_ERR_EXISTS for the same name and role; PT_ERR_TOO_LARGE (nothing
+ * added) when a node's ITL or the CTL would no longer fit a phone. */
+int pt_cluster_itl_record_add(pt_cluster *c, const char *name, int role, X509 *cert, pt_diag *d);
+int pt_cluster_itl_record_delete(pt_cluster *c, const char *name, int role, pt_diag *d);
+int pt_cluster_itl_records(pt_cluster *c, pt_itl_record **out, size_t *n, pt_diag *d);
+void pt_itl_records_free(pt_itl_record *r, size_t n);
+
 /* The SEP<MAC>.cnf.xml a node serves to a device (M11). */
 int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d);
 /*

@@ -80,6 +80,10 @@ int cmd_node(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cluster_itl_status(int argc, char **argv);
 int cluster_set(int argc, char **argv);
+struct pt_cluster;
+/* cmd_itl.c: set itl record add|delete ..., show itl records (argv from "itl") */
+int cluster_itl_records(struct pt_cluster *c, int argc, char **argv);
+int cluster_show_itl_records(void);
 int cluster_show_cert(int argc, char **argv);
 int cluster_show_param(int argc, char **argv);
 int cluster_utils(int argc, char **argv);

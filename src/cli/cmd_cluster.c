@@ -472,13 +472,17 @@ int cluster_set(int argc, char **argv)
         ex = require_publisher(&self);
         if (!ex)
             ex = cert_import(c, argc, argv);
+    } else if (!strcmp(argv[1], "itl")) {
+        if (!(ex = require_publisher(&self)))
+            ex = cluster_itl_records(c, argc - 1, argv + 1);
     } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "delete")) {
         if (argc != 5)
             ex = cli_usage("set cert delete PURPOSE NAME");
         else if (!(ex = require_publisher(&self)) && !(rc = pt_cluster_trust_delete(c, argv[3], argv[4], &d)))
             printf("Successfully deleted certificate %s from %s\n", argv[4], argv[3]);
     } else {
-        ex = cli_usage("set %s: expected 'set param NAME VALUE', 'set cert regen|import|delete ...'", argv[1]);
+        ex = cli_usage("set %s: expected 'set param NAME VALUE', 'set cert regen|import|delete ...', "
+                       "'set itl record add|delete ...'", argv[1]);
     }
     pt_cluster_close(c);
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
@@ -491,6 +495,18 @@ int cluster_show_param(int argc, char **argv)
     if (ex)
         return ex;
     ex = argc > 3 ? cli_usage("show param [NAME] (quote names with spaces)") : show_param(c, argc == 3 ? argv[2] : NULL);
+    pt_cluster_close(c);
+    return ex;
+}
+
+int cluster_show_itl_records(void)
+{
+    pt_cluster *c;
+    int ex = cli_open_cluster(&c, NULL);
+    if (ex)
+        return ex;
+    char *args[] = {"itl", "records"};
+    ex = cluster_itl_records(c, 2, args);
     pt_cluster_close(c);
     return ex;
 }

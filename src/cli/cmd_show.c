@@ -463,6 +463,8 @@ int cmd_show(int argc, char **argv)
         return argc == 2 ? cluster_show_alerts() : cli_usage("show alerts");
     if (!strcmp(what, "itl-status"))
         return cluster_itl_status(argc, argv);
+    if (!strcmp(what, "itl") && argc == 3 && !strcmp(argv[2], "records"))
+        return cluster_show_itl_records();
     const char *kind;
     if (!strcmp(what, "itl"))
         kind = "ITL";

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 
 #include "cluster_internal.h"
 
@@ -98,6 +98,9 @@ static const char *const migrations[] = {
     "ALTER TABLE cluster ADD COLUMN p12_salt TEXT;\n"
     "UPDATE cluster SET p12_salt = lower(hex(randomblob(16)));\n"
     "ALTER TABLE cluster DROP COLUMN p12_password;\n",
+    /* 9 -> 10: certificates the administrator adds to every ITL with a role (itlrecords.c) */
+    "CREATE TABLE itl_records (name TEXT NOT NULL, role INTEGER NOT NULL, der BLOB NOT NULL,\n"
+    "  added INTEGER NOT NULL, PRIMARY KEY (name, role));\n",
 };
 
 /* A full disk (or a write the system refused) is not a damaged database:
@@ -1329,9 +1332,16 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     pt_cluster_param_get(c, P_ROLLBACK, rollback_v, sizeof rollback_v, NULL);
     int rollback_itl = !strcmp(rollback_v, "True");
 
-    /* 3 of the node's own, then per node at most CAPF, TVS and ITLRecovery */
+    pt_itl_record *extra = NULL;
+    size_t nx = 0;
+    if (!rollback_itl && (rc = pt_cluster_itl_records(c, &extra, &nx, d))) {
+        free(nodes);
+        return rc;
+    }
+    /* 3 of the node's own, then per node at most CAPF, TVS and ITLRecovery,
+     * then the administrator's records */
     itl_parts parts = {calloc(3 + 3 * nn, sizeof(X509 *)), 0};
-    pt_tl_entry *e = calloc(3 + 3 * nn, sizeof *e);
+    pt_tl_entry *e = calloc(3 + 3 * nn + nx, sizeof *e);
     size_t n = 0;
     EVP_PKEY *key = NULL;
     X509 *cm = NULL, *x;
@@ -1339,6 +1349,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
         free(e);
         free(parts.certs);
         free(nodes);
+        pt_itl_records_free(extra, nx);
         return e && parts.certs ? rc : PT_ERR_NOMEM;
     }
     keep(&parts, cm);
@@ -1367,6 +1378,8 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
             keep(&parts, x))
             e[n] = nb, e[n].cert = x, e[n].role = PT_ROLE_SAST, n++;
     }
+    for (size_t i = 0; !rc && i < nx; i++)
+        e[n] = (pt_tl_entry){.cert = extra[i].cert, .role = extra[i].role}, n++;
     if (!rc) {
         pt_signer s;
         rc = pt_signer_init_key(&s, key, cm, d);
@@ -1383,6 +1396,7 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     EVP_PKEY_free(key);
     free(e);
     free(nodes);
+    pt_itl_records_free(extra, nx);
     return rc;
 }
 

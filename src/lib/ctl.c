@@ -95,6 +95,18 @@ int pt_cluster_build_ctl(pt_cluster *c, const pt_signer *signer, X509 *const *to
             e[n] = nb, e[n].cert = x, e[n].role = PT_ROLE_CCM_TFTP, n++;
         }
     }
+    /* the administrator's ITL records (SIP-TLS, HTTPS, services) too */
+    pt_itl_record *extra = NULL;
+    size_t nx = 0;
+    if (!rc && secure)
+        rc = pt_cluster_itl_records(c, &extra, &nx, d);
+    for (size_t i = 0; !rc && i < nx; i++) {
+        if (n == MAX_CTL) {
+            rc = pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "a CTL holds at most %d records", MAX_CTL);
+            break;
+        }
+        e[n++] = (pt_tl_entry){.cert = extra[i].cert, .role = extra[i].role};
+    }
     if (!rc && !signer) {
         rc = pt_signer_init_key(&own, key, cm, d);
         signer = &own;
@@ -105,6 +117,7 @@ int pt_cluster_build_ctl(pt_cluster *c, const pt_signer *signer, X509 *const *to
         rc = pt_tl_build(out, signer, &o, e, n, d);
     }
     pt_signer_free(&own);
+    pt_itl_records_free(extra, nx);
     for (size_t i = 0; i < no; i++)
         X509_free(owned[i]);
     EVP_PKEY_free(key);
