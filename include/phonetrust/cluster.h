@@ -325,6 +325,27 @@ int pt_cluster_itl_record_delete(pt_cluster *c, const char *name, int role, pt_d
 int pt_cluster_itl_records(pt_cluster *c, pt_itl_record **out, size_t *n, pt_diag *d);
 void pt_itl_records_free(pt_itl_record *r, size_t n);
 
+/* `utils import usecallmanager` (import.c): an installation of the
+ * usecallmanagernz tools brought in without locking a phone. */
+typedef struct pt_import_ucm {
+    const char *sast;    /* PEM: the key and certificate that signed the phones' ITL (required) */
+    const char *tftp;    /* PEM: the certificate that signed their configurations (kept in the ITL as CCM) */
+    const char *tvs_db;  /* tvsctl's tvs.sqlite3 */
+    const char *capf_db; /* capfctl's capf.sqlite3 */
+    const char *capf;    /* PEM: capfd's key and certificate */
+    const char *model;   /* model of devices the cluster does not know yet (default 8845) */
+} pt_import_ucm;
+#define PT_IMPORT_WARNINGS 32
+typedef struct pt_import_report {
+    int tvs_certs, devices, devices_added, lscs, operations;
+    int n_warnings;
+    char warnings[PT_IMPORT_WARNINGS][320]; /* rows taken only in part, and why */
+} pt_import_report;
+/* Reads and checks everything, then brings it in step by step (each
+ * whole; running it again completes an interrupted import) and ends with
+ * a TFTP restart of the publisher. */
+int pt_cluster_import_usecallmanager(pt_cluster *c, const pt_import_ucm *in, pt_import_report *r, pt_diag *d);
+
 /* The SEP<MAC>.cnf.xml a node serves to a device (M11). */
 int pt_cluster_device_config(pt_cluster *c, const char *node, const char *name, pt_buf *xml, pt_diag *d);
 /*

@@ -87,6 +87,8 @@ int cluster_show_itl_records(void);
 int cluster_show_cert(int argc, char **argv);
 int cluster_show_param(int argc, char **argv);
 int cluster_utils(int argc, char **argv);
+/* cmd_import.c: utils import usecallmanager ... (argv from "utils") */
+int cluster_import(int argc, char **argv);
 int cluster_file(int argc, char **argv);
 int cluster_show_alerts(void);
 int cluster_ctl_stale(void);

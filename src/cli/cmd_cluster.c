@@ -1154,6 +1154,8 @@ int cluster_utils(int argc, char **argv)
         return disaster_recovery(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "bulk-cert"))
         return bulk_cert(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "import"))
+        return cluster_import(argc, argv);
     pt_cluster *c;
     pt_node self;
     int ex = cli_open_cluster(&c, &self);
