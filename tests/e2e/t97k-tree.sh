@@ -168,10 +168,29 @@ assert (j["trusted"], j["locked"], j["files_refused"]) == (20, 0, 0), j' $SCRATC
 # rehearsal: a file only the old key signed (no unsigned twin) is shown
 mv $T/Softkeys.xml $SCRATCH/Softkeys.xml
 $PT sgn build $SCRATCH/Softkeys.xml $T/Softkeys.xml.sgn --signer $SCRATCH/old.pem >/dev/null
+before=$(tree_sum)
 expect_exit 1 "a fleet whose soft keys only the old key signed: exit 1" \
     $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --json
 expect_true "the 20 phones that refused it are counted" python3 -c '
 import json,sys; j=json.load(open(sys.argv[1]))
 assert (j["trusted"], j["files_refused"]) == (20, 20), j' $SCRATCH/out
 expect_true "the phone's console says which file and why" grep -q "verifyFile: sgn verify file failed </usr/ram/Softkeys.xml.sgn>" $P/console.log
+
+# a device whose profile encrypts: the administrator's file, encrypted to its certificate, with the stub
+$PT cert create $SCRATCH/mic.pem --cn CP-8845-SEP001EF7000014 --rsa 2048 >/dev/null
+$PT device cert SEP001EF7000014 mic $SCRATCH/mic.pem >/dev/null
+$PT device profile EncNull --mode encrypted --encrypted-config on --capf-auth null-string >/dev/null
+$PT device set SEP001EF7000014 profile EncNull >/dev/null
+expect_exit 0 "TFTP: the encrypted configuration" curl -sS tftp://127.0.0.1:$TFTP/SEP001EF7000014.cnf.xml.enc.sgn -o $SCRATCH/enc
+expect_exit 0 "it decrypts with the phone's key, signed by the cluster" \
+    $PT enccnf decrypt $SCRATCH/enc $SCRATCH/dec.xml --key $SCRATCH/mic.pem --cert $SCRATCH/cm2.pem
+expect_true "the administrator's SIP line inside" grep -q "<name>1020</name>" $SCRATCH/dec.xml
+expect_true "with the encrypted profile's security mode" grep -q "<deviceSecurityMode>3</deviceSecurityMode>" $SCRATCH/dec.xml
+expect_exit 0 "the stub" curl -sS tftp://127.0.0.1:$TFTP/SEP001EF7000014.cnf.xml.sgn -o $SCRATCH/stub.sgn
+$PT sgn strip $SCRATCH/stub.sgn $SCRATCH/stub.xml --cert $SCRATCH/cm2.pem >/dev/null
+expect_true "the stub keeps the administrator's load and the cluster's CAPF" \
+    sh -c "grep -q '<loadInformation>sip88xx.14-2-1-0001-14</loadInformation>' $SCRATCH/stub.xml && grep -q '<encrConfig>true</encrConfig>' $SCRATCH/stub.xml && grep -q '<capfList>' $SCRATCH/stub.xml"
+expect_true "no plain configuration for an encrypted device" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/SEP001EF7000014.cnf.xml)" = 404
+expect_true "and the tree is still untouched" test "$(tree_sum)" = "$before"
 finish

@@ -144,6 +144,17 @@ expect_exit 0 "without the LSC" boot 001122334404
 expect_exit 0 "show" $PT phone show --mac 001122334404
 expect_out "says which key it lacks" "no private key of this phone can decrypt it (certHash"
 expect_true "the stub is in force (its CAPF settings)" grep -q "<encrConfig>true</encrConfig>" $PHONETRUST_PHONES/SEP001122334404/config.xml
+# the stub alone is enough to enrol: it carries capfAuthMode and capfList,
+# no certificateOperation, and the phone goes to CAPF on capfAuthMode
+$PT device capf SEP001122334404 --op install --auth null-string --key rsa2048 --deadline +1d >/dev/null
+restart
+$PT sgn strip $PHONETRUST_HOME/tftp/pub/SEP001122334404.cnf.xml.sgn stub.xml >/dev/null
+expect_true "the stub names no operation, only the mode" sh -c "grep -q '<capfAuthMode>2</capfAuthMode>' stub.xml && ! grep -q certificateOperation stub.xml"
+expect_exit 0 "boot on the stub" boot 001122334404
+expect_out "an LSC from the stub's CAPF settings" "LSC installed"
+expect_exit 0 "the next boot decrypts with it" boot 001122334404
+expect_exit 0 "show" $PT phone show --mac 001122334404
+expect_out "decrypted with the new LSC" "SEP001122334404.cnf.xml.enc.sgn decrypted with the LSC"
 expect_exit 0 "a tampered .enc.sgn is refused" sh -c "printf X | dd of=$PHONETRUST_HOME/tftp/pub/SEP001122334404.cnf.xml.enc.sgn bs=1 seek=900 conv=notrunc 2>/dev/null"
 expect_exit 1 "boot with a tampered file" boot 001122334404
 expect_exit 0 "show" $PT phone show --mac 001122334404

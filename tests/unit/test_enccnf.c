@@ -74,6 +74,26 @@ static void stub_matches_the_vector(void **state)
     const char bad[] = "<?xml version=\"1.0\"?>\n<config><x/></config>\n";
     assert_int_equal(pt_enc_stub_xml(&xml, phone, (const uint8_t *)bad, sizeof bad - 1, &d), PT_ERR_FORMAT);
     pt_buf_free(&xml);
+    /* an administrator's layout (tabs, one line, a comment inside, the
+     * root's attributes): the stub is re-indented by two spaces as enccnf
+     * (lxml, remove_blank_text, pretty_print) writes it, the root bare */
+    const char own[] = "<device ctiid=\"1\">\n\t<!-- kept out -->\n\t<ipAddressMode>0</ipAddressMode>\n"
+                       "\t<capfList><capf><phonePort>3804</phonePort><!-- c --><processNodeName>pub</processNodeName>"
+                       "</capf></capfList>\n\t<loadInformation>sip88xx.14</loadInformation>\n"
+                       "\t<capfAuthMode>2</capfAuthMode>\n</device>\n";
+    pt_buf_init(&xml);
+    assert_int_equal(pt_enc_stub_xml(&xml, phone, (const uint8_t *)own, sizeof own - 1, &d), PT_OK);
+    pt_buf_put_u8(&xml, 0);
+    const char *got = (const char *)xml.data;
+    const char *want_head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<device>\n  <fullConfig>false</fullConfig>\n"
+                            "  <ipAddressMode>0</ipAddressMode>\n  <capfList>\n    <capf>\n"
+                            "      <phonePort>3804</phonePort>\n      <!-- c -->\n"
+                            "      <processNodeName>pub</processNodeName>\n    </capf>\n  </capfList>\n"
+                            "  <loadInformation>sip88xx.14</loadInformation>\n  <capfAuthMode>2</capfAuthMode>\n"
+                            "  <certHash>";
+    assert_memory_equal(got, want_head, strlen(want_head));
+    assert_non_null(strstr(got, "</certHash>\n  <encrConfig>true</encrConfig>\n</device>\n"));
+    pt_buf_free(&xml);
     free(plain);
     free(stub);
     X509_free(phone);
