@@ -60,6 +60,7 @@ open(f"{t}/kern88xx.14-2-1-0001-14.sgn", "wb").write(os.urandom(5 * 1024 * 1024)
 open(f"{t}/rootfs88xx.14-2-1-0001-14.sgn", "wb").write(os.urandom(70000))
 open(f"{t}/Chirp1.raw", "wb").write(os.urandom(16000))
 open(f"{t}/ITLFile.tlv", "wb").write(b"an old ITL the cluster replaces")
+open(f"{t}/CTLFile.tlv", "wb").write(b"an old CTL: this cluster is not in mixed mode")
 EOF
 # the dial rules as the administrator signed them with the old key
 $PT sgn build $T/DialTemplate.xml $T/DialTemplate.xml.sgn --signer $SCRATCH/old.pem >/dev/null
@@ -124,6 +125,9 @@ expect_true "a load is never signed here" test "$(curl -s -o /dev/null -w '%{htt
 # the trust lists are the cluster's only; nothing leads out of the tree
 curl -sS tftp://127.0.0.1:$TFTP/ITLFile.tlv -o $SCRATCH/itl
 expect_same "ITLFile.tlv is the cluster's, not the tree's" $SCRATCH/itl $PHONETRUST_HOME/tftp/pub/ITLFile.tlv
+expect_true "a CTL only the tree holds is not served (the cluster is not in mixed mode)" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/CTLFile.tlv)" = 404
+expect_true "nor per phone" test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/CTLSEP001EF7000001.tlv)" = 404
 expect_true "a link out of the tree: 403" test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/passwd.xml)" = 403
 expect_true "nor signed" test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/passwd.xml.sgn)" = 403
 # an unknown phone's own file: as tftpd-hpa would serve it, and signed on request
