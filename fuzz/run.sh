@@ -38,6 +38,7 @@ for t in $(sed -n 's/^\([a-z_]*\) .*/\1/p' "$top/fuzz/targets.txt"); do
             printf 'DeviceName=SEP001122334455&ITL_Signature=0a0b&CTL_Signature=&ITL_TFTP_Server=192.0.2.10' > "$corpus"/form
             printf '<DeviceTLInfo><DeviceName>SEP001122334455</DeviceName><ITL_Signature>0a</ITL_Signature></DeviceTLInfo>' > "$corpus"/xml ;;
         phone_config) cp "$data"/vectors/sgn/*.plain "$corpus"/ ;;
+        config_merge) cp "$data"/vectors/sgn/*.plain "$corpus"/ ;;
     esac
     echo "fuzz_$t: ${secs}s"
     if ! "$build/fuzz_$t" -max_total_time="$secs" -max_len=70000 -print_final_stats=1 \
