@@ -31,7 +31,8 @@ static char *merge(const char *base, const char *own, int *rc, pt_diag *d)
     *rc = pt_config_merge((const uint8_t *)base, strlen(base), "tftpboot/SEP001122334455.cnf.xml",
                           (const uint8_t *)own, strlen(own), &out, d);
     char *s = calloc(1, out.len + 1);
-    memcpy(s, out.data, out.len);
+    if (out.len)
+        memcpy(s, out.data, out.len);
     pt_buf_free(&out);
     return s;
 }
