@@ -9,6 +9,8 @@ set -eu
 build=$(cd "${1:-build}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 PT=$build/phonetrust
+# root may bind the ports but not serve the keys unless told (serve --user or --allow-root)
+[ "$(id -u)" = 0 ] && SERVE_AS=--allow-root || SERVE_AS=
 LOAD=$build/bench_load
 V=$top/tests/data/vectors
 N=${BENCH_REQUESTS:-2000}
@@ -26,7 +28,7 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0));
 cpu() { awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat; }   # clock ticks, children included
 TICK=$(getconf CLK_TCK)
 T=$(port) H=$(port) S=$(port) C=$(port)
-$PT serve --addr 127.0.0.1 --tftp-port $T --http-port $H --tvs-port $S --capf-port $C --log $work/serve.log &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $T --http-port $H --tvs-port $S --capf-port $C --log $work/serve.log &
 SRV=$!
 pids="$pids $SRV"
 sleep 1

@@ -10,6 +10,8 @@
 set -eu
 build=$(cd "${1:-build}" && pwd)
 PT=$build/phonetrust
+# root may bind the ports but not serve the keys unless told (serve --user or --allow-root)
+[ "$(id -u)" = 0 ] && SERVE_AS=--allow-root || SERVE_AS=
 N=${2:-${BENCH_PHONES:-10000}}
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-storm.XXXXXX")
 pids=""
@@ -27,7 +29,7 @@ $PT install --publisher pub --domain bench.example --ip 127.0.0.1 --admin-passwo
 $PT set param "TVS Port" $S >/dev/null
 $PT device add SEP001EF7000001 --count $N --model 8845 >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
-$PT serve --addr 127.0.0.1 --tftp-port $T --http-port $H --tvs-port $S --capf-port 0 --max-clients 100000 --log $work/serve.log &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $T --http-port $H --tvs-port $S --capf-port 0 --max-clients 100000 --log $work/serve.log &
 pids="$pids $!"
 for _ in $(seq 50); do grep -q "SERVE node" $work/serve.log 2>/dev/null && break; sleep 0.1; done
 echo "== reboot storm: $N phones against one node =="

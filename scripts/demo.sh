@@ -7,6 +7,8 @@
 # usage: scripts/demo.sh PATH/TO/phonetrust [PHONES]
 set -eu
 PT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+# root may bind the ports but not serve the keys unless told (serve --user or --allow-root)
+[ "$(id -u)" = 0 ] && SERVE_AS=--allow-root || SERVE_AS=
 N=${2:-1000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-demo.XXXXXX")
 PIDS=""
@@ -37,9 +39,9 @@ $PT device add SEP001EF7000001 --count $N --model 8845,8865,7965,7960
 say "admin:utils service restart \"Cisco Tftp\" on both nodes; both nodes serve (TFTP, HTTP, TVS, CAPF)"
 $PT utils service restart "Cisco Tftp" | tail -1
 $PT --node test10sub utils service restart "Cisco Tftp" | tail -1
-$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --log pub.log &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --log pub.log &
 PIDS="$PIDS $!"
-$PT --node test10sub serve --addr 127.0.0.2 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --log sub.log &
+$PT --node test10sub serve $SERVE_AS --addr 127.0.0.2 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --log sub.log &
 PIDS="$PIDS $!"
 for _ in $(seq 50); do grep -q "SERVE node" pub.log sub.log 2>/dev/null && [ "$(cat pub.log sub.log | grep -c 'SERVE node')" -ge 2 ] && break; sleep 0.1; done
 grep -h "SERVE node" pub.log sub.log

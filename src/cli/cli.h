@@ -80,6 +80,9 @@ int cmd_node(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cluster_itl_status(int argc, char **argv);
 int cluster_set(int argc, char **argv);
+/* audit.c: the audit line of an administrative change; show audit */
+void cli_audit(int argc, char **argv, int exit_code);
+int cli_show_audit(int argc, char **argv);
 struct pt_cluster;
 /* cmd_itl.c: set itl record add|delete ..., show itl records (argv from "itl") */
 int cluster_itl_records(struct pt_cluster *c, int argc, char **argv);

@@ -16,7 +16,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <openssl/pem.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,8 +46,32 @@ const char *cli_home_dir(void)
 int cli_open_cluster(pt_cluster **c, pt_node *self);
 int cli_open_cluster_node(pt_cluster **c, pt_node *self) { return cli_open_cluster(c, self); }
 
+/* root on a home that belongs to the service user would leave files it
+ * cannot read (a key, the WAL): refused, saying as whom to run */
+static int home_owner_check(void)
+{
+    struct stat st;
+    if (geteuid() != 0 || stat(cli_home_dir(), &st) != 0 || st.st_uid == 0)
+        return EXIT_OK;
+    struct passwd *pw = getpwuid(st.st_uid);
+    char name[64];
+    if (pw)
+        snprintf(name, sizeof name, "%s", pw->pw_name);
+    else
+        snprintf(name, sizeof name, "uid %u", (unsigned)st.st_uid);
+    fprintf(stderr,
+            "phonetrust: the cluster home %s belongs to %s: run phonetrust as %s (sudo -u %s phonetrust ...), so "
+            "every file it writes stays the service's\n",
+            cli_home_dir(), name, name, pw ? pw->pw_name : "USER");
+    return EXIT_REFUSED;
+}
+
 int cli_open_cluster(pt_cluster **c, pt_node *self)
 {
+    *c = NULL;
+    int ex = home_owner_check();
+    if (ex)
+        return ex;
     pt_diag d;
     pt_diag_clear(&d);
     int rc = pt_cluster_open(cli_home_dir(), c, &d);

@@ -51,6 +51,10 @@ int cmd_serve(int argc, char **argv)
         }
         else if (!m && (m = cli_opt(argc, argv, &i, "--log", &v)) > 0)
             o.log_path = v;
+        else if (!m && (m = cli_opt(argc, argv, &i, "--user", &v)) > 0)
+            o.user = v;
+        else if (!m && cli_flag(argv, i, "--allow-root"))
+            o.allow_root = 1;
         else if (!m && (m = cli_opt(argc, argv, &i, "--tls-min", &v)) > 0) {
             if (!strcmp(v, "1.0"))
                 o.tls_min_10 = 1;

@@ -461,6 +461,8 @@ int cmd_show(int argc, char **argv)
         return cluster_show_param(argc, argv);
     if (!strcmp(what, "alerts"))
         return argc == 2 ? cluster_show_alerts() : cli_usage("show alerts");
+    if (!strcmp(what, "audit"))
+        return cli_show_audit(argc, argv);
     if (!strcmp(what, "itl-status"))
         return cluster_itl_status(argc, argv);
     if (!strcmp(what, "itl") && argc == 3 && !strcmp(argv[2], "records"))

@@ -50,13 +50,14 @@ static const char usage[] =
     "  file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR]\n"
     "        [--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]   back up the recovery key\n"
     "  show alerts                               e.g. the daily ITLRecovery backup alert\n"
+    "  show audit [--json]                       every administrative change: time, user, command, exit\n"
     "  utils ctl set-cluster mixed-mode|non-secure-mode | utils ctl update CTLFile | utils ctl reset localkey\n"
     "  file delete tftp CTLFile.tlv              on this node (a stale CTL after leaving mixed mode)\n"
     "  ctl-client --module PKCS11_LIB --token LABEL [--token LABEL]... [--pin-file FILE] [--ca PEM]\n"
     "                                            a CTL signed inside a hardware security token (eToken)\n"
     "  serve [--addr ADDR] [--tftp-port 69] [--http-port 6970] [--tvs-port 2445] [--capf-port 3804]\n"
     "        [--workers N] [--max-clients N] [--max-per-peer N] [--timeout SECONDS] [--tls-min 1.0|1.2]\n"
-    "        [--log FILE] [--root DIR]...\n"
+    "        [--log FILE|syslog] [--root DIR]... [--user USER | --allow-root]\n"
     "                                            this node's TFTP, HTTP, TVS (and on the publisher CAPF);\n"
     "                                            --root: also your own tftpboot tree, its files signed\n"
     "                                            on request (NAME.sgn) and its SEP<MAC>.cnf.xml as the base\n"
@@ -136,7 +137,18 @@ static int take_globals(int *argc, char **argv)
     return EXIT_OK;
 }
 
+static int dispatch(int argc, char **argv);
+
+/* Every command, the interactive prompt's included; administrative
+ * changes leave their audit line (audit.c). */
 int cli_dispatch(int argc, char **argv)
+{
+    int ex = dispatch(argc, argv);
+    cli_audit(argc, argv, ex);
+    return ex;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(usage, argc < 2 ? stderr : stdout);

@@ -31,23 +31,24 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <grp.h>
+#include <pwd.h>
+#include <syslog.h>
 
 void srv_log(server *s, const char *fmt, ...)
 {
-    FILE *f = s->log ? s->log : stderr;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    localtime_r(&ts.tv_sec, &tm);
-    char when[40];
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(f, "%s.%03ld ", when, ts.tv_nsec / 1000000);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    srv_logger_vwrite(s->log, LOG_INFO, fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    fflush(f);
+}
+
+void srv_logl(server *s, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    srv_logger_vwrite(s->log, level, fmt, ap);
+    va_end(ap);
 }
 
 void srv_peer_ip(const char *peer, char *out, size_t n)
@@ -255,7 +256,9 @@ static void on_hup(evutil_socket_t sig, short ev, void *arg)
 {
     (void)sig, (void)ev;
     pool *p = arg;
-    srv_log(&p->w[0], "SERVE SIGHUP: reloading certificates and caches");
+    int reopened = srv_logger_reopen(p->w[0].log);
+    srv_log(&p->w[0], "SERVE SIGHUP: reloading certificates and caches%s",
+            reopened ? "; the log could not be reopened, still writing to the old one" : "");
     /* each worker refreshes on its own loop at its next tick */
     for (int i = 0; i < p->n; i++)
         p->w[i].reload = 1;
@@ -364,6 +367,50 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
+/* Root may bind the ports; it may not go on serving the cluster's keys
+ * unless told to (--allow-root).  With --user, the home must be that
+ * user's (what serve writes there - reports, LSCs, the WAL - stays
+ * readable by the administrative commands run as that user). */
+static int root_check(const pt_serve_opts *o, struct passwd **pw, pt_diag *d)
+{
+    *pw = NULL;
+    if (!o->user) {
+        if (geteuid() == 0 && !o->allow_root)
+            return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                               "refusing to run as root: every private key of the cluster would be served by a root "
+                               "process; give --user USER (the ports are bound first, then it runs as USER), or "
+                               "--allow-root");
+        return PT_OK;
+    }
+    if (geteuid() != 0)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: only root can change user; run serve as %s",
+                           o->user, o->user);
+    if (!(*pw = getpwnam(o->user)))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--user %s: no such user", o->user);
+    if ((*pw)->pw_uid == 0)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: that is root; use --allow-root", o->user);
+    struct stat st;
+    if (stat(o->home, &st) != 0)
+        return pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s: %s", o->home, strerror(errno));
+    if (st.st_uid != (*pw)->pw_uid)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                           "--user %s: the cluster home %s belongs to uid %u; it must be %s's (chown -R %s %s)",
+                           o->user, o->home, (unsigned)st.st_uid, o->user, o->user, o->home);
+    return PT_OK;
+}
+
+/* groups, gid, uid - and no way back */
+static int drop_to(const struct passwd *pw, pt_diag *d)
+{
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: cannot become that user: %s", pw->pw_name,
+                           strerror(errno));
+    if (setuid(0) == 0 || seteuid(0) == 0 || getegid() == 0)
+        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: root could be regained; stopping",
+                           pw->pw_name);
+    return PT_OK;
+}
+
 int pt_serve(const pt_serve_opts *o, pt_diag *d)
 {
     int n = o->workers > 0 ? o->workers : 1;
@@ -376,24 +423,33 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
     }
     if (n > 1)
         evthread_use_pthreads();
-    FILE *log = NULL;
-    if (o->log_path && !(log = pt_file_open_log(o->log_path)))
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open the log: %s", o->log_path, strerror(errno));
+    struct passwd *pw = NULL;
+    int rc = root_check(o, &pw, d);
+    if (rc)
+        return rc;
+    srv_logger *log;
+    if ((rc = srv_logger_open(o->log_path, &log, d)))
+        return rc;
     pool p = {calloc((size_t)n, sizeof(server)), n};
     if (!p.w) {
-        if (log)
-            fclose(log);
+        srv_logger_close(log);
         return PT_ERR_NOMEM;
     }
     srv_fetches *fetches = srv_fetches_new();
     srv_once *once = srv_once_new();
-    int rc = fetches && once ? PT_OK : PT_ERR_NOMEM;
+    rc = fetches && once ? PT_OK : PT_ERR_NOMEM;
     for (int i = 0; i < n && !rc; i++) {
         rc = worker_open(&p.w[i], o, i, d); /* (it clears the worker first) */
         p.w[i].fetches = fetches;
         p.w[i].once = once;
         p.w[i].log = log;
     }
+    /* every port is bound: from here on, the service user's */
+    if (!rc && pw)
+        rc = drop_to(pw, d);
+    if (!rc && pw)
+        srv_log(&p.w[0], "SERVE running as %s (uid %u, gid %u)", pw->pw_name, (unsigned)pw->pw_uid,
+                (unsigned)pw->pw_gid);
     pthread_t threads[64];
     int started = 0;
     if (!rc) {
@@ -425,7 +481,6 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
     srv_fetches_free(fetches);
     srv_once_free(once);
     free(p.w);
-    if (log)
-        fclose(log);
+    srv_logger_close(log);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <openssl/ssl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -31,6 +32,8 @@ typedef struct pt_serve_opts {
     const char *log_path;
     const char *const *roots; /* the administrator's trees (--root), in order */
     int n_roots;
+    const char *user;   /* --user: bind the ports, then run as this user */
+    int allow_root;     /* --allow-root: keep running as root */
 } pt_serve_opts;
 
 /* Runs until SIGTERM/SIGINT.  Returns 0 or a PT_ERR_* (d says why). */
@@ -109,7 +112,7 @@ typedef struct server {
     pt_node self;
     char tftp_dir[PATH_MAX];
     char tftp_real[PATH_MAX]; /* tftp_dir with its links resolved (load() fills it) */
-    FILE *log;
+    struct srv_logger *log; /* shared */
     srv_limits *limits;
     cached_file files[FILE_CACHE];
     int next_file;
@@ -151,7 +154,18 @@ typedef struct server {
     long long seen_version;      /* data_version when they were read */
 } server;
 
+/* log.c: where the lines go (--log FILE|syslog, else stderr or journald) */
+typedef struct srv_logger srv_logger;
+/* spec NULL: stderr; "syslog"; else a file. */
+int srv_logger_open(const char *spec, srv_logger **out, pt_diag *d);
+/* SIGHUP: a file is opened again (after logrotate renamed it); 0, or -1
+ * when it could not be (the old one is kept). */
+int srv_logger_reopen(srv_logger *l);
+void srv_logger_close(srv_logger *l);
+void srv_logger_vwrite(srv_logger *l, int level, const char *fmt, va_list ap);
+/* One line at LOG_INFO; srv_logl at a syslog level (LOG_WARNING, LOG_ERR). */
 void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void srv_logl(server *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 const char *srv_peer(const struct sockaddr *sa, char *buf, size_t n);
 /* The address of a peer "ip:port" (an IPv6 address keeps its colons). */
 void srv_peer_ip(const char *peer, char *out, size_t n);

@@ -17,12 +17,14 @@ _at_exit=""
 at_exit() { _at_exit="$1; $_at_exit"; }
 trap 'eval "$_at_exit"; rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH" || exit 1
+# serve as root only when told (the tests run as root in CI)
+[ "$(id -u)" = 0 ] && SERVE_AS=--allow-root || SERVE_AS=
 # start_serve LOG ARGS...: `phonetrust serve --addr 127.0.0.1 ARGS --log LOG`
 # in the background (PID in SERVE, killed at exit), once it is listening
 start_serve() {
     _log=$1
     shift
-    $PT serve --addr 127.0.0.1 "$@" --log "$_log" &
+    $PT serve $SERVE_AS --addr 127.0.0.1 "$@" --log "$_log" &
     SERVE=$!
     at_exit "kill $SERVE 2>/dev/null"
     for _ in $(seq 50); do grep -q "SERVE node" "$_log" 2>/dev/null && break; sleep 0.1; done

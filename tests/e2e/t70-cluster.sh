@@ -182,7 +182,7 @@ expect_true "the cluster log was written" test -s $PHONETRUST_HOME/log/phonetrus
 expect_true "0640 (not 0666)" test "$(stat -c %a $PHONETRUST_HOME/log/phonetrust.log)" = 640
 expect_true "the home is 0700 again" test "$(stat -c %a $PHONETRUST_HOME)" = 700
 set -- $(free_ports 1)
-sh -c "umask 000; exec $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port 0 --tvs-port 0 --capf-port 0 --log $SCRATCH/umask.log" &
+sh -c "umask 000; exec $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port 0 --tvs-port 0 --capf-port 0 --log $SCRATCH/umask.log" &
 srv=$!
 for _ in $(seq 50); do grep -q "SERVE node" $SCRATCH/umask.log 2>/dev/null && break; sleep 0.1; done
 kill $srv; wait $srv

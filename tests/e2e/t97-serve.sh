@@ -11,7 +11,7 @@ ports=$(free_ports 3)
 set -- $ports
 TFTP=$1 HTTP=$2 TVS=$3
 LOG=$SCRATCH/serve.log
-$PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2 --max-clients 200 --log $LOG &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2 --max-clients 200 --log $LOG &
 SERVE=$!
 at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
@@ -21,13 +21,13 @@ settle_init $LOG
 # a second serve (this cluster or another) on ports already in use stops at start
 set -- $(free_ports 3)
 expect_exit 8 "a second serve on the same TFTP port: exit 8" \
-    timeout 10 $PT serve --addr 127.0.0.1 --tftp-port $TFTP --http-port $1 --tvs-port $2 --capf-port 0 --log second.log
+    timeout 10 $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $1 --tvs-port $2 --capf-port 0 --log second.log
 expect_err "says which and why" "serve: TFTP: 127.0.0.1:$TFTP is already in use"
 expect_exit 8 "the same HTTP port on every address (0.0.0.0): exit 8" \
-    timeout 10 $PT serve --addr 0.0.0.0 --tftp-port $1 --http-port $HTTP --tvs-port $2 --capf-port 0 --log second.log
+    timeout 10 $PT serve $SERVE_AS --addr 0.0.0.0 --tftp-port $1 --http-port $HTTP --tvs-port $2 --capf-port 0 --log second.log
 expect_err "names the port" "serve: HTTP: 0.0.0.0:$HTTP is already in use"
 expect_exit 8 "the same TVS port: exit 8" \
-    timeout 10 $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $TVS --capf-port 0 --log second.log
+    timeout 10 $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $TVS --capf-port 0 --log second.log
 expect_exit 0 "the first serve still answers every TFTP request" python3 $E2E/tftp_client.py 127.0.0.1 $TFTP ITLFile.tlv first.out
 expect_same "with its own ITL" first.out $D/ITLFile.tlv
 
@@ -180,7 +180,7 @@ $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600 >/dev/null   # wh
 ports=$(free_ports 3)
 set -- $ports
 LOG2=$SCRATCH/serve2.log
-$PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --workers 2 --log $LOG2 &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --workers 2 --log $LOG2 &
 SERVE=$!
 for _ in $(seq 50); do grep -q "SERVE node" $LOG2 2>/dev/null && break; sleep 0.1; done
 expect_true "two workers" grep -q "2 workers" $LOG2
@@ -209,7 +209,7 @@ expect_true "SIGTERM stops every worker: exit 0" test $? -eq 0
 
 # --max-clients: HTTP keep-alive connections count until they close; one more gets 503
 LOG3=$SCRATCH/serve3.log
-$PT serve --addr 127.0.0.1 --tftp-port 0 --http-port $2 --tvs-port 0 --capf-port 0 --max-clients 2 --log $LOG3 &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port 0 --http-port $2 --tvs-port 0 --capf-port 0 --max-clients 2 --log $LOG3 &
 SERVE=$!
 for _ in $(seq 50); do grep -q "SERVE node" $LOG3 2>/dev/null && break; sleep 0.1; done
 expect_exit 0 "HTTP: two clients held open, a third refused, then admitted once one leaves" python3 -c "

@@ -70,7 +70,7 @@ kill $SERVE; wait $SERVE 2>/dev/null
 # loop, no flood of log lines - and TVS answers again once the clients leave
 set -- $(free_ports 3)
 LOG3=$SCRATCH/serve3.log
-sh -c "ulimit -n 64; exec $PT serve --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --capf-port 0 \
+sh -c "ulimit -n 64; exec $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --capf-port 0 \
     --timeout 30 --max-per-peer 1000 --log $LOG3" 2>serve3.err &
 srv=$!
 at_exit "kill $srv 2>/dev/null"

@@ -68,7 +68,7 @@ ln -s /etc/passwd $T/passwd.xml
 tree_sum() { (cd $T && find . -type f -o -type l | sort | xargs sha256sum; find . | sort | xargs stat -c '%n %s %Y' ) | sha256sum; }
 before=$(tree_sum)
 
-expect_exit 2 "a --root that does not exist: exit 2" $PT serve --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port 0 --root $SCRATCH/nowhere
+expect_exit 2 "a --root that does not exist: exit 2" $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port 0 --root $SCRATCH/nowhere
 expect_err "names it" "--root $SCRATCH/nowhere"
 LOG=$SCRATCH/serve.log
 start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --root $T

@@ -19,9 +19,9 @@ for c in "$A pubA a.example $SA" "$B pubB b.example $SB"; do
     $PT --home $1 device add SEP001EF7000001 --count 20 --model 8845,7965 >/dev/null   # a fleet's phones
     $PT --home $1 utils service restart "Cisco Tftp" >/dev/null
 done
-$PT --home $A serve --addr 127.0.0.1 --tftp-port $TA --http-port $HA --tvs-port $SA --capf-port 0 --log $SCRATCH/a.log &
+$PT --home $A serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TA --http-port $HA --tvs-port $SA --capf-port 0 --log $SCRATCH/a.log &
 SA_PID=$!
-$PT --home $B serve --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port $SB --capf-port 0 --log $SCRATCH/b.log &
+$PT --home $B serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port $SB --capf-port 0 --log $SCRATCH/b.log &
 SB_PID=$!
 at_exit 'kill $SA_PID $SB_PID 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $SCRATCH/a.log $SCRATCH/b.log 2>/dev/null && [ $(cat $SCRATCH/a.log $SCRATCH/b.log | grep -c "SERVE node") = 2 ] && break; sleep 0.1; done

@@ -26,9 +26,9 @@ expect_exit 0 "A's CTL signed in the shared token (A's own token listed too)" \
     $PT --home $A ctl-client --module $MOD --token Shared --token OnlyA --pin-file pins --ca mca.pem
 expect_exit 0 "B's CTL signed in the same token" $PT --home $B ctl-client --module $MOD --token Shared --pin-file pins --ca mca.pem
 for h in $A $B; do $PT --home $h utils service restart "Cisco Tftp" >/dev/null; done
-$PT --home $A serve --addr 127.0.0.1 --tftp-port $TA --http-port $HA --tvs-port $SA --capf-port 0 --log $SCRATCH/a.log &
+$PT --home $A serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TA --http-port $HA --tvs-port $SA --capf-port 0 --log $SCRATCH/a.log &
 at_exit "kill $! 2>/dev/null"
-$PT --home $B serve --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port $SB --capf-port 0 --log $SCRATCH/b.log &
+$PT --home $B serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TB --http-port $HB --tvs-port $SB --capf-port 0 --log $SCRATCH/b.log &
 at_exit "kill $! 2>/dev/null"
 for _ in $(seq 50); do [ "$(cat $SCRATCH/a.log $SCRATCH/b.log 2>/dev/null | grep -c 'SERVE node')" = 2 ] && break; sleep 0.1; done
 settle_init $SCRATCH/a.log
