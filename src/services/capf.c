@@ -374,7 +374,7 @@ static void on_auth(capf_conn *c, const msg *m)
         clock_gettime(CLOCK_REALTIME, &ts);
         int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         if (pt_cluster_capf_attempt(s->cl, dev, now_ms, &too_soon, NULL) != PT_OK || too_soon) {
-            srv_log(s, "CAPF %s %s: another authentication string within %d s: refused unchecked", c->peer, dev,
+            srv_logl(s, LOG_WARNING, "CAPF %s %s: another authentication string within %d s: refused unchecked", c->peer, dev,
                     PT_CAPF_ATTEMPT_SPACING);
             end_session(c, R_INVALID);
             return;

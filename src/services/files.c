@@ -130,7 +130,7 @@ static blob *load(server *s, const char *dir, char *real, size_t realn, const ch
         }
     }
     if (!inside(dir, real, realn, path)) {
-        srv_log(s, "FILES %s: refused, it leads outside %s", name, dir);
+        srv_logl(s, LOG_WARNING, "FILES %s: refused, it leads outside %s", name, dir);
         *err = 2;
         return NULL;
     }
@@ -205,7 +205,7 @@ static const pt_signer *signer(server *s)
         return &s->signer;
     EVP_PKEY *key = NULL;
     if (pt_cluster_cert_key(s->cl, s->self.name, PT_CERT_CALLMANAGER, &key, &cert, &d)) {
-        srv_log(s, "FILES cannot load this node's CallManager key: %s", d.msg);
+        srv_logl(s, LOG_WARNING, "FILES cannot load this node's CallManager key: %s", d.msg);
         return s->signer_ok ? &s->signer : NULL;
     }
     pt_signer fresh;
@@ -314,7 +314,7 @@ static blob *signed_on_request(server *s, int r, const char *name, const char *s
     blob *b = rc ? NULL : blob_of(out.data, out.len);
     pt_buf_free(&out);
     if (!b) {
-        srv_log(s, "FILES %s: cannot sign %s/%s: %s", sgn_name, s->o->roots[r], name, rc ? d.msg : "out of memory");
+        srv_logl(s, LOG_WARNING, "FILES %s: cannot sign %s/%s: %s", sgn_name, s->o->roots[r], name, rc ? d.msg : "out of memory");
         *err = 1;
         return NULL;
     }
@@ -353,7 +353,7 @@ static blob *merged_config(server *s, int r, const char *device, int which, int 
         int rc = pt_cluster_config_out(s->cl, sg, dev.name, src->data, src->len, what, &out, &d);
         if (rc) {
             blob_unref(src);
-            srv_log(s, "FILES %s: cannot make %s's configuration from it: %s", what, dev.name, d.msg);
+            srv_logl(s, LOG_WARNING, "FILES %s: cannot make %s's configuration from it: %s", what, dev.name, d.msg);
             *err = 1;
             return NULL;
         }

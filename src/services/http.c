@@ -80,7 +80,7 @@ static void device_tl_info(server *s, struct evhttp_request *req, const char *pe
         ctl[0] = '\0';
     char fetched_by[48];
     if (!srv_fetches_from(s->fetches, dev, peer, fetched_by, sizeof fetched_by)) {
-        srv_log(s, "HTTP %s POST /DeviceTLInfo %s: refused, %s%s", peer, dev[0] ? dev : "(no device)",
+        srv_logl(s, LOG_WARNING, "HTTP %s POST /DeviceTLInfo %s: refused, %s%s", peer, dev[0] ? dev : "(no device)",
                 fetched_by[0] ? "its configuration was last fetched from " : "it has fetched no configuration here",
                 fetched_by);
         reply_text(req, 403, "Forbidden", "a report is taken only from the address that fetched the configuration");

@@ -133,7 +133,7 @@ void srv_limits_tick(server *s)
         for (size_t i = 0; i < l->cap; i++)
             if (l->p[i].ip[0] && l->p[i].refused[k] && (!top || l->p[i].refused[k] > top->refused[k]))
                 top = &l->p[i];
-        srv_log(s, "%s: refused %d in the last second (%d clients; most from %s: %d, at most %d from one address)",
+        srv_logl(s, LOG_WARNING, "%s: refused %d in the last second (%d clients; most from %s: %d, at most %d from one address)",
                 svc_names[k], l->refused[k], l->clients[k], top ? top->ip : "?", top ? top->refused[k] : 0,
                 s->o->max_per_peer > 0 ? s->o->max_per_peer : s->o->max_clients);
         l->refused[k] = 0;

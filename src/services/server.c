@@ -154,7 +154,7 @@ static void on_accept_error_logged(struct evconnlistener *lev, void *arg)
     s->accept_pauses++;
     time_t now = time(NULL);
     if (now != s->accept_logged) {
-        srv_log(s, "SERVE cannot accept connections (%s): paused %d time%s, 250 ms each", strerror(err),
+        srv_logl(s, LOG_WARNING, "SERVE cannot accept connections (%s): paused %d time%s, 250 ms each", strerror(err),
                 s->accept_pauses, s->accept_pauses == 1 ? "" : "s");
         s->accept_logged = now;
         s->accept_pauses = 0;
@@ -294,7 +294,7 @@ static void on_refresh(evutil_socket_t fd, short ev, void *arg)
         if (restart_capf && s->index == 0)
             srv_log(s, "SERVE %s restarted: reloading its certificate", PT_SERVICE_CAPF);
         if (capf_reload(s, &d) && s->index == 0)
-            srv_log(s, "CAPF reload failed, keeping the previous certificate: %s", d.msg);
+            srv_logl(s, LOG_WARNING, "CAPF reload failed, keeping the previous certificate: %s", d.msg);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <sys/socket.h>
 
 #include <event2/event.h>

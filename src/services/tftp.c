@@ -194,12 +194,12 @@ static void on_request(evutil_socket_t fd, short ev, void *arg)
         return; /* strays (e.g. a client's ERROR after ours): never answer them */
     if (op == OP_WRQ) {
         send_error(fd, (struct sockaddr *)&from, fromlen, E_ACCESS, "Write requests are not accepted");
-        srv_log(s, "TFTP %s WRQ refused", peer);
+        srv_logl(s, LOG_WARNING, "TFTP %s WRQ refused", peer);
         return;
     }
     if (op != OP_RRQ || bad) {
         send_error(fd, (struct sockaddr *)&from, fromlen, E_ILLEGAL, "Illegal TFTP operation");
-        srv_log(s, "TFTP %s malformed request refused", peer);
+        srv_logl(s, LOG_WARNING, "TFTP %s malformed request refused", peer);
         return;
     }
     if (strcasecmp(mode, "octet") && strcasecmp(mode, "netascii")) {

@@ -240,7 +240,7 @@ void tvs_refresh(server *s, int force)
         }
         s->db_version = v;
         if (force && make_ctx(s, &d) && s->index == 0) /* a regenerated TVS certificate */
-            srv_log(s, "TVS reload failed, keeping the previous certificate: %s", d.msg);
+            srv_logl(s, LOG_WARNING, "TVS reload failed, keeping the previous certificate: %s", d.msg);
     }
     char path[PATH_MAX];
     pt_filestamp now;
