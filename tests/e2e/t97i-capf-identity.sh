@@ -31,30 +31,6 @@ for pw in 12345 1234567 1 ""; do
     expect_true "status: Invalid Authentication String ('$pw')" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
 done
 
-# authentication strings: one guess per device per second, five wrong ones end the operation
-# (first: the mutants of these lines are killed in seconds)
-$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
-guess() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/wrongpw.json --password "$1" > guess.out; }
-guess 111111,123456
-expect_true "the right string right after a wrong one (same second): refused unchecked" sh -c "! grep -q '^5503' guess.out"
-expect_true "and logged" grep -q "SEP001122334455: another authentication string within 1 s: refused unchecked" $LOG
-before=$(grep -c "SEP001122334455: another authentication string within 1 s" $LOG)
-sleep 1.1
-guess 222222,333333,444444,555555,666666
-expect_true "five guesses back to back: the first counted, the others refused unchecked" \
-    test $(( $(grep -c "SEP001122334455: another authentication string within 1 s" $LOG) - before )) -ge 3
-expect_true "so the operation is still on" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
-for pw in 333333 444444 555555; do sleep 1.1; guess $pw; done
-expect_true "five wrong strings: the operation is ended, and the admin sees it" \
-    test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String (5 wrong: schedule again)"
-expect_true "and the log says so" grep -q "SEP001122334455: 5 wrong authentication strings: the operation is ended" $LOG
-sleep 1.1
-guess 123456
-expect_true "then even the right string gets nothing: END_SESSION 0 (no operation)" sh -c "! grep -q '^5503' guess.out && grep -q '^550f.*0100010*\$' guess.out"
-$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
-guess 123456
-expect_true "scheduled again: the right string works" grep -q '^5503' guess.out
-
 # who may authenticate by certificate (§6.8.3): this client re-signs the
 # authentication data with the key it holds, so only the certificate decides
 $PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
@@ -159,6 +135,29 @@ $PT device capf SEP001122334455 --op install --auth lsc --key rsa1024 >/dev/null
 python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/certauth-rsa.json --cert lscold.pem > lscold.out
 expect_true "an expired LSC: refused" sh -c "grep -q '^550f' lscold.out && ! grep -q '^5503' lscold.out"
 expect_true "the log says why (expired LSC)" grep -q "SEP001122334455: the LSC has expired" $LOG
+
+# authentication strings: one guess per device per second, five wrong ones end the operation
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+guess() { python3 $E2E/capf_client.py 127.0.0.1 $CAPF $C/wrongpw.json --password "$1" > guess.out; }
+guess 111111,123456
+expect_true "the right string right after a wrong one (same second): refused unchecked" sh -c "! grep -q '^5503' guess.out"
+expect_true "and logged" grep -q "SEP001122334455: another authentication string within 1 s: refused unchecked" $LOG
+before=$(grep -c "SEP001122334455: another authentication string within 1 s" $LOG)
+sleep 1.1
+guess 222222,333333,444444,555555,666666
+expect_true "five guesses back to back: the first counted, the others refused unchecked" \
+    test $(( $(grep -c "SEP001122334455: another authentication string within 1 s" $LOG) - before )) -ge 3
+expect_true "so the operation is still on" test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String"
+for pw in 333333 444444 555555; do sleep 1.1; guess $pw; done
+expect_true "five wrong strings: the operation is ended, and the admin sees it" \
+    test "$(status SEP001122334455)" = "Upgrade Failed: Invalid Authentication String (5 wrong: schedule again)"
+expect_true "and the log says so" grep -q "SEP001122334455: 5 wrong authentication strings: the operation is ended" $LOG
+sleep 1.1
+guess 123456
+expect_true "then even the right string gets nothing: END_SESSION 0 (no operation)" sh -c "! grep -q '^5503' guess.out && grep -q '^550f.*0100010*\$' guess.out"
+$PT device capf SEP001122334455 --op install --auth auth-string --password 123456 --key rsa2048 >/dev/null
+guess 123456
+expect_true "scheduled again: the right string works" grep -q '^5503' guess.out
 
 # null string through a security profile warns too
 $PT device profile OpenEnrol --capf-auth null-string >/dev/null
