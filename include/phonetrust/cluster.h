@@ -381,11 +381,11 @@ typedef struct pt_config_out {
     pt_buf sgn;   /* SEP<MAC>.cnf.xml.sgn: the configuration signed, or the encrypted one's stub */
     pt_buf enc;   /* SEP<MAC>.cnf.xml.enc.sgn; empty unless encrypted */
 } pt_config_out;
-/* The files for `device` signed by s: from the cluster's configuration,
+/* The files for `dev` (as pt_cluster_device read it) signed by s: from the cluster's configuration,
  * or, when base is given, from the administrator's file with the cluster's
  * trust elements set in it (pt_config_merge); encrypted when the device's
  * profile says so and an RSA LSC or MIC is on record. */
-int pt_cluster_config_out(pt_cluster *c, const pt_signer *s, const char *device, const uint8_t *base,
+int pt_cluster_config_out(pt_cluster *c, const pt_signer *s, const pt_device *dev, const uint8_t *base,
                           size_t base_len, const char *base_name, pt_config_out *out, pt_diag *d);
 void pt_config_out_free(pt_config_out *o);
 /* data signed as the cluster signs configuration files, the header naming

@@ -36,6 +36,13 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * returns 1 on a match, 0 otherwise, -1 when the value is missing.
  */
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
+/* "KIND FILE [--name NAME]" from argv[first] on (set cert import, set itl
+ * record add); cmd and usage name the command in errors. */
+int cli_kind_file_name(int argc, char **argv, int first, const char *cmd, const char *usage, const char **kind,
+                       const char **file, const char **name);
+/* The certificate of FILE, and the name it goes by: NAME, else the file's
+ * name without its extension. */
+int cli_load_named_cert(const char *file, const char *name, X509 **x, char *base, size_t n);
 int cli_flag(char **argv, int i, const char *name);
 
 int cli_parse_hash(const char *s, int *hash);

@@ -434,40 +434,21 @@ int cluster_show_cert(int argc, char **argv)
 
 static int cert_import(pt_cluster *c, int argc, char **argv)
 {
-    const char *purpose = NULL, *file = NULL, *name = NULL, *v;
-    for (int i = 3; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--name", &v))) {
-            if (m < 0)
-                return cli_usage("set cert import: --name needs a value");
-            name = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("set cert import: unknown option %s", argv[i]);
-        } else if (!purpose) {
-            purpose = argv[i];
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            return cli_usage("set cert import: unexpected argument %s", argv[i]);
-        }
-    }
-    if (!purpose || !file)
-        return cli_usage("set cert import PURPOSE FILE [--name NAME]");
-    pt_diag d;
-    pt_diag_clear(&d);
+    const char *purpose, *file, *name;
+    int ex = cli_kind_file_name(argc, argv, 3, "set cert import", "set cert import PURPOSE FILE [--name NAME]",
+                                &purpose, &file, &name);
+    if (ex)
+        return ex;
     if (!pt_trust_purpose_valid(purpose))
         return cli_usage("set cert import: unknown purpose %s (CallManager-trust, Phone-SAST-trust, CAPF-trust, "
                          "Phone-trust, ...)", purpose);
-    X509 *x = NULL;
-    int rc = pt_pem_load(file, NULL, &x, &d);
-    if (rc)
-        return cli_fail(NULL, rc, &d);
+    X509 *x;
     char base[128];
-    snprintf(base, sizeof base, "%s", name ? name : pt_basename(file));
-    char *dot = strrchr(base, '.');
-    if (!name && dot)
-        *dot = '\0';
-    rc = pt_cluster_trust_import(c, purpose, base, x, &d);
+    if ((ex = cli_load_named_cert(file, name, &x, base, sizeof base)))
+        return ex;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_trust_import(c, purpose, base, x, &d);
     X509_free(x);
     if (rc)
         return cli_fail(NULL, rc, &d);

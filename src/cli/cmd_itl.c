@@ -10,7 +10,6 @@
 
 #include "phonetrust/cert.h"
 #include "phonetrust/cluster.h"
-#include "phonetrust/fileio.h"
 #include "phonetrust/trustlist.h"
 
 #include <openssl/x509.h>
@@ -27,40 +26,19 @@ static int role_arg(const char *s, int *role)
 
 static int record_add(pt_cluster *c, int argc, char **argv)
 {
-    const char *role_s = NULL, *file = NULL, *name = NULL, *v;
-    for (int i = 3; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--name", &v))) {
-            if (m < 0)
-                return cli_usage("set itl record add: --name needs a value");
-            name = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("set itl record add: unknown option %s", argv[i]);
-        } else if (!role_s) {
-            role_s = argv[i];
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            return cli_usage("set itl record add: unexpected argument %s", argv[i]);
-        }
-    }
-    if (!role_s || !file)
-        return cli_usage("set itl record add ROLE FILE [--name NAME]");
-    int role, ex = role_arg(role_s, &role);
-    if (ex)
+    const char *role_s, *file, *name;
+    int ex = cli_kind_file_name(argc, argv, 3, "set itl record add", "set itl record add ROLE FILE [--name NAME]",
+                                &role_s, &file, &name);
+    int role;
+    if (ex || (ex = role_arg(role_s, &role)))
+        return ex;
+    X509 *x;
+    char base[128];
+    if ((ex = cli_load_named_cert(file, name, &x, base, sizeof base)))
         return ex;
     pt_diag d;
     pt_diag_clear(&d);
-    X509 *x = NULL;
-    int rc = pt_pem_load(file, NULL, &x, &d);
-    if (rc)
-        return cli_fail(NULL, rc, &d);
-    char base[128];
-    snprintf(base, sizeof base, "%s", name ? name : pt_basename(file));
-    char *dot = strrchr(base, '.');
-    if (!name && dot)
-        *dot = '\0';
-    rc = pt_cluster_itl_record_add(c, base, role, x, &d);
+    int rc = pt_cluster_itl_record_add(c, base, role, x, &d);
     X509_free(x);
     if (rc)
         return cli_fail("set itl record add", rc, &d);

@@ -232,3 +232,42 @@ const char *cli_phones_dir(char *buf, size_t n)
     snprintf(buf, n, "%s/.phonetrust-phones", home && *home ? home : ".");
     return buf;
 }
+
+int cli_kind_file_name(int argc, char **argv, int first, const char *cmd, const char *usage, const char **kind,
+                       const char **file, const char **name)
+{
+    *kind = *file = *name = NULL;
+    for (int i = first; i < argc; i++) {
+        const char *v;
+        int m;
+        if ((m = cli_opt(argc, argv, &i, "--name", &v))) {
+            if (m < 0)
+                return cli_usage("%s: --name needs a value", cmd);
+            *name = v;
+        } else if (argv[i][0] == '-') {
+            return cli_usage("%s: unknown option %s", cmd, argv[i]);
+        } else if (!*kind) {
+            *kind = argv[i];
+        } else if (!*file) {
+            *file = argv[i];
+        } else {
+            return cli_usage("%s: unexpected argument %s", cmd, argv[i]);
+        }
+    }
+    return *kind && *file ? EXIT_OK : cli_usage("%s", usage);
+}
+
+int cli_load_named_cert(const char *file, const char *name, X509 **x, char *base, size_t n)
+{
+    pt_diag d;
+    pt_diag_clear(&d);
+    *x = NULL;
+    int rc = pt_pem_load(file, NULL, x, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    snprintf(base, n, "%s", name ? name : pt_basename(file));
+    char *dot = strrchr(base, '.');
+    if (!name && dot)
+        *dot = '\0';
+    return EXIT_OK;
+}

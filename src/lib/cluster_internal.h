@@ -38,10 +38,8 @@ int pt__rm_tree(const char *path);
 /* What CUCM writes: legacy layout, no signer version; filename may be NULL. */
 void pt__sign_opts_cucm(pt_sign_opts *o, const char *filename);
 /* configs.c: the cluster's configuration of dev (NULL: the
- * auto-registration default), and what a node serves for it */
+ * auto-registration default) */
 int pt__config_xml(pt_cluster *c, const pt_device *dev, pt_buf *b, pt_diag *d);
-int pt__config_out(pt_cluster *c, const pt_signer *s, const pt_device *dev, const uint8_t *base, size_t base_len,
-                   const char *base_name, pt_config_out *out, pt_diag *d);
 /* Puts a new key and certificate in force for name on node (cluster.c). */
 int pt__replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY *key, X509 *cert, time_t now,
                      pt_diag *d);

@@ -251,8 +251,8 @@ void pt_config_out_free(pt_config_out *o)
     pt_buf_free(&o->enc);
 }
 
-int pt__config_out(pt_cluster *c, const pt_signer *s, const pt_device *dev, const uint8_t *base, size_t base_len,
-                   const char *base_name, pt_config_out *out, pt_diag *d)
+int pt_cluster_config_out(pt_cluster *c, const pt_signer *s, const pt_device *dev, const uint8_t *base,
+                          size_t base_len, const char *base_name, pt_config_out *out, pt_diag *d)
 {
     pt_buf_init(&out->plain);
     pt_buf_init(&out->sgn);
@@ -316,18 +316,4 @@ int pt_cluster_sign_file(const pt_signer *s, const char *filename, const uint8_t
     pt_sign_opts o;
     pt__sign_opts_cucm(&o, filename);
     return pt_sgn_build(out, s, &o, data, len, d);
-}
-
-int pt_cluster_config_out(pt_cluster *c, const pt_signer *s, const char *device, const uint8_t *base,
-                          size_t base_len, const char *base_name, pt_config_out *out, pt_diag *d)
-{
-    pt_device dev;
-    int rc = pt_cluster_device(c, device, &dev, d);
-    if (rc) {
-        pt_buf_init(&out->plain);
-        pt_buf_init(&out->sgn);
-        pt_buf_init(&out->enc);
-        return rc;
-    }
-    return pt__config_out(c, s, &dev, base, base_len, base_name, out, d);
 }

@@ -538,7 +538,7 @@ static int write_in(const char *dir, const char *file, const uint8_t *data, size
 static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const pt_device *dev, pt_diag *d)
 {
     pt_config_out out;
-    int rc = pt__config_out(c, s, dev, NULL, 0, NULL, &out, d);
+    int rc = pt_cluster_config_out(c, s, dev, NULL, 0, NULL, &out, d);
     char f_xml[64], f_sgn[64], f_enc[64];
     snprintf(f_xml, sizeof f_xml, "%s.cnf.xml", dev->name);
     snprintf(f_sgn, sizeof f_sgn, "%s.cnf.xml.sgn", dev->name);

@@ -79,6 +79,23 @@ static void plan_free(plan *p)
     free(p->capf_rows);
 }
 
+/* rows (n of size each) grown by one zeroed row, at most MAX_ROWS of
+ * them; NULL with *rc set (what names the rows of path), rows untouched. */
+static void *add_row(void *rows, size_t n, size_t size, const char *path, const char *what, int *rc, pt_diag *d)
+{
+    if (n == MAX_ROWS) {
+        *rc = pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "%s: more than %d %s", path, MAX_ROWS, what);
+        return NULL;
+    }
+    uint8_t *g = realloc(rows, (n + 1) * size);
+    if (!g) {
+        *rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+        return NULL;
+    }
+    memset(g + n * size, 0, size);
+    return g;
+}
+
 static X509 *pem_cert(const unsigned char *pem, int len)
 {
     if (!pem || len <= 0)
@@ -117,18 +134,11 @@ static int read_tvs_db(const char *path, plan *p, pt_diag *d)
     int s;
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *hash = (const char *)sqlite3_column_text(st, 0);
-        if (p->n_tvs == MAX_ROWS) {
-            rc = pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "%s: more than %d certificates", path, MAX_ROWS);
+        tvs_row *g = add_row(p->tvs, p->n_tvs, sizeof *g, path, "certificates", &rc, d);
+        if (!g)
             break;
-        }
-        tvs_row *g = realloc(p->tvs, (p->n_tvs + 1) * sizeof *g);
-        if (!g) {
-            rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
-            break;
-        }
         p->tvs = g;
-        tvs_row *r = &p->tvs[p->n_tvs];
-        memset(r, 0, sizeof *r);
+        tvs_row *r = &g[p->n_tvs];
         r->cert = pem_cert(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1));
         if (!r->cert) {
             rc = pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET, "%s: certificate %s: not a PEM certificate", path,
@@ -236,18 +246,11 @@ static int read_capf_db(const char *path, plan *p, pt_diag *d)
     int s;
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (p->n_capf == MAX_ROWS) {
-            rc = pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "%s: more than %d devices", path, MAX_ROWS);
+        capf_row *g = add_row(p->capf_rows, p->n_capf, sizeof *g, path, "devices", &rc, d);
+        if (!g)
             break;
-        }
-        capf_row *g = realloc(p->capf_rows, (p->n_capf + 1) * sizeof *g);
-        if (!g) {
-            rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
-            break;
-        }
         p->capf_rows = g;
-        capf_row *r = &p->capf_rows[p->n_capf];
-        memset(r, 0, sizeof *r);
+        capf_row *r = &g[p->n_capf];
         if (!name || !pt_device_name_valid(name, r->device)) {
             rc = pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET, "%s: device '%s' is not SEP followed by 12 hex digits",
                              path, name ? name : "");

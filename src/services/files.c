@@ -326,23 +326,22 @@ static blob *signed_on_request(server *s, int r, const char *name, const char *s
 /* A known device's configuration from root r's SEP<MAC>.cnf.xml; which: 0
  * plain, 1 .sgn, 2 .enc.sgn.  NULL with *err 1 when the device is not the
  * cluster's (the caller goes on) or that form is not served. */
-static blob *merged_config(server *s, int r, const char *device, int which, int *err)
+static blob *merged_config(server *s, int r, const pt_device *dev, int which, int *err)
 {
     char base[32];
-    snprintf(base, sizeof base, "%s.cnf.xml", device);
+    snprintf(base, sizeof base, "%s.cnf.xml", dev->name);
     struct stat st;
     blob *src = from_root(s, r, base, &st, err);
     if (!src)
         return NULL;
-    pt_device dev;
-    const pt_signer *sg = NULL;
-    if (pt_cluster_device(s->cl, device, &dev, NULL) || !(sg = signer(s))) {
+    const pt_signer *sg = signer(s);
+    if (!sg) {
         blob_unref(src);
         *err = 1;
         return NULL;
     }
     char key[64];
-    snprintf(key, sizeof key, "cnf:%d:%s", r, dev.name);
+    snprintf(key, sizeof key, "cnf:%d:%s", r, dev->name);
     long long version = pt_cluster_data_version(s->cl);
     made_file *m = made_find(s, key, &st, version);
     if (!m) {
@@ -350,10 +349,10 @@ static blob *merged_config(server *s, int r, const char *device, int which, int 
         snprintf(what, sizeof what, "%s/%s", s->o->roots[r], base);
         pt_config_out out;
         pt_diag d;
-        int rc = pt_cluster_config_out(s->cl, sg, dev.name, src->data, src->len, what, &out, &d);
+        int rc = pt_cluster_config_out(s->cl, sg, dev, src->data, src->len, what, &out, &d);
         if (rc) {
             blob_unref(src);
-            srv_logl(s, LOG_WARNING, "FILES %s: cannot make %s's configuration from it: %s", what, dev.name, d.msg);
+            srv_logl(s, LOG_WARNING, "FILES %s: cannot make %s's configuration from it: %s", what, dev->name, d.msg);
             *err = 1;
             return NULL;
         }
@@ -442,7 +441,7 @@ static blob *roots_config(server *s, const char *requested, char *resolved, size
         if (pt_cluster_device(s->cl, device, &dev, NULL) != PT_OK)
             return NULL; /* not the cluster's: its file is served as any other */
         *found = 1;
-        blob *b = merged_config(s, r, device, which, err);
+        blob *b = merged_config(s, r, &dev, which, err);
         if (b)
             snprintf(resolved, n, "%s/%s with this cluster's trust settings", s->o->roots[r], base);
         *err = b ? 0 : *err;
