@@ -26,6 +26,9 @@ holds its certificate (vectors/capf/*.pem, vectors/certs/*.pem):
   --sudi-sid N        signs the SUDI over session id N, not the live one
   --sudi-spoil sha1|sha512  that one SUDI signature is over other data
   --no-sudi           sends no SUDI_DATA
+Past the transcript it reads until the server closes.  --stop-at HEX ends
+the session at the first message whose hex starts with HEX (say 5503, a
+KEYGEN_REQUEST the transcript does not answer), printing STOPPED, not CLOSED.
 """
 import glob
 import os
@@ -149,6 +152,7 @@ def main():
     host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     password = device = pem = spoil = sudi_pem = sudi_sid = sudi_spoil = None
     no_sudi = False
+    stop_at = None
     args = sys.argv[4:]
     while args:
         a = args.pop(0)
@@ -168,16 +172,18 @@ def main():
             sudi_spoil = args.pop(0)
         elif a == '--no-sudi':
             no_sudi = True
+        elif a == '--stop-at':
+            stop_at = args.pop(0)
         else:
             sys.exit('capf_client.py: unknown option ' + a)
     # --password A,B,...: one session per string, back to back from this process
     passwords = password.split(',') if password is not None and ',' in password else [password]
     for pw in passwords:
-        session(host, port, path, pw, device, pem, spoil, (sudi_pem, sudi_sid, no_sudi, sudi_spoil))
+        session(host, port, path, pw, device, pem, spoil, (sudi_pem, sudi_sid, no_sudi, sudi_spoil), stop_at)
     return 0
 
 
-def session(host, port, path, password, device, pem, spoil, sudi_opts):
+def session(host, port, path, password, device, pem, spoil, sudi_opts, stop_at=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -190,6 +196,9 @@ def session(host, port, path, password, device, pem, spoil, sudi_opts):
                 break
             sid = got[2:6]
             print(got.hex(), flush=True)
+            if stop_at and got.hex().startswith(stop_at):
+                print('STOPPED')
+                return
         else:
             if m[1] == 2:
                 sudi_pem, sudi_sid, no_sudi, sudi_spoil = sudi_opts
@@ -207,6 +216,9 @@ def session(host, port, path, password, device, pem, spoil, sudi_opts):
         if got is None:
             break
         print(got.hex(), flush=True)
+        if stop_at and got.hex().startswith(stop_at):
+            print('STOPPED')
+            return
     print('CLOSED')
 
 
