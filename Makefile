@@ -7,7 +7,10 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build demo check test asan fuzz bench mutate clean
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+.PHONY: all deps build demo check test asan fuzz bench mutate install deb clean
 
 all: build
 
@@ -23,11 +26,14 @@ build: $(BUILD)/Makefile
 demo: deps build
 	@./scripts/demo.sh $(BUILD)/phonetrust
 
-test: build
+# the tests (and cmocka, for the unit tests) only here: `make` builds the command alone
+test: $(BUILD)/Makefile
+	cmake -S . -B $(BUILD) -DPT_TESTS=ON >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 $(ASAN_BUILD)/Makefile: CMakeLists.txt
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON -DPT_TESTS=ON
 
 asan: deps $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -57,5 +63,17 @@ bench: deps build
 	./bench/services.sh $(BUILD)
 	./bench/storm.sh $(BUILD)
 
+# the command, phonetrust(1), phonetrust-serve(8), phonetrust.service, bash
+# completion under PREFIX (default /usr/local), inside DESTDIR when given
+install: $(BUILD)/Makefile
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target phonetrust-cli
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
+
+# a Debian package, phonetrust_VERSION_ARCH.deb here, built by
+# dpkg-buildpackage from debian/ in a copy of the tree (build-deb/), then lintian
+deb: deps
+	./scripts/make-deb.sh build-deb
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutate
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutate build-deb

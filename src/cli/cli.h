@@ -24,6 +24,10 @@ enum {
     EXIT_IN_USE = 8   /* serve: an address and port is already held by another program */
 };
 
+/* The system user the Debian package creates: run as it, the cluster home
+ * is its home directory (/var/lib/phonetrust), not ~/.phonetrust. */
+#define PT_SERVICE_USER "phonetrust"
+
 int cli_exit_code(int rc);
 /* Prints "phonetrust: WHAT: offset 0x..: message" and returns the exit code. */
 int cli_fail(const char *what, int rc, const pt_diag *d);

@@ -38,6 +38,12 @@ const char *cli_home_dir(void)
     const char *env = getenv("PHONETRUST_HOME");
     if (env && *env)
         return env;
+    /* the service user (the Debian package's): its home is the cluster home */
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw && !strcmp(pw->pw_name, PT_SERVICE_USER) && pw->pw_dir && pw->pw_dir[0] == '/') {
+        snprintf(dflt, sizeof dflt, "%s", pw->pw_dir);
+        return dflt;
+    }
     const char *home = getenv("HOME");
     snprintf(dflt, sizeof dflt, "%s/.phonetrust", home && *home ? home : ".");
     return dflt;

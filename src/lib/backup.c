@@ -181,9 +181,9 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, co
 {
     if (len < HDR_LEN + 16 || memcmp(data, MAGIC, MAGIC_LEN))
         return pt_diag_set(d, PT_ERR_FORMAT, 0, "not a phonetrust disaster-recovery backup");
-    struct stat st;
-    if (stat(home, &st) == 0)
-        return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "%s exists; restore into a new --home", home);
+    int hc = pt__home_stage_check(home, d); /* before any work: a home that holds a cluster stays as it is */
+    if (hc)
+        return hc;
     const uint8_t *salt = data + MAGIC_LEN, *nonce = data + MAGIC_LEN + 20;
     uint32_t iter = ((uint32_t)data[MAGIC_LEN + 16] << 24) | ((uint32_t)data[MAGIC_LEN + 17] << 16) |
                     ((uint32_t)data[MAGIC_LEN + 18] << 8) | data[MAGIC_LEN + 19];
@@ -214,14 +214,14 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, co
     }
     plain.len = (size_t)n + (size_t)f;
 
-    /* unpacked beside the target, then renamed into place */
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.restore-XXXXXX", home);
-    if (!mkdtemp(tmp)) {
+    /* unpacked apart, then put in place whole (homestage.c) */
+    pt__home_stage stage;
+    int src = pt__home_stage_begin(&stage, home, "restore", d);
+    if (src) {
         pt_buf_free(&plain);
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
+        return src;
     }
-    chmod(tmp, 0700); /* a restored home is as private as an installed one */
+    const char *tmp = stage.tmp;
     pt_reader r;
     pt_rd_init(&r, plain.data, plain.len);
     int rc = PT_OK, have_db = 0;
@@ -254,9 +254,9 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, co
     char keys[PATH_MAX];
     if (pt_path_join(keys, sizeof keys, tmp, "keys") == PT_OK)
         chmod(keys, 0700);
-    if (!rc && rename(tmp, home) != 0)
-        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
+    if (!rc)
+        rc = pt__home_stage_commit(&stage, d);
     if (rc)
-        pt__rm_tree(tmp); /* nothing half-restored is left behind */
+        pt__home_stage_abort(&stage); /* nothing half-restored is left behind */
     return rc;
 }

@@ -707,29 +707,12 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     if (!in->admin_password || strlen(in->admin_password) < 6 || !in->security_password ||
         strlen(in->security_password) < 6)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "passwords must have at least 6 characters");
-    struct stat st;
-    if (stat(home, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "%s exists and is not a directory", home);
-        DIR *dir = opendir(home);
-        int empty = 1;
-        struct dirent *e;
-        while (dir && (e = readdir(dir)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-                empty = 0;
-        if (dir)
-            closedir(dir);
-        if (!empty)
-            return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET,
-                               "%s already holds a cluster (or other files); choose another --home", home);
-        rmdir(home);
-    }
-    /* Built beside the target and renamed into place: all or nothing. */
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s.install-XXXXXX", home);
-    if (!mkdtemp(tmp))
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
-    chmod(tmp, 0700); /* the home holds the keys and the database: the service's own */
+    /* built apart and put in place whole (homestage.c) */
+    pt__home_stage stage;
+    int src = pt__home_stage_begin(&stage, home, "install", d);
+    if (src)
+        return src;
+    const char *tmp = stage.tmp;
     pt_cluster c;
     memset(&c, 0, sizeof c);
     snprintf(c.home, sizeof c.home, "%s", tmp);
@@ -805,10 +788,10 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     snprintf(path, sizeof path, "%s/tftp/%s", tmp, in->publisher);
     if (!rc && mkdir(path, 0755) != 0)
         rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", path, strerror(errno));
-    if (!rc && rename(tmp, home) != 0)
-        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", home, strerror(errno));
+    if (!rc)
+        rc = pt__home_stage_commit(&stage, d);
     if (rc)
-        pt__rm_tree(tmp);
+        pt__home_stage_abort(&stage);
     return rc;
 }
 

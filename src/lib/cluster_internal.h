@@ -64,6 +64,20 @@ int pt__served_write(pt_cluster *c, const char *node, const char *name, const ui
 int pt__served_unlink(pt_cluster *c, const char *node, const char *name, int *found, pt_diag *d);
 /* Removes a node's link, generations and lock (node remove). */
 void pt__gen_remove(pt_cluster *c, const char *node);
+/* homestage.c: a new home (install, restore) built in tmp, then put in place
+ * whole: renamed there when home did not exist, else (an empty directory,
+ * such as the package's /var/lib/phonetrust) moved up into it, cluster.db
+ * last.  what: "install" or "restore", the staging directory's name. */
+typedef struct {
+    char home[PATH_MAX];
+    char tmp[PATH_MAX];
+    int inside;
+} pt__home_stage;
+/* PT_OK when home may become a cluster: absent, empty, or left half-placed */
+int pt__home_stage_check(const char *home, pt_diag *d);
+int pt__home_stage_begin(pt__home_stage *h, const char *home, const char *what, pt_diag *d);
+int pt__home_stage_commit(pt__home_stage *h, pt_diag *d);
+void pt__home_stage_abort(pt__home_stage *h);
 struct pt_certcache;
 int pt__tvs_entries(pt_cluster *cl, struct pt_certcache *c, pt_diag *d);
 

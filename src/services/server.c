@@ -367,50 +367,6 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
-/* Root may bind the ports; it may not go on serving the cluster's keys
- * unless told to (--allow-root).  With --user, the home must be that
- * user's (what serve writes there - reports, LSCs, the WAL - stays
- * readable by the administrative commands run as that user). */
-static int root_check(const pt_serve_opts *o, struct passwd **pw, pt_diag *d)
-{
-    *pw = NULL;
-    if (!o->user) {
-        if (geteuid() == 0 && !o->allow_root)
-            return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
-                               "refusing to run as root: every private key of the cluster would be served by a root "
-                               "process; give --user USER (the ports are bound first, then it runs as USER), or "
-                               "--allow-root");
-        return PT_OK;
-    }
-    if (geteuid() != 0)
-        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: only root can change user; run serve as %s",
-                           o->user, o->user);
-    if (!(*pw = getpwnam(o->user)))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--user %s: no such user", o->user);
-    if ((*pw)->pw_uid == 0)
-        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: that is root; use --allow-root", o->user);
-    struct stat st;
-    if (stat(o->home, &st) != 0)
-        return pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s: %s", o->home, strerror(errno));
-    if (st.st_uid != (*pw)->pw_uid)
-        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
-                           "--user %s: the cluster home %s belongs to uid %u; it must be %s's (chown -R %s %s)",
-                           o->user, o->home, (unsigned)st.st_uid, o->user, o->user, o->home);
-    return PT_OK;
-}
-
-/* groups, gid, uid - and no way back */
-static int drop_to(const struct passwd *pw, pt_diag *d)
-{
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
-        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: cannot become that user: %s", pw->pw_name,
-                           strerror(errno));
-    if (setuid(0) == 0 || seteuid(0) == 0 || getegid() == 0)
-        return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "--user %s: root could be regained; stopping",
-                           pw->pw_name);
-    return PT_OK;
-}
-
 int pt_serve(const pt_serve_opts *o, pt_diag *d)
 {
     int n = o->workers > 0 ? o->workers : 1;
@@ -424,7 +380,7 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
     if (n > 1)
         evthread_use_pthreads();
     struct passwd *pw = NULL;
-    int rc = root_check(o, &pw, d);
+    int rc = srv_privs_check(o, &pw, d);
     if (rc)
         return rc;
     srv_logger *log;
@@ -444,9 +400,9 @@ int pt_serve(const pt_serve_opts *o, pt_diag *d)
         p.w[i].once = once;
         p.w[i].log = log;
     }
-    /* every port is bound: from here on, the service user's */
-    if (!rc && pw)
-        rc = drop_to(pw, d);
+    /* every port is bound: from here on, the service user's, with no capability */
+    if (!rc)
+        rc = srv_privs_drop(pw, d);
     if (!rc && pw)
         srv_log(&p.w[0], "SERVE running as %s (uid %u, gid %u)", pw->pw_name, (unsigned)pw->pw_uid,
                 (unsigned)pw->pw_gid);

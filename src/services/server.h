@@ -40,6 +40,13 @@ typedef struct pt_serve_opts {
 /* Runs until SIGTERM/SIGINT.  Returns 0 or a PT_ERR_* (d says why). */
 int pt_serve(const pt_serve_opts *o, pt_diag *d);
 
+/* privs.c: root refused without --user or --allow-root; after the ports are
+ * bound, the service user's ids (pw from srv_privs_check) or, not root, no
+ * capability at all */
+struct passwd;
+int srv_privs_check(const pt_serve_opts *o, struct passwd **pw, pt_diag *d);
+int srv_privs_drop(const struct passwd *pw, pt_diag *d);
+
 /* ---- internal ---- */
 
 /* A file's bytes, shared by the transfers that send it: a transfer keeps

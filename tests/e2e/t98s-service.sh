@@ -2,8 +2,10 @@
 # (never a secret), serve refusing to serve the keys as root unless told,
 # --user dropping every id after binding the ports (TFTP, TVS and CAPF
 # still answer), administrative commands as root on a home that belongs to
-# the service user refused, and the log reopened after logrotate's rename
-# and SIGHUP.
+# the service user refused, the log reopened after logrotate's rename and
+# SIGHUP; as systemd runs it (the service user with CAP_NET_BIND_SERVICE)
+# no capability left once the ports are bound; the phonetrust user's home
+# as its default cluster home.
 . "$PT_TESTLIB"
 E2E=$(dirname "$PT_TESTLIB")
 export PHONETRUST_HOME=$SCRATCH/cluster
@@ -93,4 +95,49 @@ expect_exit 0 "CAPF too" sh -c "echo | openssl s_client -connect 127.0.0.1:$CAPF
 kill -HUP $SERVE
 sleep 1.3
 expect_true "a reload as nobody reads the keys it owns" sh -c "! grep -q 'reload failed' $LOG2"
+kill -TERM $SERVE
+wait $SERVE 2>/dev/null
+
+# as systemd runs it: the service user with CAP_NET_BIND_SERVICE alone binds
+# a port below 1024, then holds no capability at all
+LOW=$(python3 -c '
+import socket
+for p in range(1023, 600, -1):
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p)); u.close(); print(p); break
+    except OSError:
+        pass')
+LOG3=$SCRATCH/serve3.log
+touch $LOG3
+chown nobody $LOG3
+setpriv --reuid=nobody --regid=$nogroup --init-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service \
+    -- $PT serve --addr 127.0.0.1 --tftp-port $LOW --http-port 0 --tvs-port $TVS --capf-port 0 --log $LOG3 &
+SERVE=$!
+at_exit "kill $SERVE 2>/dev/null"
+for _ in $(seq 50); do grep -q "SERVE node" $LOG3 2>/dev/null && break; sleep 0.1; done
+expect_exit 0 "nobody with CAP_NET_BIND_SERVICE serves TFTP on port $LOW" curl -sS tftp://127.0.0.1:$LOW/ITLFile.tlv -o $SCRATCH/itl
+expect_same "the cluster's ITL" $SCRATCH/itl $PHONETRUST_HOME/tftp/pub/ITLFile.tlv
+expect_true "and once bound holds no capability: effective, permitted, inheritable, ambient" sh -c \
+    "grep -E '^Cap(Eff|Prm|Inh|Amb):' /proc/$SERVE/status | grep -vc '0000000000000000' | grep -qx 0"
+expect_true "and cannot gain any by exec" sh -c "grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$SERVE/status"
+kill -TERM $SERVE
+wait $SERVE 2>/dev/null
+
+# the package's service user: run as it, its home is the cluster home
+if getent passwd phonetrust >/dev/null; then
+    ok "the service user's default home: skipped (a phonetrust user exists here)"
+    finish
+fi
+SVC=$SCRATCH/svc
+mkdir -m 0700 $SVC
+useradd --system --no-create-home --home-dir $SVC --shell /usr/sbin/nologin phonetrust
+at_exit "userdel phonetrust 2>/dev/null"
+chown phonetrust $SVC
+install -m 0755 $PT $SCRATCH/phonetrust.bin
+as_phonetrust() { setpriv --reuid=phonetrust --regid=phonetrust --init-groups -- env -u PHONETRUST_HOME HOME=/nonexistent "$@"; }
+expect_exit 0 "install as the phonetrust user, no --home" as_phonetrust $SCRATCH/phonetrust.bin install --publisher pub \
+    --domain lab.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123
+expect_true "the cluster is in that user's home directory" test -s $SVC/cluster.db
+expect_exit 0 "and the next command finds it there" as_phonetrust $SCRATCH/phonetrust.bin node list
+expect_out "the publisher" "pub"
 finish

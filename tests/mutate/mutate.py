@@ -213,7 +213,7 @@ def main(argv):
         os.makedirs(tree_of(w), exist_ok=True)
         sync_tree(tree_of(w))
         # every time: an existing build-mutate/ may predate an option
-        r = run(['cmake', '-S', tree_of(w), '-B', build_of(w), '-DCMAKE_BUILD_TYPE=Debug', '-DPT_WERROR=OFF'])
+        r = run(['cmake', '-S', tree_of(w), '-B', build_of(w), '-DCMAKE_BUILD_TYPE=Debug', '-DPT_WERROR=OFF', '-DPT_TESTS=ON'])
         if r.returncode:
             return False, r.stdout + r.stderr
         return build(build_of(w))
