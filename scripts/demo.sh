@@ -72,10 +72,14 @@ $PT phone show --mac 001EF7000001 | grep "vouched for by TVS"
 say "admin:set cert regen TVS right after: the 5-minute hold timer says no"
 $PT set cert regen TVS --yes || true
 
-say "forced anyway, back to back with CallManager, then a reset: the publisher's phones lock themselves out; the subscriber's keep trusting (their ITL is signed by the subscriber's CallManager)"
+say "forced anyway; CallManager 6 minutes later (past the hold timer): the phones' own reports say whom it would strand"
 $PT set cert regen TVS --yes --force >/dev/null
 $PT utils service restart "Cisco Trust Verification Service" >/dev/null
-$PT set cert regen CallManager --yes --force >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+faketime -f +6m $PT set cert regen CallManager --yes 2>&1 | grep -A4 "would strand" || true
+
+say "forced again, then a reset: the publisher's phones lock themselves out; the subscriber's keep trusting (their ITL is signed by the subscriber's CallManager)"
+$PT set cert regen CallManager --yes --force | grep -A1 "will be stranded"
 $PT utils service restart "Cisco Tftp" >/dev/null
 $PT --node test10sub utils service restart "Cisco Tftp" >/dev/null
 settle
@@ -87,7 +91,7 @@ say "admin:utils itl reset localkey, reset the fleet: the ITLRecovery SAST the l
 echo Admin-pw1 | $PT utils itl reset localkey | tail -2
 fleet
 
-say "admin:utils service restart \"Cisco Tftp\", reset: CallManager signs again, every phone current"
+say "admin:utils service restart \"Cisco Tftp\" once the phones reported the reset ITL, reset: CallManager signs again, every phone current"
 $PT utils service restart "Cisco Tftp" >/dev/null
 fleet --json
 $PT show itl-status | tail -1

@@ -268,6 +268,50 @@ int pt_cluster_device_cert(pt_cluster *c, const char *name, const char *which, X
 int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sha1, const char *ctl_sha1,
                              const char *tftp, pt_diag *d);
 
+/* ---- what a change would strand, from the phones' reports (guard.c) ---- */
+enum { PT_ITL_MATCH, PT_ITL_MISMATCH, PT_ITL_NOT_INSTALLED, PT_ITL_UNKNOWN };
+typedef struct pt_itl_status {
+    char device[16];
+    char node[64];                    /* its TFTP server (reported, else the first of its group) */
+    char group[256];                  /* its CallManager group: the TVS it asks */
+    char phone_sha1[41], server_sha1[41];
+    int status;                       /* PT_ITL_* */
+    time_t reported;                  /* its last verified report, 0: never */
+    int current;                      /* Match, and that ITL came after every change of a
+                                         certificate it needs (CallManager of its TFTP
+                                         server, TVS of its group) */
+} pt_itl_status;
+/* Every device's row of `show itl-status` (out freed by the caller). */
+int pt_cluster_itl_status(pt_cluster *c, pt_itl_status **out, size_t *n, pt_diag *d);
+const char *pt_itl_status_name(int status);
+
+#define PT_GUARD_FIRST 5
+#define PT_GUARD_NODES 32
+typedef struct pt_guard {
+    size_t at_risk;                   /* phones the change would strand */
+    size_t no_itl;                    /* concerned devices that hold no ITL (never reported one) */
+    int reset_itl;                    /* tftp restart: the ITL in force is a reset one */
+    char first[PT_GUARD_FIRST][16];   /* the first of them */
+    size_t n_first;
+    struct {
+        char node[64];
+        size_t at_risk, holding;      /* per TFTP server */
+    } nodes[PT_GUARD_NODES];
+    size_t n_nodes;
+} pt_guard;
+/* set cert regen CallManager|TVS on node: the phones that need that
+ * certificate and are not current (other names: nothing). */
+int pt_cluster_guard_regen(pt_cluster *c, const char *node, const char *name, pt_guard *g, pt_diag *d);
+/* The same, as pt_cluster_cert_regen refuses it without force: PT_ERR_REFUSED
+ * with the counts, the first phones and the next step in d (g: the counts). */
+int pt_cluster_regen_strands(pt_cluster *c, const char *node, const char *name, pt_guard *g, pt_diag *d);
+/* utils service restart "Cisco Tftp" on node while its ITL is a reset one:
+ * the phones of node that have not reported it. */
+int pt_cluster_guard_tftp_restart(pt_cluster *c, const char *node, pt_guard *g, pt_diag *d);
+/* "SEP..., SEP... and N more"; "  node: N of the M phones holding an ITL\n" lines */
+void pt_guard_phones(const pt_guard *g, char *out, size_t n);
+void pt_guard_counts(const pt_guard *g, char *out, size_t n);
+
 int pt_cluster_pool_set(pt_cluster *c, const char *name, const char *group_csv, pt_diag *d);
 int pt_cluster_pool_group(pt_cluster *c, const char *name, char *group_csv, size_t n, pt_diag *d);
 int pt_cluster_profile_set(pt_cluster *c, const pt_secprofile *p, pt_diag *d);

@@ -328,6 +328,37 @@ static const char *next_steps(const char *name)
            "  2. Reset all phones\n";
 }
 
+/* After utils itl reset, a TFTP restart puts CallManager back as the
+ * signer: phones that have not taken the reset ITL would then be stranded
+ * (guard.c).  Refused unless --force, which says whom it strands. */
+static int tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
+{
+    pt_guard g;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_guard_tftp_restart(c, self->name, &g, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    if (!g.at_risk)
+        return EXIT_OK;
+    char phones[256], counts[1024];
+    pt_guard_phones(&g, phones, sizeof phones);
+    pt_guard_counts(&g, counts, sizeof counts);
+    if (force) {
+        printf("WARNING: --force: %zu phone%s that have not taken the reset ITL will be stranded: %s\n", g.at_risk,
+               g.at_risk == 1 ? "" : "s", phones);
+        return EXIT_OK;
+    }
+    fprintf(stderr,
+            "%s serves the reset ITL (utils itl reset): restarting Cisco Tftp now signs it with CallManager\n"
+            "again and would strand %zu phone%s that have not taken the reset ITL yet: %s.\n%s"
+            "(%zu device%s that never reported an ITL hold none and are not counted.)\n"
+            "Next step: reset those phones and wait until 'show itl-status' shows them Match, then restart -\n"
+            "or give --force to strand them.\n",
+            self->name, g.at_risk, g.at_risk == 1 ? "" : "s", phones, counts, g.no_itl, g.no_itl == 1 ? "" : "s");
+    return EXIT_REFUSED;
+}
+
 static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
 {
     const char *name = NULL;
@@ -366,6 +397,32 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
                "taken the ITL of the first regeneration strands them: they show\n"
                "\"Trust List Update Failed\" and need utils itl reset or a manual ITL erase.\n",
                strchr(d.msg, '\n') ? "CallManager/TVS modified less than 5 minutes ago" : d.msg);
+    /* the phones' own reports: who would be stranded */
+    pt_guard g;
+    rc = pt_cluster_regen_strands(c, self->name, name, &g, &d);
+    if (rc && rc != PT_ERR_REFUSED)
+        return cli_fail(NULL, rc, &d);
+    if (rc && !force) {
+        char counts[1024];
+        pt_guard_counts(&g, counts, sizeof counts);
+        char never[96] = "";
+        if (g.no_itl)
+            snprintf(never, sizeof never, "(%zu device%s that never reported an ITL hold none and are not counted.)\n",
+                     g.no_itl, g.no_itl == 1 ? "" : "s");
+        fprintf(stderr,
+                "\n%s\n%s%s"
+                "Next step: reset those phones and wait until 'show itl-status' shows them Match (a running\n"
+                "serve takes their reports), then regenerate - or give --force to strand them.\n",
+                d.msg, counts, never);
+        return EXIT_REFUSED;
+    }
+    if (rc) {
+        char phones[256];
+        pt_guard_phones(&g, phones, sizeof phones);
+        printf("\nWARNING: --force: %zu phone%s will be stranded (Trust List Update Failed; utils itl reset or\n"
+               "a manual ITL erase brings them back): %s\n",
+               g.at_risk, g.at_risk == 1 ? "" : "s", phones);
+    }
     printf("\nWARNING: This operation will overwrite any CA signed certificate\n"
            "previously imported for %s\n", name);
     if (!yes && !ask_yes("Proceed with regeneration (yes|no)? ", "yes")) {
@@ -1182,9 +1239,14 @@ int cluster_utils(int argc, char **argv)
                           : !strcasecmp(argv[3], PT_SERVICE_TVS)  ? PT_SERVICE_TVS
                           : !strcasecmp(argv[3], PT_SERVICE_CAPF) ? PT_SERVICE_CAPF
                                                                   : NULL;
+        int force = argc == 5 && !strcmp(argv[4], "--force");
         if (!svc)
             ex = cli_usage("utils service restart \"%s\": expected \"%s\", \"%s\" or \"%s\"", argv[3],
                            PT_SERVICE_TFTP, PT_SERVICE_TVS, PT_SERVICE_CAPF);
+        else if (argc > 5 || (argc == 5 && !force))
+            ex = cli_usage("utils service restart \"%s\": unknown argument %s", svc, argv[argc - 1]);
+        else if (!strcmp(svc, PT_SERVICE_TFTP) && (ex = tftp_restart_guard(c, &self, force)))
+            ;
         else {
             printf("Service Manager is running\n%s[STOPPING]\n%s[STARTING]\n", svc, svc);
             /* TFTP: the files are rebuilt now; TVS and CAPF: a running

@@ -3,6 +3,7 @@
  * DeviceTLInfo reports and `show itl-status` (M22).
  */
 #include "cli.h"
+#include "json.h"
 
 #include "phonetrust/cluster.h"
 #include "phonetrust/fileio.h"
@@ -330,67 +331,87 @@ int cmd_device(int argc, char **argv)
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
-/* The SHA1 of the ITL a node serves now, or "" when it serves none. */
-static void served_itl_sha1(pt_cluster *c, const char *node, char out[41])
-{
-    char dir[4096], path[4200];
-    out[0] = '\0';
-    if (pt_cluster_tftp_dir(c, node, dir, sizeof dir))
-        return;
-    snprintf(path, sizeof path, "%s/ITLFile.tlv", dir);
-    uint8_t *data, dg[20];
-    size_t len, n;
-    if (pt_file_read(path, &data, &len, 1 << 20, NULL))
-        return;
-    pt_digest(1, data, len, dg, &n);
-    pt_hex(dg, n, out);
-    free(data);
-}
-
+/* show itl-status [--json] [--node NODE] [--status Match|MisMatch|"Not Installed"|Unknown]:
+ * each device's ITL against its TFTP server's, from the phones' verified
+ * reports (guard.c), with the time of the last one. */
 int cluster_itl_status(int argc, char **argv)
 {
-    (void)argv;
-    if (argc != 2)
-        return cli_usage("show itl-status");
+    int as_json = 0, want = -1;
+    const char *node = cli_node; /* the global --node: that TFTP server's phones */
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        int m;
+        if (cli_flag(argv, i, "--json")) {
+            as_json = 1;
+        } else if ((m = cli_opt(argc, argv, &i, "--status", &v))) {
+            for (int k = PT_ITL_MATCH; m > 0 && k <= PT_ITL_UNKNOWN; k++)
+                if (!strcasecmp(v, pt_itl_status_name(k)))
+                    want = k;
+            if (m < 0 || want < 0)
+                return cli_usage("show itl-status --status Match|MisMatch|\"Not Installed\"|Unknown");
+        } else {
+            return cli_usage("show itl-status [--json] [--node NODE] [--status STATUS]: unknown argument %s", argv[i]);
+        }
+    }
     pt_cluster *c;
     int ex = cli_open_cluster_node(&c, NULL);
     if (ex)
         return ex;
     pt_diag d;
     pt_diag_clear(&d);
-    pt_device *v;
+    pt_itl_status *v;
     size_t n;
-    int rc = pt_cluster_devices(c, &v, &n, &d);
-    if (!rc) {
-        printf("%-16s %-12s %-40s %-40s %s\n", "DEVICE", "TFTP SERVER", "PHONE ITL SHA1", "SERVER ITL SHA1",
-               "ITL FILE STATUS");
-        size_t counts[4] = {0};
-        for (size_t i = 0; i < n; i++) {
-            /* the TFTP server the phone reported, else the first of its CallManager group */
-            char node[64] = "", group[256] = "", cur[41] = "";
-            if (v[i].reported_tftp[0])
-                snprintf(node, sizeof node, "%s", v[i].reported_tftp);
-            else if (!pt_cluster_pool_group(c, v[i].pool, group, sizeof group, NULL))
-                snprintf(node, sizeof node, "%.*s", (int)strcspn(group, ","), group);
-            served_itl_sha1(c, node, cur);
-            const char *status;
-            int k;
-            if (!v[i].reported)
-                status = "Unknown", k = 3;
-            else if (!v[i].itl_sha1[0])
-                status = "Not Installed", k = 2;
-            else if (cur[0] && !strcasecmp(cur, v[i].itl_sha1))
-                status = "Match", k = 0;
-            else
-                status = "MisMatch", k = 1;
-            counts[k]++;
-            printf("%-16s %-12s %-40s %-40s %s\n", v[i].name, node[0] ? node : "-",
-                   v[i].itl_sha1[0] ? v[i].itl_sha1 : "-", cur[0] ? cur : "-", status);
-        }
-        printf("\n%zu devices: %zu Match, %zu MisMatch, %zu Not Installed, %zu Unknown\n", n, counts[0], counts[1],
-               counts[2], counts[3]);
-        free(v);
-    }
+    int rc = pt_cluster_itl_status(c, &v, &n, &d);
     pt_cluster_close(c);
-    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    json j;
+    size_t counts[4] = {0}, shown = 0;
+    if (as_json) {
+        json_init(&j, stdout);
+        json_arr(&j);
+    } else {
+        printf("%-16s %-12s %-40s %-40s %-15s %s\n", "DEVICE", "TFTP SERVER", "PHONE ITL SHA1", "SERVER ITL SHA1",
+               "ITL FILE STATUS", "LAST REPORT (UTC)");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((node && strcmp(v[i].node, node)) || (want >= 0 && v[i].status != want))
+            continue;
+        shown++;
+        counts[v[i].status]++;
+        char when[32] = "-";
+        struct tm tm;
+        if (v[i].reported && gmtime_r(&v[i].reported, &tm))
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        if (as_json) {
+            json_obj(&j);
+            json_key(&j, "device"), json_str(&j, v[i].device);
+            json_key(&j, "tftp_server"), v[i].node[0] ? json_str(&j, v[i].node) : json_null(&j);
+            json_key(&j, "phone_itl_sha1"), v[i].phone_sha1[0] ? json_str(&j, v[i].phone_sha1) : json_null(&j);
+            json_key(&j, "server_itl_sha1"), v[i].server_sha1[0] ? json_str(&j, v[i].server_sha1) : json_null(&j);
+            json_key(&j, "status"), json_str(&j, pt_itl_status_name(v[i].status));
+            json_key(&j, "current"), json_bool(&j, v[i].current);
+            json_key(&j, "last_report");
+            if (v[i].reported) {
+                strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                json_str(&j, when);
+            } else {
+                json_null(&j);
+            }
+            json_end_obj(&j);
+        } else {
+            printf("%-16s %-12s %-40s %-40s %-15s %s\n", v[i].device, v[i].node[0] ? v[i].node : "-",
+                   v[i].phone_sha1[0] ? v[i].phone_sha1 : "-", v[i].server_sha1[0] ? v[i].server_sha1 : "-",
+                   pt_itl_status_name(v[i].status), when);
+        }
+    }
+    if (as_json) {
+        json_end_arr(&j);
+        json_done(&j);
+    } else {
+        printf("\n%zu devices: %zu Match, %zu MisMatch, %zu Not Installed, %zu Unknown\n", shown, counts[0], counts[1],
+               counts[2], counts[3]);
+    }
+    free(v);
+    return EXIT_OK;
 }

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 10
+#define SCHEMA_VERSION 11
 
 #include "cluster_internal.h"
 
@@ -101,6 +101,12 @@ static const char *const migrations[] = {
     /* 9 -> 10: certificates the administrator adds to every ITL with a role (itlrecords.c) */
     "CREATE TABLE itl_records (name TEXT NOT NULL, role INTEGER NOT NULL, der BLOB NOT NULL,\n"
     "  added INTEGER NOT NULL, PRIMARY KEY (name, role));\n",
+    /* 10 -> 11: the order of certificate changes and ITL builds (guard.c): a
+     * change takes the counter's next number, an ITL the number of the last
+     * change it includes (seconds are too coarse: both in one second) */
+    "ALTER TABLE cluster ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE certs ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE itl_state ADD COLUMN built_seq INTEGER NOT NULL DEFAULT 0;\n",
 };
 
 /* A full disk (or a write the system refused) is not a damaged database:
@@ -562,8 +568,12 @@ int pt__replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY
     }
     if (!(rc = pt__begin(c, d))) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(c->db, "UPDATE certs SET der = ?, key_file = ?, modified = ? WHERE node = ? AND name = ?",
-                               -1, &st, NULL) != SQLITE_OK) {
+        if ((rc = pt__exec(c, "UPDATE cluster SET change_seq = change_seq + 1", d)))
+            ;
+        else if (sqlite3_prepare_v2(c->db,
+                                    "UPDATE certs SET der = ?, key_file = ?, modified = ?,"
+                                    " changed_seq = (SELECT change_seq FROM cluster) WHERE node = ? AND name = ?",
+                                    -1, &st, NULL) != SQLITE_OK) {
             rc = pt__db_err(c, d, "updating a certificate");
         } else {
             sqlite3_bind_blob(st, 1, der.data, (int)der.len, SQLITE_STATIC);
@@ -607,6 +617,25 @@ int pt_cluster_regen_allowed(pt_cluster *c, const char *node, const char *name, 
     return PT_OK;
 }
 
+/* phones that need the certificate and have not taken the current ITL:
+ * refused, with the counts, the first names and the next step (guard.c) */
+int pt_cluster_regen_strands(pt_cluster *c, const char *node, const char *name, pt_guard *out, pt_diag *d)
+{
+    pt_guard g;
+    int rc = pt_cluster_guard_regen(c, node, name, &g, d);
+    if (out)
+        *out = g;
+    if (rc || !g.at_risk)
+        return rc;
+    char phones[200];
+    pt_guard_phones(&g, phones, sizeof phones);
+    return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                       "Regenerating %s on %s now would strand %zu phone%s (%s): they need that\n"
+                       "certificate and have not reported the current ITL of their TFTP server since the last\n"
+                       "CallManager or TVS change that concerns them.",
+                       name, node, g.at_risk, g.at_risk == 1 ? "" : "s", phones);
+}
+
 int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int force, pt_diag *d)
 {
     char owner[64];
@@ -619,6 +648,8 @@ int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int
         return pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "unknown certificate %s on node %s", name, node);
     time_t now = time(NULL);
     if (!force && (rc = pt_cluster_regen_allowed(c, node, name, now, d)))
+        return rc;
+    if (!force && (rc = pt_cluster_regen_strands(c, node, name, NULL, d)))
         return rc;
     X509 *old;
     if ((rc = pt_cluster_cert(c, node, name, &old, d)))
@@ -1392,7 +1423,10 @@ static int record_itl_state(pt_cluster *c, const char *node, const char *signer,
     pt_digest(PT_HASH_SHA1, data, len, dg, &n);
     pt_hex(dg, n, hex);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO itl_state (node, signer, sha1, built) VALUES (?, ?, ?, ?)",
+    /* built_seq: the last certificate change it includes (guard.c) */
+    if (sqlite3_prepare_v2(c->db,
+                           "INSERT OR REPLACE INTO itl_state (node, signer, sha1, built, built_seq)"
+                           " VALUES (?, ?, ?, ?, (SELECT change_seq FROM cluster))",
                            -1, &st, NULL) != SQLITE_OK)
         return pt__db_err(c, d, "recording the ITL");
     sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);

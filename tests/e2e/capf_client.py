@@ -199,6 +199,8 @@ def session(host, port, path, password, device, pem, spoil, sudi_opts, stop_at=N
             if stop_at and got.hex().startswith(stop_at):
                 print('STOPPED')
                 return
+            if len(m) > 1 and len(got) > 1 and m[0] == 0x55 and got[1] != m[1]:
+                break  # the server went another way than the transcript: what else it says, below
         else:
             if m[1] == 2:
                 sudi_pem, sudi_sid, no_sudi, sudi_spoil = sudi_opts
@@ -208,6 +210,9 @@ def session(host, port, path, password, device, pem, spoil, sudi_opts, stop_at=N
                 tls.sendall(m[:2] + (sid or m[2:6]) + m[6:])
             except (ssl.SSLError, OSError):
                 break  # the server ended the session earlier than the transcript
+    # past the transcript the server answers at once or closes: no phone's
+    # patience (a server waiting for a key the transcript never sends)
+    tls.settimeout(3)
     while True:
         try:
             got = read_msg(tls)
