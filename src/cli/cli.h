@@ -29,6 +29,9 @@ enum {
 #define PT_SERVICE_USER "phonetrust"
 
 int cli_exit_code(int rc);
+struct pt_cluster;
+/* A new TFTP node's ITL and configuration files, built at once (install, node add). */
+int cli_first_files(struct pt_cluster *c, const char *node);
 /* Prints "phonetrust: WHAT: offset 0x..: message" and returns the exit code. */
 int cli_fail(const char *what, int rc, const pt_diag *d);
 /* Prints "phonetrust: message" and a hint; returns EXIT_USAGE. */

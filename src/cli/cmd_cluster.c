@@ -195,6 +195,25 @@ int cmd_install(int argc, char **argv)
     printf("Cluster home: %s\n", cli_home_dir());
     printf("Publisher %s (%s.%s, %s): certificates CallManager, CallManager-ECDSA, TVS, CAPF, ITLRecovery\n",
            in.publisher, in.publisher, in.domain, in.ip);
+    /* a new cluster serves its ITL at once, as CUCM's does (seed 003): no
+     * manual TFTP restart before the first phone */
+    pt_cluster *c;
+    if ((ex = cli_open_cluster(&c, NULL)))
+        return ex;
+    ex = cli_first_files(c, in.publisher);
+    pt_cluster_close(c);
+    return ex;
+}
+
+/* a new TFTP node's ITL and configuration files, built now */
+int cli_first_files(pt_cluster *c, const char *node)
+{
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_tftp_restart(c, node, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("Cisco Tftp on %s: ITLFile.tlv and the configuration files are served\n", node);
     return EXIT_OK;
 }
 
@@ -246,8 +265,11 @@ int cmd_node(int argc, char **argv)
             int svc = pt_services_parse(services);
             if (svc < 0)
                 ex = cli_usage("node add: --services %s: use tftp, tvs, callmanager", services);
-            else if (!(rc = pt_cluster_node_add(c, host, ip, svc, &d)))
+            else if (!(rc = pt_cluster_node_add(c, host, ip, svc, &d))) {
                 printf("Node %s added (%s); certificates CallManager, CallManager-ECDSA, TVS\n", host, services);
+                if (svc & PT_SVC_TFTP)
+                    ex = cli_first_files(c, host);
+            }
         } else if (!ex) {
             if (!(rc = pt_cluster_node_remove(c, host, &d)))
                 printf("Node %s removed\n", host);
@@ -1240,6 +1262,20 @@ int cluster_utils(int argc, char **argv)
                           : !strcasecmp(argv[3], PT_SERVICE_CAPF) ? PT_SERVICE_CAPF
                                                                   : NULL;
         int force = argc == 5 && !strcmp(argv[4], "--force");
+        /* services the seeds tell the administrator to restart that have no
+         * counterpart here: say what restarting them means for phonetrust */
+        static const struct { const char *name, *means; } elsewhere[] = {
+            {"Cisco CallManager", "phonetrust runs no call control: restart your PBX (Asterisk, FreeSWITCH) so that its\n"
+                                  "SIP-TLS listener presents its new certificate; the phones' files are Cisco Tftp's"},
+            {"Cisco CTL Provider", "phonetrust has no CTL Provider: the CTL is built by 'utils ctl update CTLFile' and\n"
+                                   "served by Cisco Tftp"},
+        };
+        for (size_t k = 0; !svc && k < sizeof elsewhere / sizeof elsewhere[0]; k++)
+            if (!strcasecmp(argv[3], elsewhere[k].name)) {
+                printf("%s: nothing to restart here. %s\n", elsewhere[k].name, elsewhere[k].means);
+                pt_cluster_close(c);
+                return EXIT_OK;
+            }
         if (!svc)
             ex = cli_usage("utils service restart \"%s\": expected \"%s\", \"%s\" or \"%s\"", argv[3],
                            PT_SERVICE_TFTP, PT_SERVICE_TVS, PT_SERVICE_CAPF);

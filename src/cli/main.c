@@ -47,6 +47,8 @@ static const char usage[] =
     "                                            utils itl reset until the phones took the reset ITL)\n"
     "  utils service restart \"Cisco Trust Verification Service\" | \"Cisco Certificate Authority Proxy Function\"\n"
     "                                            a running serve reloads that certificate\n"
+    "  utils service restart \"Cisco CallManager\" | \"Cisco CTL Provider\"\n"
+    "                                            nothing runs them here: says what to do instead\n"
     "  utils itl reset localkey                  re-sign the ITL with the ITLRecovery key, on every TFTP node\n"
     "  utils itl reset remotekey HOST USER PATH  the same with an ITLRecovery.p12 fetched over SFTP\n"
     "        [--port N] [--identity KEY] [--known-hosts FILE] [--accept-host-key]\n"

@@ -14,6 +14,8 @@ expect_true "the cluster home is 0700" test "$(stat -c %a $PHONETRUST_HOME)" = 7
 expect_true "the database is 0600" test "$(stat -c %a $PHONETRUST_HOME/cluster.db)" = 600
 expect_true "every key is 0600" sh -c "[ -z \"\$(find $PHONETRUST_HOME/keys -type f ! -perm 0600)\" ] && [ \$(ls $PHONETRUST_HOME/keys | wc -l) -eq 5 ]"
 expect_true "a real SQLite database" sh -c "head -c 15 $PHONETRUST_HOME/cluster.db | grep -q 'SQLite format 3'"
+expect_true "a new cluster serves its ITL without a TFTP restart" test -s $PHONETRUST_HOME/tftp/test10pub/ITLFile.tlv
+expect_out "and says so" "Cisco Tftp on test10pub: ITLFile.tlv and the configuration files are served"
 expect_exit 2 "a second install into the same home is refused" $PT install --publisher x --domain d.lab --ip 192.0.2.9 --admin-password aaaaaa --security-password bbbbbb
 expect_err "and says why" "already holds a cluster"
 expect_exit 2 "install with a bad address" $PT --home $SCRATCH/other install --publisher x --domain d.lab --ip 300.1.1.1 --admin-password aaaaaa --security-password bbbbbb
@@ -33,6 +35,10 @@ expect_exit 2 "show cert own with an unknown name" $PT show cert own Tomcat
 
 # nodes (M1)
 expect_exit 0 "node add" $PT node add test10sub --ip 192.0.2.11
+expect_true "a new TFTP node serves its ITL at once" test -s $PHONETRUST_HOME/tftp/test10sub/ITLFile.tlv
+expect_exit 0 "utils service restart \"Cisco CallManager\", as the Cisco documents say" $PT utils service restart "Cisco CallManager"
+expect_out "says what it means here" "Cisco CallManager: nothing to restart here. phonetrust runs no call control"
+expect_exit 2 "an unknown service is still a usage error" $PT utils service restart "Cisco Nonsense"
 expect_exit 0 "a TFTP-only node" $PT node add tftp3 --ip 192.0.2.12 --services tftp
 expect_exit 2 "node add twice" $PT node add test10sub --ip 192.0.2.11
 expect_exit 2 "node add with a bad service" $PT node add x1 --ip 192.0.2.13 --services sip

@@ -88,7 +88,7 @@ exit $fail' _ $TOP/dist/phonetrust.bash-completion commands.txt
 # the package: built once, in the normal build
 if [ "${PT_SANITIZE:-OFF}" = ON ]; then
     ok "the package: built by the normal build's run of this test, not again under the sanitizers"
-    finish
+    finish; exit
 fi
 expect_exit 0 "make deb's script builds the package, lintian finds no error" $TOP/scripts/make-deb.sh $SCRATCH/deb $SCRATCH
 DEB=$(ls $SCRATCH/phonetrust_*.deb 2>/dev/null | head -1)

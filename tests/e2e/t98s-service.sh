@@ -57,7 +57,7 @@ wait $SERVE 2>/dev/null
 
 if [ "$(id -u)" != 0 ]; then
     ok "root's refusals and --user: skipped (not root)"
-    finish
+    finish; exit
 fi
 # root: refuses to serve the keys unless told
 expect_exit 6 "serve as root without --user or --allow-root: exit 6" \
@@ -126,7 +126,7 @@ wait $SERVE 2>/dev/null
 # the package's service user: run as it, its home is the cluster home
 if getent passwd phonetrust >/dev/null; then
     ok "the service user's default home: skipped (a phonetrust user exists here)"
-    finish
+    finish; exit
 fi
 SVC=$SCRATCH/svc
 mkdir -m 0700 $SVC
