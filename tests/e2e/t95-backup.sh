@@ -22,7 +22,7 @@ expect_exit 6 "restore with the wrong password" sh -c "echo nope | $PT --home $S
 expect_err "says so" "wrong cluster security password, or the file is damaged"
 expect_true "and leaves nothing behind" sh -c "! ls -d $SCRATCH/restored* 2>/dev/null"
 cp drs.bak bad.bak
-printf 'X' | dd of=bad.bak bs=1 seek=200 conv=notrunc 2>/dev/null
+python3 -c "b = bytearray(open('bad.bak', 'rb').read()); b[200] ^= 0xff; open('bad.bak', 'r+b').write(b)"  # one byte flipped
 expect_exit 6 "a tampered backup is refused" sh -c "echo secpw123 | $PT --home $SCRATCH/restored utils disaster_recovery restore bad.bak"
 expect_exit 3 "not a backup at all" sh -c "echo secpw123 | $PT --home $SCRATCH/restored utils disaster_recovery restore $V/tlv/tiny.tlv"
 expect_exit 0 "utils disaster_recovery restore" sh -c "echo secpw123 | $PT --home $SCRATCH/restored utils disaster_recovery restore drs.bak"

@@ -155,7 +155,13 @@ expect_out "an LSC from the stub's CAPF settings" "LSC installed"
 expect_exit 0 "the next boot decrypts with it" boot 001122334404
 expect_exit 0 "show" $PT phone show --mac 001122334404
 expect_out "decrypted with the new LSC" "SEP001122334404.cnf.xml.enc.sgn decrypted with the LSC"
-expect_exit 0 "a tampered .enc.sgn is refused" sh -c "printf X | dd of=$PHONETRUST_HOME/tftp/pub/SEP001122334404.cnf.xml.enc.sgn bs=1 seek=900 conv=notrunc 2>/dev/null"
+# (one byte flipped: writing a fixed byte left the file as it was when that byte was already there, 1 run in 256)
+expect_exit 0 "a tampered .enc.sgn is refused" python3 -c "
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[900] ^= 0xff
+open(p, 'r+b').write(b)" $PHONETRUST_HOME/tftp/pub/SEP001122334404.cnf.xml.enc.sgn
 expect_exit 1 "boot with a tampered file" boot 001122334404
 expect_exit 0 "show" $PT phone show --mac 001122334404
 expect_out "seed 000's console line" "SEP001122334404.cnf.xml>, errclass 8, errcode 19"
