@@ -287,16 +287,16 @@ const char *pt_itl_status_name(int status);
 
 #define PT_GUARD_FIRST 5
 #define PT_GUARD_NODES 32
+typedef struct pt_guard_node {
+    char node[64];
+    size_t at_risk, holding;          /* per TFTP server */
+} pt_guard_node;
 typedef struct pt_guard {
     size_t at_risk;                   /* phones the change would strand */
     size_t no_itl;                    /* concerned devices that hold no ITL (never reported one) */
-    int reset_itl;                    /* tftp restart: the ITL in force is a reset one */
     char first[PT_GUARD_FIRST][16];   /* the first of them */
     size_t n_first;
-    struct {
-        char node[64];
-        size_t at_risk, holding;      /* per TFTP server */
-    } nodes[PT_GUARD_NODES];
+    pt_guard_node nodes[PT_GUARD_NODES];
     size_t n_nodes;
 } pt_guard;
 /* set cert regen CallManager|TVS on node: the phones that need that

@@ -350,6 +350,34 @@ static const char *next_steps(const char *name)
            "  2. Reset all phones\n";
 }
 
+/* What the guard found (guard.c), as a refusal: the reason, the counts per
+ * TFTP server, the devices not counted, the next step; then then_what
+ * ("regenerate", "restart") once the phones have reported. */
+static int guard_refused(const pt_guard *g, const char *why, const char *then_what)
+{
+    char counts[1024], never[96] = "";
+    pt_guard_counts(g, counts, sizeof counts);
+    if (g->no_itl)
+        snprintf(never, sizeof never, "(%zu device%s that never reported an ITL hold none and are not counted.)\n",
+                 g->no_itl, g->no_itl == 1 ? "" : "s");
+    fprintf(stderr,
+            "\n%s\n%s%s"
+            "Next step: reset those phones and wait until 'show itl-status' shows them Match (a running\n"
+            "serve takes their reports), then %s - or give --force to strand them.\n",
+            why, counts, never, then_what);
+    return EXIT_REFUSED;
+}
+
+/* --force over the guard: whom it strands (who: which phones, "" or more) */
+static void guard_forced(const pt_guard *g, const char *who)
+{
+    char phones[256];
+    pt_guard_phones(g, phones, sizeof phones);
+    printf("\nWARNING: --force: %zu phone%s%s will be stranded (Trust List Update Failed; utils itl reset or\n"
+           "a manual ITL erase brings them back): %s\n",
+           g->at_risk, g->at_risk == 1 ? "" : "s", who, phones);
+}
+
 /* After utils itl reset, a TFTP restart puts CallManager back as the
  * signer: phones that have not taken the reset ITL would then be stranded
  * (guard.c).  Refused unless --force, which says whom it strands. */
@@ -363,22 +391,17 @@ static int tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
         return cli_fail(NULL, rc, &d);
     if (!g.at_risk)
         return EXIT_OK;
-    char phones[256], counts[1024];
-    pt_guard_phones(&g, phones, sizeof phones);
-    pt_guard_counts(&g, counts, sizeof counts);
     if (force) {
-        printf("WARNING: --force: %zu phone%s that have not taken the reset ITL will be stranded: %s\n", g.at_risk,
-               g.at_risk == 1 ? "" : "s", phones);
+        guard_forced(&g, " that have not taken the reset ITL");
         return EXIT_OK;
     }
-    fprintf(stderr,
-            "%s serves the reset ITL (utils itl reset): restarting Cisco Tftp now signs it with CallManager\n"
-            "again and would strand %zu phone%s that have not taken the reset ITL yet: %s.\n%s"
-            "(%zu device%s that never reported an ITL hold none and are not counted.)\n"
-            "Next step: reset those phones and wait until 'show itl-status' shows them Match, then restart -\n"
-            "or give --force to strand them.\n",
-            self->name, g.at_risk, g.at_risk == 1 ? "" : "s", phones, counts, g.no_itl, g.no_itl == 1 ? "" : "s");
-    return EXIT_REFUSED;
+    char phones[256], why[512];
+    pt_guard_phones(&g, phones, sizeof phones);
+    snprintf(why, sizeof why,
+             "%s serves the reset ITL (utils itl reset): restarting Cisco Tftp now signs it with CallManager\n"
+             "again and would strand %zu phone%s that have not taken the reset ITL yet: %s.",
+             self->name, g.at_risk, g.at_risk == 1 ? "" : "s", phones);
+    return guard_refused(&g, why, "restart");
 }
 
 static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
@@ -424,27 +447,10 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
     rc = pt_cluster_regen_strands(c, self->name, name, &g, &d);
     if (rc && rc != PT_ERR_REFUSED)
         return cli_fail(NULL, rc, &d);
-    if (rc && !force) {
-        char counts[1024];
-        pt_guard_counts(&g, counts, sizeof counts);
-        char never[96] = "";
-        if (g.no_itl)
-            snprintf(never, sizeof never, "(%zu device%s that never reported an ITL hold none and are not counted.)\n",
-                     g.no_itl, g.no_itl == 1 ? "" : "s");
-        fprintf(stderr,
-                "\n%s\n%s%s"
-                "Next step: reset those phones and wait until 'show itl-status' shows them Match (a running\n"
-                "serve takes their reports), then regenerate - or give --force to strand them.\n",
-                d.msg, counts, never);
-        return EXIT_REFUSED;
-    }
-    if (rc) {
-        char phones[256];
-        pt_guard_phones(&g, phones, sizeof phones);
-        printf("\nWARNING: --force: %zu phone%s will be stranded (Trust List Update Failed; utils itl reset or\n"
-               "a manual ITL erase brings them back): %s\n",
-               g.at_risk, g.at_risk == 1 ? "" : "s", phones);
-    }
+    if (rc && !force)
+        return guard_refused(&g, d.msg, "regenerate");
+    if (rc)
+        guard_forced(&g, "");
     printf("\nWARNING: This operation will overwrite any CA signed certificate\n"
            "previously imported for %s\n", name);
     if (!yes && !ask_yes("Proceed with regeneration (yes|no)? ", "yes")) {

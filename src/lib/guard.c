@@ -18,6 +18,8 @@
  */
 #include "cluster_internal.h"
 
+#include "phonetrust/constants.h"
+#include "phonetrust/crypto.h"
 #include "phonetrust/fileio.h"
 
 #include <stdint.h>
@@ -26,26 +28,33 @@
 #include <string.h>
 #include <strings.h>
 
-/* what itl_state says of a node's served ITL (sha1 "" when none) */
-static void node_itl(pt_cluster *c, const char *node, char sha1[41], int64_t *built, char *signer, size_t sn)
+/* what a TFTP server serves, looked up once per server for all its phones */
+typedef struct {
+    char node[64];
+    char sha1[41];   /* of the ITL file it serves, "" when none */
+    int64_t built;   /* itl_state.built_seq: the last certificate change that ITL includes */
+} served_itl;
+
+static void served_of(pt_cluster *c, const char *node, served_itl *s)
 {
-    sha1[0] = '\0';
-    *built = 0;
-    if (signer)
-        snprintf(signer, sn, "none");
+    snprintf(s->node, sizeof s->node, "%s", node);
+    s->sha1[0] = '\0';
+    s->built = 0;
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    uint8_t *data, dg[20];
+    size_t len, n;
+    if (!pt_cluster_tftp_dir(c, node, dir, sizeof dir) && pt_path_join(path, sizeof path, dir, "ITLFile.tlv") == PT_OK &&
+        pt_file_read(path, &data, &len, PT_FILE_MAX, NULL) == PT_OK) {
+        pt_digest(PT_HASH_SHA1, data, len, dg, &n);
+        pt_hex(dg, n, s->sha1);
+        free(data);
+    }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT sha1, built_seq, signer FROM itl_state WHERE node = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(c->db, "SELECT built_seq FROM itl_state WHERE node = ?", -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *h = (const char *)sqlite3_column_text(st, 0);
-        snprintf(sha1, 41, "%s", h ? h : "");
-        *built = sqlite3_column_int64(st, 1);
-        const char *s = (const char *)sqlite3_column_text(st, 2);
-        if (signer && s)
-            snprintf(signer, sn, "%s", s);
-    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        s->built = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
 }
 
@@ -64,37 +73,24 @@ static int in_group(const char *group, const char *node)
     return 0;
 }
 
-/* where a certificate's last change stands in the cluster's order of events */
-static int64_t changed_seq(pt_cluster *c, const char *node, const char *name)
-{
-    sqlite3_stmt *st;
-    int64_t seq = 0;
-    if (sqlite3_prepare_v2(c->db, "SELECT changed_seq FROM certs WHERE node = ? AND name = ?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        seq = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return seq;
-}
-
-/* the last change of a certificate a phone of this TFTP node and group needs */
+/* the last change of a certificate a phone of this TFTP server and
+ * CallManager group needs: the server's CallManager, the group's TVS */
 static int64_t last_change(pt_cluster *c, const char *tftp, const char *group)
 {
-    int64_t last = changed_seq(c, tftp, PT_CERT_CALLMANAGER);
-    for (const char *p = group; *p;) {
-        size_t l = strcspn(p, ",");
-        char node[64];
-        snprintf(node, sizeof node, "%.*s", (int)(l < sizeof node ? l : sizeof node - 1), p);
-        int64_t m = changed_seq(c, node, PT_CERT_TVS);
-        if (m > last)
-            last = m;
-        p += l;
-        if (*p == ',')
-            p++;
-    }
+    sqlite3_stmt *st;
+    int64_t last = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT MAX(changed_seq) FROM certs WHERE (node = ?1 AND name = ?2)"
+                           " OR (name = ?3 AND instr(',' || ?4 || ',', ',' || node || ',') > 0)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, tftp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, PT_CERT_CALLMANAGER, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, PT_CERT_TVS, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, group, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        last = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     return last;
 }
 
@@ -108,10 +104,14 @@ int pt_cluster_itl_status(pt_cluster *c, pt_itl_status **out, size_t *n, pt_diag
     if (rc)
         return rc;
     pt_itl_status *rows = calloc(nv ? nv : 1, sizeof *rows);
-    if (!rows) {
+    served_itl *servers = calloc(nv ? nv : 1, sizeof *servers); /* at most one per device */
+    if (!rows || !servers) {
         free(v);
+        free(rows);
+        free(servers);
         return PT_ERR_NOMEM;
     }
+    size_t ns = 0;
     for (size_t i = 0; i < nv; i++) {
         pt_itl_status *r = &rows[i];
         snprintf(r->device, sizeof r->device, "%s", v[i].name);
@@ -121,8 +121,13 @@ int pt_cluster_itl_status(pt_cluster *c, pt_itl_status **out, size_t *n, pt_diag
             snprintf(r->node, sizeof r->node, "%s", v[i].reported_tftp);
         else
             snprintf(r->node, sizeof r->node, "%.*s", (int)strcspn(r->group, ","), r->group);
-        int64_t built;
-        node_itl(c, r->node, r->server_sha1, &built, NULL, 0);
+        size_t k = 0;
+        while (k < ns && strcmp(servers[k].node, r->node))
+            k++;
+        if (k == ns)
+            served_of(c, r->node, &servers[ns++]);
+        const served_itl *srv = &servers[k];
+        snprintf(r->server_sha1, sizeof r->server_sha1, "%s", srv->sha1);
         snprintf(r->phone_sha1, sizeof r->phone_sha1, "%s", v[i].itl_sha1);
         r->reported = v[i].reported;
         if (!v[i].reported)
@@ -133,8 +138,9 @@ int pt_cluster_itl_status(pt_cluster *c, pt_itl_status **out, size_t *n, pt_diag
             r->status = PT_ITL_MATCH;
         else
             r->status = PT_ITL_MISMATCH;
-        r->current = r->status == PT_ITL_MATCH && built >= last_change(c, r->node, r->group);
+        r->current = r->status == PT_ITL_MATCH && srv->built >= last_change(c, r->node, r->group);
     }
+    free(servers);
     free(v);
     *out = rows;
     *n = nv;
@@ -151,33 +157,17 @@ const char *pt_itl_status_name(int status)
     }
 }
 
-static void note(pt_guard *g, const pt_itl_status *r)
-{
-    g->at_risk++;
-    if (g->n_first < PT_GUARD_FIRST)
-        snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", r->device);
-    size_t k = 0;
-    while (k < g->n_nodes && strcmp(g->nodes[k].node, r->node))
-        k++;
-    if (k == g->n_nodes && k < PT_GUARD_NODES) {
-        snprintf(g->nodes[k].node, sizeof g->nodes[k].node, "%s", r->node);
-        g->n_nodes++;
-    }
-    if (k < g->n_nodes)
-        g->nodes[k].at_risk++;
-}
-
-static void count_holder(pt_guard *g, const char *node)
+/* the per-TFTP-server counts of node (a new slot the first time; NULL
+ * past PT_GUARD_NODES servers: still counted in the totals) */
+static pt_guard_node *slot(pt_guard *g, const char *node)
 {
     for (size_t k = 0; k < g->n_nodes; k++)
-        if (!strcmp(g->nodes[k].node, node)) {
-            g->nodes[k].holding++;
-            return;
-        }
-    if (g->n_nodes < PT_GUARD_NODES) {
-        snprintf(g->nodes[g->n_nodes].node, sizeof g->nodes[0].node, "%s", node);
-        g->nodes[g->n_nodes++].holding = 1;
-    }
+        if (!strcmp(g->nodes[k].node, node))
+            return &g->nodes[k];
+    if (g->n_nodes == PT_GUARD_NODES)
+        return NULL;
+    snprintf(g->nodes[g->n_nodes].node, sizeof g->nodes[0].node, "%s", node);
+    return &g->nodes[g->n_nodes++];
 }
 
 /* the phones concerned by a change (those of TFTP server `node`, or with
@@ -198,9 +188,16 @@ static int tally(pt_cluster *c, const char *node, int by_group, int reset, pt_gu
             g->no_itl++;
             continue;
         }
-        count_holder(g, r->node);
-        if (reset ? r->status != PT_ITL_MATCH : !r->current)
-            note(g, r);
+        pt_guard_node *k = slot(g, r->node);
+        if (k)
+            k->holding++;
+        if (reset ? r->status != PT_ITL_MATCH : !r->current) {
+            g->at_risk++;
+            if (g->n_first < PT_GUARD_FIRST)
+                snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", r->device);
+            if (k)
+                k->at_risk++;
+        }
     }
     free(rows);
     return PT_OK;
@@ -220,12 +217,10 @@ int pt_cluster_guard_regen(pt_cluster *c, const char *node, const char *name, pt
 int pt_cluster_guard_tftp_restart(pt_cluster *c, const char *node, pt_guard *g, pt_diag *d)
 {
     memset(g, 0, sizeof *g);
-    char sha1[41], signer[32];
-    int64_t built;
-    node_itl(c, node, sha1, &built, signer, sizeof signer);
+    char signer[32];
+    pt_cluster_itl_signer(c, node, signer, sizeof signer); /* "none" when it has none */
     if (strcmp(signer, PT_CERT_ITLRECOVERY))
         return PT_OK; /* the ITL in force is not a reset one */
-    g->reset_itl = 1;
     return tally(c, node, 0, 1, g, d);
 }
 

@@ -66,35 +66,44 @@ static void clear(const char *dir)
     closedir(d);
 }
 
-int pt__home_stage_check(const char *home, pt_diag *d)
+/* PT_OK when home may become a cluster; *exists and *half (a placement
+ * that died, to clear) say how it stands */
+static int usable(const char *home, int *exists, int *half, pt_diag *d)
 {
     struct stat st;
+    *exists = *half = 0;
     if (stat(home, &st) != 0)
         return PT_OK;
+    *exists = 1;
     if (!S_ISDIR(st.st_mode))
         return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "%s exists and is not a directory", home);
-    int empty, half;
-    if (scan(home, &empty, &half) != 0)
+    int empty;
+    if (scan(home, &empty, half) != 0)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: %s", home, strerror(errno));
-    if (!empty && !half)
+    if (!empty && !*half)
         return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET,
                            "%s already holds a cluster (or other files); choose another --home", home);
     return PT_OK;
+}
+
+int pt__home_stage_check(const char *home, pt_diag *d)
+{
+    int exists, half;
+    return usable(home, &exists, &half, d);
 }
 
 int pt__home_stage_begin(pt__home_stage *h, const char *home, const char *what, pt_diag *d)
 {
     memset(h, 0, sizeof *h);
     snprintf(h->home, sizeof h->home, "%s", home);
-    struct stat st;
-    int n;
-    if (stat(home, &st) != 0) {
+    int exists, half, n;
+    int rc = usable(home, &exists, &half, d);
+    if (rc)
+        return rc;
+    if (!exists) {
         n = snprintf(h->tmp, sizeof h->tmp, "%s.%s-XXXXXX", home, what);
     } else {
-        int rc = pt__home_stage_check(home, d), empty, half;
-        if (rc)
-            return rc;
-        if (scan(home, &empty, &half) == 0 && half)
+        if (half)
             clear(home); /* what a killed install or restore left: ours alone */
         h->inside = 1;
         n = snprintf(h->tmp, sizeof h->tmp, "%s/.%s-XXXXXX", home, what);
