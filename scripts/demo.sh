@@ -91,11 +91,37 @@ say "admin:utils itl reset localkey, reset the fleet: the ITLRecovery SAST the l
 echo Admin-pw1 | $PT utils itl reset localkey | tail -2
 fleet
 
-say "admin:utils service restart \"Cisco Tftp\" once the phones reported the reset ITL, reset: CallManager signs again, every phone current"
+say "admin:utils service restart \"Cisco Tftp\" on both nodes once the phones reported the reset ITL, reset: CallManager signs again, every phone current"
 $PT utils service restart "Cisco Tftp" >/dev/null
+$PT --node test10sub utils service restart "Cisco Tftp" >/dev/null
+settle
 fleet --json
 $PT show itl-status | tail -1
 
 say "admin:show alerts"
 $PT show alerts
+
+say "rehearse PLAN: the unsafe order tried on a copy of the cluster and the $N phones first (nothing real is touched)"
+cat >unsafe.plan <<'PLAN'
+# CallManager regenerated while the phones still hold the old TVS
+wait 6m
+set cert regen TVS
+utils service restart "Cisco Trust Verification Service"
+utils service restart "Cisco Tftp"
+--node test10sub utils service restart "Cisco Tftp"
+wait 6m
+set cert regen CallManager
+set cert regen CallManager --force
+utils service restart "Cisco Tftp"
+reset
+PLAN
+cat unsafe.plan
+$PT rehearse unsafe.plan --tftp 127.0.0.1:$TFTP,127.0.0.2:$TFTP || echo "(rehearse: exit $? - phones would end locked)"
+
+say "the same order for real: the TVS change is taken, the CallManager one refused (the phones have not reported the new ITL)"
+faketime -f +6m $PT set cert regen TVS --yes >/dev/null
+$PT utils service restart "Cisco Trust Verification Service" >/dev/null
+$PT utils service restart "Cisco Tftp" >/dev/null
+$PT --node test10sub utils service restart "Cisco Tftp" >/dev/null
+faketime -f +12m $PT set cert regen CallManager --yes 2>&1 | head -3 || true
 say "done: $N phones, two nodes, $(($(date +%s) - start)) seconds"

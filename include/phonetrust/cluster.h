@@ -119,6 +119,13 @@ int pt_cluster_backup(pt_cluster *c, const char *security_password, pt_buf *out,
 /* Restores a backup into a new cluster home (which must not exist). */
 int pt_cluster_restore(const uint8_t *data, size_t len, const char *security_password, const char *home,
                        pt_diag *d);
+/* A copy of the cluster in home (empty or absent): the same entries as a
+ * backup, unencrypted, put in place whole - a sandbox to rehearse on. */
+int pt_cluster_copy_home(pt_cluster *c, const char *home, pt_diag *d);
+/* Time passes on a copy: every time the database records (certificate
+ * changes, reports, CAPF deadlines, alerts) moves seconds into the past, so
+ * hold timers run out as they would after that wait (clockshift.c). */
+int pt_cluster_age(pt_cluster *c, long seconds, pt_diag *d);
 
 /* Changes whenever another process commits to the database (PRAGMA
  * data_version): how a long-running service notices the administrator's
@@ -294,6 +301,8 @@ typedef struct pt_guard_node {
 typedef struct pt_guard {
     size_t at_risk;                   /* phones the change would strand */
     size_t no_itl;                    /* concerned devices that hold no ITL (never reported one) */
+    size_t reset_held;                /* of at_risk: current, but holding a reset ITL (utils itl reset),
+                                         whose CallManager-signed successor needs the TVS they hold */
     char first[PT_GUARD_FIRST][16];   /* the first of them */
     size_t n_first;
     pt_guard_node nodes[PT_GUARD_NODES];

@@ -114,6 +114,9 @@ int cmd_ctl_client(int argc, char **argv);
 int cmd_tvs(int argc, char **argv);
 int cmd_phone(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+/* cmd_rehearse.c: rehearse PLAN (src/rehearse/) */
+int cmd_rehearse(int argc, char **argv);
+/* every command, the interactive prompt's and a rehearsal's included */
 /* The simulated phones' state directory when --state is not given:
  * PHONETRUST_PHONES, else ~/.phonetrust-phones (a fleet's phones too). */
 const char *cli_phones_dir(char *buf, size_t n);

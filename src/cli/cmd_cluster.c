@@ -355,16 +355,22 @@ static const char *next_steps(const char *name)
  * ("regenerate", "restart") once the phones have reported. */
 static int guard_refused(const pt_guard *g, const char *why, const char *then_what)
 {
-    char counts[1024], never[96] = "";
+    char counts[1024], never[96] = "", held[320] = "";
     pt_guard_counts(g, counts, sizeof counts);
     if (g->no_itl)
         snprintf(never, sizeof never, "(%zu device%s that never reported an ITL hold none and are not counted.)\n",
                  g->no_itl, g->no_itl == 1 ? "" : "s");
+    if (g->reset_held)
+        snprintf(held, sizeof held,
+                 "%zu of them hold the ITL of 'utils itl reset': only the TVS they hold can vouch for the\n"
+                 "CallManager-signed ITL that follows it. Restart \"Cisco Tftp\" on their TFTP server first and\n"
+                 "let them take that ITL.\n",
+                 g->reset_held);
     fprintf(stderr,
-            "\n%s\n%s%s"
+            "\n%s\n%s%s%s"
             "Next step: reset those phones and wait until 'show itl-status' shows them Match (a running\n"
             "serve takes their reports), then %s - or give --force to strand them.\n",
-            why, counts, never, then_what);
+            why, counts, held, never, then_what);
     return EXIT_REFUSED;
 }
 

@@ -5,53 +5,14 @@
  */
 #include "cli.h"
 
+#include "../rehearse/plan.h"
+
 #include <editline/readline.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_ARGS 64
-
-/* Splits a line into words: whitespace separates, "..." and '...' group,
- * backslash escapes outside single quotes.  Returns the count, -1 on an
- * unclosed quote.  Words are written into buf. */
-static int split(const char *line, char *buf, char **argv, int max)
-{
-    int n = 0;
-    const char *p = line;
-    char *o = buf;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        if (n == max)
-            return -1;
-        argv[n++] = o;
-        char quote = 0;
-        while (*p && (quote || (*p != ' ' && *p != '\t'))) {
-            if (quote) {
-                if (*p == quote)
-                    quote = 0;
-                else if (*p == '\\' && quote == '"' && p[1])
-                    *o++ = *++p;
-                else
-                    *o++ = *p;
-            } else if (*p == '"' || *p == '\'') {
-                quote = *p;
-            } else if (*p == '\\' && p[1]) {
-                *o++ = *++p;
-            } else {
-                *o++ = *p;
-            }
-            p++;
-        }
-        if (quote)
-            return -1;
-        *o++ = '\0';
-    }
-    return n;
-}
 
 int cmd_interactive(void)
 {
@@ -67,7 +28,7 @@ int cmd_interactive(void)
         char *buf = malloc(strlen(line) + 1);
         char *argv[MAX_ARGS + 2];
         argv[0] = "phonetrust";
-        int n = buf ? split(line, buf, argv + 1, MAX_ARGS) : -1;
+        int n = buf ? pt_words_split(line, buf, argv + 1, MAX_ARGS) : -1;
         if (n < 0) {
             fprintf(stderr, "phonetrust: unclosed quote or too many words\n");
             last = EXIT_USAGE;

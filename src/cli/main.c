@@ -109,6 +109,13 @@ static const char usage[] =
     "                                            locked or failed, 130 when interrupted (Ctrl-C)\n"
     "  fleet status [--json]                     the states as they are: phones, trusted, locked, no_itl,\n"
     "                                            lsc_installed, pending, failed, locked_phones\n"
+    "Rehearsal: a change tried on a copy of the cluster and the fleet; nothing real is touched\n"
+    "  rehearse PLAN [--state FLEET_DIR] [--tftp HOST[:PORT][,...]] [--json] [--keep]\n"
+    "                                            PLAN: commands as typed at admin:, one per line, and\n"
+    "                                            'reset' (the fleet boots), 'wait 6m' (time passes);\n"
+    "                                            a table per step: trusting, locked, no ITL, LSC, failed,\n"
+    "                                            the first step that strands a phone; exit 1 when a phone\n"
+    "                                            ends locked\n"
     "\n"
     "ROLE: sast, ccm, ccm+tftp, tftp, capf, app-server, tvs (cert create also: callmanager,\n"
     "      callmanager-ecdsa, itlrecovery, ca, mic, etoken, lsc)\n"
@@ -197,6 +204,8 @@ static int dispatch(int argc, char **argv)
         return cmd_phone(argc - 1, argv + 1);
     if (!strcmp(cmd, "fleet"))
         return cmd_fleet(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rehearse"))
+        return cmd_rehearse(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "cli"))

@@ -80,14 +80,13 @@ static int add_dir(pt_cluster *c, pt_buf *b, const char *rel, pt_diag *d)
     return rc;
 }
 
-int pt_cluster_backup(pt_cluster *c, const char *password, pt_buf *out, pt_diag *d)
+/* The database (a consistent snapshot, even with other commands running),
+ * the keys and the served files as entries in plain (a secret buffer); the
+ * snapshot is taken in snapdir, and removed. */
+static int pack(pt_cluster *c, const char *snapdir, pt_buf *plain, pt_diag *d)
 {
-    int rc = pt_cluster_check_security_password(c, password, d);
-    if (rc)
-        return rc;
-    /* a consistent copy of the database, even with other commands running */
     char snap[PATH_MAX];
-    if (pt_path_join(snap, sizeof snap, c->home, "backup-snapshot.db"))
+    if (pt_path_join(snap, sizeof snap, snapdir, "backup-snapshot.db"))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the cluster home's path is too long");
     unlink(snap);
     sqlite3_stmt *st;
@@ -100,22 +99,31 @@ int pt_cluster_backup(pt_cluster *c, const char *password, pt_buf *out, pt_diag 
         unlink(snap);
         return pt__db_err(c, d, "snapshotting the database");
     }
-    pt_buf plain;
-    pt_buf_init(&plain);
-    plain.secret = 1;
+    plain->secret = 1;
     uint8_t *db;
     size_t dblen;
-    rc = pt_file_read(snap, &db, &dblen, 1u << 30, d);
+    int rc = pt_file_read(snap, &db, &dblen, 1u << 30, d);
     unlink(snap);
     if (rc)
         return rc;
-    add_entry(&plain, "cluster.db", 0600, db, dblen);
+    add_entry(plain, "cluster.db", 0600, db, dblen);
     free(db);
-    rc = add_dir(c, &plain, "keys", d);
+    rc = add_dir(c, plain, "keys", d);
     if (!rc)
-        rc = add_dir(c, &plain, "tftp", d);
-    if (!rc && (rc = pt_buf_error(&plain)))
+        rc = add_dir(c, plain, "tftp", d);
+    if (!rc && (rc = pt_buf_error(plain)))
         pt_diag_set(d, rc, PT_NO_OFFSET, "cannot build the backup");
+    return rc;
+}
+
+int pt_cluster_backup(pt_cluster *c, const char *password, pt_buf *out, pt_diag *d)
+{
+    int rc = pt_cluster_check_security_password(c, password, d);
+    if (rc)
+        return rc;
+    pt_buf plain;
+    pt_buf_init(&plain);
+    rc = pack(c, c->home, &plain, d);
 
     uint8_t hdr[HDR_LEN], key[32];
     memcpy(hdr, MAGIC, MAGIC_LEN);
@@ -177,6 +185,57 @@ static int mkdirs(const char *root, const char *rel)
     return 0;
 }
 
+/* The entries of plain put in place in home, whole (homestage.c): nothing
+ * half-placed is left behind.  Written without a flush each (thousands of
+ * configuration files), then one flush of the file system before they are
+ * put in place - none at all for a throwaway copy (durable = 0). */
+static int unpack(const pt_buf *plain, const char *home, const char *what, int durable, pt_diag *d)
+{
+    pt__home_stage stage;
+    int src = pt__home_stage_begin(&stage, home, what, d);
+    if (src)
+        return src;
+    const char *tmp = stage.tmp;
+    pt_reader r;
+    pt_rd_init(&r, plain->data, plain->len);
+    int rc = PT_OK, have_db = 0;
+    while (!rc && !pt_rd_eof(&r)) {
+        size_t off = pt_rd_pos(&r);
+        uint16_t nlen;
+        uint32_t mode, dlen;
+        const uint8_t *name, *bytes;
+        if (pt_rd_u16(&r, &nlen) || pt_rd_bytes(&r, nlen, &name) || pt_rd_u32(&r, &mode) ||
+            pt_rd_u32(&r, &dlen) || pt_rd_bytes(&r, dlen, &bytes)) {
+            rc = pt_diag_set(d, PT_ERR_TRUNCATED, off, "the backup's entry list is truncated");
+            break;
+        }
+        if (!safe_name(name, nlen)) {
+            rc = pt_diag_set(d, PT_ERR_FORMAT, off, "the backup names a file outside the cluster home: %.*s",
+                             (int)nlen, name);
+            break;
+        }
+        char rel[1024], path[PATH_MAX];
+        snprintf(rel, sizeof rel, "%.*s", (int)(nlen < sizeof rel ? nlen : sizeof rel - 1), name);
+        have_db |= !strcmp(rel, "cluster.db");
+        if (pt_path_join(path, sizeof path, tmp, rel) || mkdirs(tmp, rel) != 0)
+            rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create directories for %s", rel);
+        else
+            rc = pt_file_write_atomic_flags(path, bytes, dlen, (mode_t)(mode & 0777), PT_WRITE_NO_SYNC, d);
+    }
+    if (!rc && !have_db)
+        rc = pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET, "the backup holds no cluster database");
+    char keys[PATH_MAX];
+    if (pt_path_join(keys, sizeof keys, tmp, "keys") == PT_OK)
+        chmod(keys, 0700);
+    if (!rc && durable)
+        rc = pt_sync_fs(tmp, d);
+    if (!rc)
+        rc = pt__home_stage_commit(&stage, d);
+    if (rc)
+        pt__home_stage_abort(&stage); /* nothing half-restored is left behind */
+    return rc;
+}
+
 int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, const char *home, pt_diag *d)
 {
     if (len < HDR_LEN + 16 || memcmp(data, MAGIC, MAGIC_LEN))
@@ -214,49 +273,29 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, co
     }
     plain.len = (size_t)n + (size_t)f;
 
-    /* unpacked apart, then put in place whole (homestage.c) */
-    pt__home_stage stage;
-    int src = pt__home_stage_begin(&stage, home, "restore", d);
-    if (src) {
-        pt_buf_free(&plain);
-        return src;
-    }
-    const char *tmp = stage.tmp;
-    pt_reader r;
-    pt_rd_init(&r, plain.data, plain.len);
-    int rc = PT_OK, have_db = 0;
-    while (!rc && !pt_rd_eof(&r)) {
-        size_t off = pt_rd_pos(&r);
-        uint16_t nlen;
-        uint32_t mode, dlen;
-        const uint8_t *name, *bytes;
-        if (pt_rd_u16(&r, &nlen) || pt_rd_bytes(&r, nlen, &name) || pt_rd_u32(&r, &mode) ||
-            pt_rd_u32(&r, &dlen) || pt_rd_bytes(&r, dlen, &bytes)) {
-            rc = pt_diag_set(d, PT_ERR_TRUNCATED, off, "the backup's entry list is truncated");
-            break;
-        }
-        if (!safe_name(name, nlen)) {
-            rc = pt_diag_set(d, PT_ERR_FORMAT, off, "the backup names a file outside the cluster home: %.*s",
-                             (int)nlen, name);
-            break;
-        }
-        char rel[1024], path[PATH_MAX];
-        snprintf(rel, sizeof rel, "%.*s", (int)(nlen < sizeof rel ? nlen : sizeof rel - 1), name);
-        have_db |= !strcmp(rel, "cluster.db");
-        if (pt_path_join(path, sizeof path, tmp, rel) || mkdirs(tmp, rel) != 0)
-            rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create directories for %s", rel);
-        else
-            rc = pt_file_write_atomic(path, bytes, dlen, (mode_t)(mode & 0777), d);
-    }
+    int rc = unpack(&plain, home, "restore", 1, d);
     pt_buf_free(&plain);
-    if (!rc && !have_db)
-        rc = pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET, "the backup holds no cluster database");
-    char keys[PATH_MAX];
-    if (pt_path_join(keys, sizeof keys, tmp, "keys") == PT_OK)
-        chmod(keys, 0700);
-    if (!rc)
-        rc = pt__home_stage_commit(&stage, d);
+    return rc;
+}
+
+int pt_cluster_copy_home(pt_cluster *c, const char *home, pt_diag *d)
+{
+    int rc = pt__home_stage_check(home, d);
     if (rc)
-        pt__home_stage_abort(&stage); /* nothing half-restored is left behind */
+        return rc;
+    /* the snapshot beside the copy: the cluster's own home is only read */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", home);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, "%s", slash ? "/" : ".");
+    pt_buf plain;
+    pt_buf_init(&plain);
+    rc = pack(c, dir, &plain, d);
+    if (!rc)
+        rc = unpack(&plain, home, "copy", 0, d);
+    pt_buf_free(&plain);
     return rc;
 }

@@ -15,6 +15,10 @@
  * may hold neither any more after the change: it is stranded ("Trust List
  * Update Failed") until its ITL is erased by hand or reset.  Phones that
  * never reported an ITL hold none and trust the next one they see.
+ *
+ * A phone holding a reset ITL (utils itl reset: signed by ITLRecovery) is
+ * current and still at risk of a TVS change: the ITL that follows it is
+ * signed by CallManager, which only the TVS it holds can vouch for.
  */
 #include "cluster_internal.h"
 
@@ -173,6 +177,23 @@ static pt_guard_node *slot(pt_guard *g, const char *node)
 /* the phones concerned by a change (those of TFTP server `node`, or with
  * `node` in their CallManager group), and which of them it would strand:
  * those not current, or (after a reset) those not holding the reset ITL */
+/* whether TFTP server node serves a reset ITL (signed by ITLRecovery);
+ * looked up once per server */
+static int serves_reset(pt_cluster *c, const char *node, char (*seen)[64], int *is_reset, size_t *n_seen)
+{
+    for (size_t k = 0; k < *n_seen; k++)
+        if (!strcmp(seen[k], node))
+            return is_reset[k];
+    char signer[32];
+    pt_cluster_itl_signer(c, node, signer, sizeof signer);
+    int r = !strcmp(signer, PT_CERT_ITLRECOVERY);
+    if (*n_seen < PT_GUARD_NODES) {
+        snprintf(seen[*n_seen], 64, "%s", node);
+        is_reset[(*n_seen)++] = r;
+    }
+    return r;
+}
+
 static int tally(pt_cluster *c, const char *node, int by_group, int reset, pt_guard *g, pt_diag *d)
 {
     pt_itl_status *rows;
@@ -180,6 +201,9 @@ static int tally(pt_cluster *c, const char *node, int by_group, int reset, pt_gu
     int rc = pt_cluster_itl_status(c, &rows, &n, d);
     if (rc)
         return rc;
+    char seen[PT_GUARD_NODES][64];
+    int is_reset[PT_GUARD_NODES];
+    size_t n_seen = 0;
     for (size_t i = 0; i < n; i++) {
         const pt_itl_status *r = &rows[i];
         if (!(by_group ? in_group(r->group, node) : !strcmp(r->node, node)))
@@ -191,8 +215,12 @@ static int tally(pt_cluster *c, const char *node, int by_group, int reset, pt_gu
         pt_guard_node *k = slot(g, r->node);
         if (k)
             k->holding++;
-        if (reset ? r->status != PT_ITL_MATCH : !r->current) {
+        /* a TVS change (by_group) also strands the current phones of a server
+         * in reset: their next ITL needs the TVS they hold to vouch */
+        int held = by_group && !reset && r->current && serves_reset(c, r->node, seen, is_reset, &n_seen);
+        if (reset ? r->status != PT_ITL_MATCH : !r->current || held) {
             g->at_risk++;
+            g->reset_held += (size_t)held;
             if (g->n_first < PT_GUARD_FIRST)
                 snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", r->device);
             if (k)

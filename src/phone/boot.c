@@ -1331,6 +1331,7 @@ static void stage_report(ph_boot *b)
     }
     struct sockaddr_in sa = b->tftp_srv;
     sa.sin_port = htons((uint16_t)b->o->http_port);
+    ph_resolve(b->o->tftp_host, b->o->http_port, &sa); /* (resolved before: only a rehearsal's redirect moves it) */
     b->http_head_len = 0;
     conn_open(b, &sa, 0, report_up, report_readable, report_end);
 }

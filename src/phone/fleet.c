@@ -365,7 +365,7 @@ static int tftp_servers(fleet *f, const char *spec, pt_diag *d)
                 return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--tftp %s: the port is 1 to 65535", spec);
         }
         struct sockaddr_in sa;
-        if (!*one || !ph_resolve(one, (int)port, &sa))
+        if (!*one || !ph_resolve_raw(one, (int)port, &sa))
             return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "TFTP server %s: cannot resolve it", one);
         inet_ntop(AF_INET, &sa.sin_addr, f->tftp_ip[f->n_tftp], sizeof f->tftp_ip[0]);
         f->tftp_port[f->n_tftp++] = (int)port;

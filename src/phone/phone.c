@@ -286,7 +286,7 @@ void ph_report_body(const phone *ph, char *body, size_t n)
             *p = '+';
 }
 
-int ph_resolve(const char *host, int port, struct sockaddr_in *out)
+int ph_resolve_raw(const char *host, int port, struct sockaddr_in *out)
 {
     memset(out, 0, sizeof *out);
     out->sin_family = AF_INET;
@@ -298,6 +298,38 @@ int ph_resolve(const char *host, int port, struct sockaddr_in *out)
         return 0;
     out->sin_addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
     freeaddrinfo(res);
+    return 1;
+}
+
+#define MAX_REDIRECTS 64
+static struct {
+    struct sockaddr_in from, to;
+} redirects[MAX_REDIRECTS];
+static size_t n_redirects;
+
+int pt_phone_redirect_set(const pt_phone_redirect *r, size_t n, pt_diag *d)
+{
+    n_redirects = 0;
+    if (n > MAX_REDIRECTS)
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "at most %d redirected addresses", MAX_REDIRECTS);
+    for (size_t i = 0; i < n; i++)
+        if (!ph_resolve_raw(r[i].from_host, r[i].from_port, &redirects[i].from) ||
+            !ph_resolve_raw(r[i].to_host, r[i].to_port, &redirects[i].to))
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s or %s: cannot resolve it", r[i].from_host,
+                               r[i].to_host);
+    n_redirects = n;
+    return PT_OK;
+}
+
+int ph_resolve(const char *host, int port, struct sockaddr_in *out)
+{
+    if (!ph_resolve_raw(host, port, out))
+        return 0;
+    for (size_t i = 0; i < n_redirects; i++)
+        if (redirects[i].from.sin_addr.s_addr == out->sin_addr.s_addr && redirects[i].from.sin_port == out->sin_port) {
+            *out = redirects[i].to;
+            break;
+        }
     return 1;
 }
 

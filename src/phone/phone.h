@@ -56,6 +56,17 @@ int pt_phone_name(const char *mac, char out[16], pt_diag *d);
 
 /* One phone on its own event loop (boot.c); fleet.h boots many on one. */
 int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, pt_diag *d);
+
+/* A rehearsal's network: what the phones send to FROM_HOST:FROM_PORT (a
+ * node's address and a service's port, as their lists and configuration
+ * name them) goes to TO_HOST:TO_PORT instead (a copy of the cluster served
+ * on loopback), as a lab's address translation would.  Process-wide; n = 0
+ * removes it.  PT_ERR_ARG: a host that does not resolve, or too many. */
+typedef struct pt_phone_redirect {
+    const char *from_host, *to_host;
+    int from_port, to_port;
+} pt_phone_redirect;
+int pt_phone_redirect_set(const pt_phone_redirect *r, size_t n, pt_diag *d);
 /* What a phone holds, for `phone show`.  Missing files are NULL / 0. */
 typedef struct pt_phone_state {
     char name[16];

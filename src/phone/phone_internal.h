@@ -61,6 +61,9 @@ void ph_cache_store(phone *ph, const char *hash, uint32_t roles, uint32_t ttl);
 void ph_report_body(const phone *ph, char *body, size_t n);
 
 /* An IPv4 address or a host name the phone resolves; 0 when it cannot. */
+/* host:port as an IPv4 address, through a rehearsal's redirects (phone.h) */
 int ph_resolve(const char *host, int port, struct sockaddr_in *out);
+/* the same without them: the address the phone believes it talks to */
+int ph_resolve_raw(const char *host, int port, struct sockaddr_in *out);
 
 #endif

@@ -87,6 +87,15 @@ expect_err "whom it would strand" "would strand 10 phones that have not taken th
 expect_exit 0 "the phones reset: they take it" fleet
 expect_exit 0 "then the restart is allowed" pt utils service restart "Cisco Tftp"
 expect_exit 2 "utils service restart takes --force and nothing else" pt utils service restart "Cisco Tftp" --now
+# the subscriber still serves the reset ITL: its phones are current, and a
+# TVS change would strand them (the CallManager-signed ITL that follows
+# needs the TVS they hold to vouch for it)
+later
+expect_exit 6 "TVS while the subscriber's phones hold the reset ITL: refused" pt set cert regen TVS --yes
+expect_err "the reset ITL's holders, named as such" "10 of them hold the ITL of 'utils itl reset'"
+expect_err "what to do first" "Restart \"Cisco Tftp\" on their TFTP server first"
+expect_err "with the publisher's ten (MisMatch after its restart)" "would strand 20 phones"
+pt --node sub utils service restart "Cisco Tftp" >/dev/null
 
 # --force: knowingly, and saying whom
 later
