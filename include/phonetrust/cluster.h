@@ -317,6 +317,10 @@ int pt_cluster_regen_strands(pt_cluster *c, const char *node, const char *name, 
 /* utils service restart "Cisco Tftp" on node while its ITL is a reset one:
  * the phones of node that have not reported it. */
 int pt_cluster_guard_tftp_restart(pt_cluster *c, const char *node, pt_guard *g, pt_diag *d);
+/* The devices with a CAPF operation pending (at_risk, first): after a CAPF
+ * regeneration they complete it only once they hold an ITL with the new
+ * CAPF certificate (set cert regen CAPF warns, seed 004). */
+int pt_cluster_capf_pending(pt_cluster *c, pt_guard *g, pt_diag *d);
 /* "SEP..., SEP... and N more"; "  node: N of the M phones holding an ITL\n" lines */
 void pt_guard_phones(const pt_guard *g, char *out, size_t n);
 void pt_guard_counts(const pt_guard *g, char *out, size_t n);

@@ -410,6 +410,26 @@ static int tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
     return guard_refused(&g, why, "restart");
 }
 
+/* Seed 004's warning, and the CAPF operations the regeneration holds up. */
+static void capf_warning(pt_cluster *c)
+{
+    printf("\nWARNING: Regenerating the CAPF certificate while the CAPF service is activated and started\n"
+           "resets the phones (CSCue55353): do it in a maintenance window.\n");
+    pt_guard g;
+    pt_diag d;
+    pt_diag_clear(&d);
+    if (pt_cluster_capf_pending(c, &g, &d) || !g.at_risk)
+        return;
+    char phones[256];
+    pt_guard_phones(&g, phones, sizeof phones);
+    printf("%zu device%s ha%s a CAPF operation pending (%s): %s complete it only once %s an ITL\n"
+           "with the new CAPF certificate - restart \"Cisco Certificate Authority Proxy Function\", then\n"
+           "\"Cisco Tftp\" on every TFTP node, and reset %s.\n",
+           g.at_risk, g.at_risk == 1 ? "" : "s", g.at_risk == 1 ? "s" : "ve", phones,
+           g.at_risk == 1 ? "it can" : "they can", g.at_risk == 1 ? "it holds" : "they hold",
+           g.at_risk == 1 ? "it" : "them");
+}
+
 static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
 {
     const char *name = NULL;
@@ -457,6 +477,8 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
         return guard_refused(&g, d.msg, "regenerate");
     if (rc)
         guard_forced(&g, "");
+    if (!strcmp(name, PT_CERT_CAPF))
+        capf_warning(c);
     printf("\nWARNING: This operation will overwrite any CA signed certificate\n"
            "previously imported for %s\n", name);
     if (!yes && !ask_yes("Proceed with regeneration (yes|no)? ", "yes")) {

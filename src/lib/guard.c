@@ -271,3 +271,20 @@ void pt_guard_counts(const pt_guard *g, char *out, size_t n)
             len += (size_t)snprintf(out + len, n - len, "  %s: %zu of the %zu phones holding an ITL\n", g->nodes[k].node,
                                     g->nodes[k].at_risk, g->nodes[k].holding);
 }
+
+int pt_cluster_capf_pending(pt_cluster *c, pt_guard *g, pt_diag *d)
+{
+    memset(g, 0, sizeof *g);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT name FROM devices WHERE capf_op <> 'none' ORDER BY name", -1, &st, NULL) !=
+        SQLITE_OK)
+        return pt__db_err(c, d, "reading the pending CAPF operations");
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (g->n_first < PT_GUARD_FIRST)
+            snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", (const char *)sqlite3_column_text(st, 0));
+        g->at_risk++;
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "reading the pending CAPF operations");
+}

@@ -272,6 +272,8 @@ static void on_refresh(evutil_socket_t fd, short ev, void *arg)
     (void)fd, (void)ev;
     server *s = arg;
     srv_limits_tick(s);
+    if (s->index == 0)
+        srv_alerts_tick(s);
     int force = s->reload;
     s->reload = 0;
     long long v = pt_cluster_data_version(s->cl);

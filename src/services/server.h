@@ -99,6 +99,9 @@ void srv_release(struct server *s, srv_service svc, const char *peer);
 int srv_clients(const struct server *s, srv_service svc);
 /* On the one-second tick: one log line per service that refused clients. */
 void srv_limits_tick(struct server *s);
+/* alerts.c, on worker 0's tick: the alerts in force (the ITLRecovery
+ * backup), in serve's own log once a day and in the cluster's log. */
+void srv_alerts_tick(struct server *s);
 
 /* fetches.c: which address last fetched each device's configuration
  * (shared by the workers); a DeviceTLInfo report counts only from it. */
@@ -118,6 +121,8 @@ typedef struct server {
     struct event_base *base;
     pt_cluster *cl;
     pt_node self;
+    time_t alert_logged;    /* alerts.c: when this serve last logged the alerts (0: not yet) */
+    int alert_wait;         /* ticks until it looks again */
     char tftp_dir[PATH_MAX];
     char tftp_real[PATH_MAX]; /* tftp_dir with its links resolved (load() fills it) */
     struct srv_logger *log; /* shared */

@@ -99,7 +99,13 @@ expect_err "seed 001 hold-timer text" "CallManager certificate was modified in t
 expect_err "seed 001 hold-timer text, line 2" "regnerating TVS certificate at a later time"
 expect_exit 6 "and CallManager again too" $PT set cert regen CallManager --yes
 expect_exit 0 "another node is not held" $PT --node test10sub set cert regen TVS --yes
+$PT device add SEP00AA00000001 --count 2 --model 8845 >/dev/null
+$PT device capf SEP00AA00000002 --op install --auth null-string >/dev/null 2>&1
 expect_exit 0 "CAPF is not held" $PT set cert regen CAPF --yes
+expect_out "seed 004's warning" "WARNING: Regenerating the CAPF certificate while the CAPF service is activated and started"
+expect_out "the operation it holds up, and what to do" "1 device has a CAPF operation pending (SEP00AA00000002): it can complete it only once it holds an ITL"
+$PT device remove SEP00AA00000001 >/dev/null
+$PT device remove SEP00AA00000002 >/dev/null
 expect_exit 6 "CAPF on a subscriber: publisher only" $PT --node test10sub set cert regen CAPF --yes
 expect_exit 6 "4 minutes later: still held" faketime -f "+4m" $PT set cert regen TVS --yes
 expect_exit 0 "6 minutes later: allowed" faketime -f "+6m" $PT set cert regen TVS --yes

@@ -48,6 +48,13 @@ assert sorted({r["tftp_server"] for r in rows}) == ["pub", "sub"], rows' $SCRATC
 expect_exit 0 "show itl-status --node sub --status Match" pt show itl-status --node sub --status Match
 expect_out "the subscriber's ten" "10 devices: 10 Match, 0 MisMatch"
 expect_exit 2 "an unknown status is a usage error" pt show itl-status --status Maybe
+# the daily ITLRecovery alert: raised by the running serve itself, in its log, once
+# (at its first refresh tick: a second after it started, at most)
+for _ in $(seq 30); do grep -q "ALERT ITLRecoveryCertNotBackedUp" $LOG && break; sleep 0.1; done
+expect_true "serve logged the ITLRecovery alert once ($(grep -c 'ALERT ITLRecoveryCertNotBackedUp' $LOG))" \
+    sh -c "[ \$(grep -c 'ALERT ITLRecoveryCertNotBackedUp' $LOG) -eq 1 ]"
+expect_true "with what to do" grep -q "ALERT .*file get tftp ITLRecovery.p12" $LOG
+
 
 # TVS on the publisher, then CallManager on the subscriber in the same second
 expect_exit 0 "TVS regenerated on the publisher: every phone holds the current ITL" pt set cert regen TVS --yes
@@ -105,4 +112,5 @@ pt set cert regen TVS --yes >/dev/null
 expect_exit 0 "--force regenerates anyway" pt --node sub set cert regen CallManager --yes --force
 expect_out "saying how many and naming them" "WARNING: --force: 10 phones will be stranded"
 expect_out "the first ones" "SEP001EF7100002, SEP001EF7100004, SEP001EF7100006, SEP001EF7100008, SEP001EF710000A and 5 more"
+
 finish
