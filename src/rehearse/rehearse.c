@@ -410,18 +410,23 @@ static int run_command(sandbox *s, const pt_plan_step *st, size_t no, pt_rehears
     return PT_OK;
 }
 
+/* the fleet's states after a step, into its row */
+static void take_counts(pt_rehearse_step *r, const pt_fleet_report *fr)
+{
+    r->phones = fr->phones;
+    r->trusted = fr->trusted;
+    r->locked = fr->locked;
+    r->no_itl = fr->no_itl;
+    r->lsc_installed = fr->lsc_installed;
+    r->pending = fr->pending;
+    r->failed = fr->failed;
+}
+
 static int counts(sandbox *s, pt_rehearse_step *r, pt_fleet_report *fr, pt_diag *d)
 {
     int rc = pt_fleet_status(s->phones, fr, d);
-    if (!rc) {
-        r->phones = fr->phones;
-        r->trusted = fr->trusted;
-        r->locked = fr->locked;
-        r->no_itl = fr->no_itl;
-        r->lsc_installed = fr->lsc_installed;
-        r->pending = fr->pending;
-        r->failed = fr->failed;
-    }
+    if (!rc)
+        take_counts(r, fr);
     return rc;
 }
 
@@ -474,13 +479,7 @@ static int reset(sandbox *s, int changed, pt_rehearse_step *r, pt_fleet_report *
                         .concurrency = 200};
     rc = pt_fleet_boot(&fo, fr, d);
     if (!rc) {
-        r->phones = fr->phones;
-        r->trusted = fr->trusted;
-        r->locked = fr->locked;
-        r->no_itl = fr->no_itl;
-        r->lsc_installed = fr->lsc_installed;
-        r->pending = fr->pending;
-        r->failed = fr->failed;
+        take_counts(r, fr);
         r->exit_code = fr->locked ? 1 : 0;
     }
     return rc;
