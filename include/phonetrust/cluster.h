@@ -41,7 +41,8 @@ typedef struct pt_install {
     const char *admin_password, *security_password;
 } pt_install;
 
-enum { PT_SVC_TFTP = 1, PT_SVC_TVS = 2, PT_SVC_CALLMANAGER = 4 };
+/* a node's services; CAPF only ever on the publisher */
+enum { PT_SVC_TFTP = 1, PT_SVC_TVS = 2, PT_SVC_CALLMANAGER = 4, PT_SVC_CAPF = 8 };
 
 typedef struct pt_node {
     char name[64];
@@ -142,6 +143,11 @@ long long pt_cluster_data_version(pt_cluster *c);
 #define PT_SERVICE_CAPF "Cisco Certificate Authority Proxy Function"
 int pt_cluster_service_restart(pt_cluster *c, const char *node, const char *service, pt_diag *d);
 long long pt_cluster_service_generation(pt_cluster *c, const char *node, const char *service);
+/* The PT_SVC_* bit of a service name (PT_SERVICE_*, case aside), 0 if none. */
+int pt_service_bit(const char *service);
+/* Activates (on) or deactivates a service of node: 1 if it changed, 0 if it
+ * already was so, <0 (PT_ERR_*) on error.  CAPF only on the publisher. */
+int pt_cluster_service_activate(pt_cluster *c, const char *node, const char *service, int on, pt_diag *d);
 
 /* The TFTP directory of a node (home/tftp/<node>). */
 int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n);

@@ -30,6 +30,7 @@ enum {
 
 int cli_exit_code(int rc);
 struct pt_cluster;
+struct pt_node;
 /* A new TFTP node's ITL and configuration files, built at once (install, node add). */
 int cli_first_files(struct pt_cluster *c, const char *node);
 /* Prints "phonetrust: WHAT: offset 0x..: message" and returns the exit code. */
@@ -104,6 +105,11 @@ int cluster_show_itl_records(void);
 int cluster_show_cert(int argc, char **argv);
 int cluster_show_param(int argc, char **argv);
 int cluster_utils(int argc, char **argv);
+/* utils service restart|activate|deactivate NAME [--force] (cmd_service.c);
+ * a library error in *rc */
+int cli_utils_service(struct pt_cluster *c, const struct pt_node *self, int argc, char **argv, pt_diag *d, int *rc);
+/* After utils itl reset: refuses a TFTP restart that strands phones (cmd_cluster.c) */
+int cli_tftp_restart_guard(struct pt_cluster *c, const struct pt_node *self, int force);
 /* cmd_import.c: utils import usecallmanager ... (argv from "utils") */
 int cluster_import(int argc, char **argv);
 int cluster_file(int argc, char **argv);

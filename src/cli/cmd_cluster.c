@@ -1,7 +1,7 @@
 /*
  * cmd_cluster.c - the administrator's commands on a cluster, spelled as on
  * CUCM (seeds 001, 003): install, node, show/set param, show/set cert,
- * utils service restart "Cisco Tftp", utils itl reset.
+ * utils itl reset, utils ctl (utils service: cmd_service.c).
  *
  * The global options --home DIR (or PHONETRUST_HOME) and --node HOST say
  * which cluster and whose command line this is (default: the publisher).
@@ -387,7 +387,7 @@ static void guard_forced(const pt_guard *g, const char *who)
 /* After utils itl reset, a TFTP restart puts CallManager back as the
  * signer: phones that have not taken the reset ITL would then be stranded
  * (guard.c).  Refused unless --force, which says whom it strands. */
-static int tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
+int cli_tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
 {
     pt_guard g;
     pt_diag d;
@@ -1290,42 +1290,8 @@ int cluster_utils(int argc, char **argv)
     pt_diag d;
     pt_diag_clear(&d);
     int rc = PT_OK;
-    if (argc >= 4 && !strcmp(argv[1], "service") && !strcmp(argv[2], "restart")) {
-        const char *svc = !strcasecmp(argv[3], PT_SERVICE_TFTP)   ? PT_SERVICE_TFTP
-                          : !strcasecmp(argv[3], PT_SERVICE_TVS)  ? PT_SERVICE_TVS
-                          : !strcasecmp(argv[3], PT_SERVICE_CAPF) ? PT_SERVICE_CAPF
-                                                                  : NULL;
-        int force = argc == 5 && !strcmp(argv[4], "--force");
-        /* services the seeds tell the administrator to restart that have no
-         * counterpart here: say what restarting them means for phonetrust */
-        static const struct { const char *name, *means; } elsewhere[] = {
-            {"Cisco CallManager", "phonetrust runs no call control: restart your PBX (Asterisk, FreeSWITCH) so that its\n"
-                                  "SIP-TLS listener presents its new certificate; the phones' files are Cisco Tftp's"},
-            {"Cisco CTL Provider", "phonetrust has no CTL Provider: the CTL is built by 'utils ctl update CTLFile' and\n"
-                                   "served by Cisco Tftp"},
-        };
-        for (size_t k = 0; !svc && k < sizeof elsewhere / sizeof elsewhere[0]; k++)
-            if (!strcasecmp(argv[3], elsewhere[k].name)) {
-                printf("%s: nothing to restart here. %s\n", elsewhere[k].name, elsewhere[k].means);
-                pt_cluster_close(c);
-                return EXIT_OK;
-            }
-        if (!svc)
-            ex = cli_usage("utils service restart \"%s\": expected \"%s\", \"%s\" or \"%s\"", argv[3],
-                           PT_SERVICE_TFTP, PT_SERVICE_TVS, PT_SERVICE_CAPF);
-        else if (argc > 5 || (argc == 5 && !force))
-            ex = cli_usage("utils service restart \"%s\": unknown argument %s", svc, argv[argc - 1]);
-        else if (!strcmp(svc, PT_SERVICE_TFTP) && (ex = tftp_restart_guard(c, &self, force)))
-            ;
-        else {
-            printf("Service Manager is running\n%s[STOPPING]\n%s[STARTING]\n", svc, svc);
-            /* TFTP: the files are rebuilt now; TVS and CAPF: a running
-             * 'phonetrust serve' on this node reloads within a second */
-            rc = !strcmp(svc, PT_SERVICE_TFTP) ? pt_cluster_tftp_restart(c, self.name, &d)
-                                        : pt_cluster_service_restart(c, self.name, svc, &d);
-            if (!rc)
-                printf("%s[STARTED]\n", svc);
-        }
+    if (argc >= 3 && !strcmp(argv[1], "service")) {
+        ex = cli_utils_service(c, &self, argc, argv, &d, &rc);
     } else if (argc >= 3 && !strcmp(argv[1], "itl") && !strcmp(argv[2], "reset")) {
         ex = itl_reset(c, &self, argc, argv);
     } else if (argc >= 2 && !strcmp(argv[1], "ctl")) {

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 11
+#define SCHEMA_VERSION 12
 
 #include "cluster_internal.h"
 
@@ -107,6 +107,9 @@ static const char *const migrations[] = {
     "ALTER TABLE cluster ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE certs ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE itl_state ADD COLUMN built_seq INTEGER NOT NULL DEFAULT 0;\n",
+    /* 11 -> 12: CAPF is a service of the publisher that can be deactivated
+     * (nodeservices.c); it was always active before */
+    "UPDATE nodes SET services = services | 8 WHERE publisher = 1;\n",
 };
 
 /* A full disk (or a write the system refused) is not a damaged database:
@@ -296,33 +299,6 @@ static void fqdn(const pt_cluster *c, const char *host, char *out, size_t n)
         snprintf(out, n, "%s", host);
     else
         snprintf(out, n, "%s.%s", host, c->domain);
-}
-
-int pt_services_parse(const char *s)
-{
-    int v = 0;
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", s);
-    char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcasecmp(t, "tftp"))
-            v |= PT_SVC_TFTP;
-        else if (!strcasecmp(t, "tvs"))
-            v |= PT_SVC_TVS;
-        else if (!strcasecmp(t, "callmanager") || !strcasecmp(t, "ccm"))
-            v |= PT_SVC_CALLMANAGER;
-        else
-            return -1;
-    }
-    return v;
-}
-
-void pt_services_format(int s, char *out, size_t n)
-{
-    snprintf(out, n, "%s%s%s%s%s", s & PT_SVC_TFTP ? "tftp" : "",
-             (s & PT_SVC_TFTP) && (s & (PT_SVC_TVS | PT_SVC_CALLMANAGER)) ? "," : "",
-             s & PT_SVC_TVS ? "tvs" : "", (s & PT_SVC_TVS) && (s & PT_SVC_CALLMANAGER) ? "," : "",
-             s & PT_SVC_CALLMANAGER ? "callmanager" : "");
 }
 
 const char *pt_cluster_home(const pt_cluster *c) { return c->home; }
@@ -793,7 +769,7 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
                                       -1, &s, NULL) == SQLITE_OK) {
             sqlite3_bind_text(s, 1, in->publisher, -1, SQLITE_STATIC);
             sqlite3_bind_text(s, 2, in->ip, -1, SQLITE_STATIC);
-            sqlite3_bind_int(s, 3, PT_SVC_TFTP | PT_SVC_TVS | PT_SVC_CALLMANAGER);
+            sqlite3_bind_int(s, 3, PT_SVC_TFTP | PT_SVC_TVS | PT_SVC_CALLMANAGER | PT_SVC_CAPF);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = pt__db_err(&c, d, "adding the publisher");
             sqlite3_finalize(s);
@@ -1008,8 +984,10 @@ int pt_cluster_node_add(pt_cluster *c, const char *name, const char *ip, int ser
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a host name", name);
     if (!ip || !pt__is_ipv4(ip, b))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ip %s is not an IPv4 address", ip ? ip : "(missing)");
-    if (services <= 0)
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "a node runs at least one of tftp, tvs, callmanager");
+    if (services <= 0 || (services & ~(PT_SVC_TFTP | PT_SVC_TVS | PT_SVC_CALLMANAGER)))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET,
+                           services > 0 ? "CAPF runs on the publisher only"
+                                        : "a node runs at least one of tftp, tvs, callmanager");
     pt_node existing;
     if (pt_cluster_node(c, name, &existing, NULL) == PT_OK)
         return pt_diag_set(d, PT_ERR_EXISTS, PT_NO_OFFSET, "node %s is already in the cluster", name);
@@ -1383,7 +1361,8 @@ int pt_cluster_build_itl(pt_cluster *c, const char *node, pt_buf *out, pt_diag *
     for (size_t i = 0; !rc && i < nn; i++) {
         pt_tl_entry nb = {.dns_name = nodes[i].name};
         nb.has_ip = pt__is_ipv4(nodes[i].ip, nb.ip);
-        if (nodes[i].publisher && !(rc = pt_cluster_cert(c, nodes[i].name, PT_CERT_CAPF, &x, d)) && keep(&parts, x))
+        if (nodes[i].publisher && (nodes[i].services & PT_SVC_CAPF) &&
+            !(rc = pt_cluster_cert(c, nodes[i].name, PT_CERT_CAPF, &x, d)) && keep(&parts, x))
             e[n] = nb, e[n].cert = x, e[n].role = PT_ROLE_CAPF, e[n].hash_only = 1, n++;
         if (!rc && !rollback_itl && (nodes[i].services & PT_SVC_TVS) &&
             !(rc = pt_cluster_cert(c, nodes[i].name, PT_CERT_TVS, &x, d)) && keep(&parts, x))
@@ -1633,36 +1612,6 @@ int pt_cluster_log_daily_alerts(pt_cluster *c, time_t now)
         pt_cluster_log(c, "ALERT ITLRecoveryCertNotBackedUp: the ITL recovery key has not been backed up; "
                           "run 'file get tftp ITLRecovery.p12'");
     return PT_OK;
-}
-
-int pt_cluster_service_restart(pt_cluster *c, const char *node, const char *service, pt_diag *d)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
-                           "INSERT INTO service_restarts (node, service, generation) VALUES (?1, ?2, 1) "
-                           "ON CONFLICT (node, service) DO UPDATE SET generation = generation + 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return pt__db_err(c, d, "recording the restart");
-    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? PT_OK : pt__db_err(c, d, "recording the restart");
-}
-
-long long pt_cluster_service_generation(pt_cluster *c, const char *node, const char *service)
-{
-    sqlite3_stmt *st;
-    long long g = 0;
-    if (sqlite3_prepare_v2(c->db, "SELECT generation FROM service_restarts WHERE node = ?1 AND service = ?2", -1,
-                           &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        g = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return g;
 }
 
 long long pt_cluster_data_version(pt_cluster *c)

@@ -82,7 +82,7 @@ int pt_cluster_build_ctl(pt_cluster *c, const pt_signer *signer, X509 *const *to
         nb.has_ip = pt__is_ipv4(nodes[i].ip, nb.ip);
         if (nodes[i].publisher) {
             e[n] = nb, e[n].cert = cm, e[n].role = PT_ROLE_CCM_TFTP, n++;
-            if (!(rc = pt_cluster_cert(c, pub.name, PT_CERT_CAPF, &x, d))) {
+            if ((nodes[i].services & PT_SVC_CAPF) && !(rc = pt_cluster_cert(c, pub.name, PT_CERT_CAPF, &x, d))) {
                 owned[no++] = x;
                 e[n] = pb, e[n].cert = x, e[n].role = PT_ROLE_CAPF, n++;
             }

@@ -576,6 +576,11 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l, (void)salen;
     server *s = arg;
     char peer[64];
+    if (!(s->self.services & PT_SVC_CAPF)) {
+        /* deactivated (utils service deactivate): as if nothing listened */
+        evutil_closesocket(fd);
+        return;
+    }
     struct bufferevent *bev = srv_tls_accept(s, SVC_CAPF, s->capf_ctx, fd, sa, peer, sizeof peer);
     if (!bev)
         return;

@@ -280,6 +280,13 @@ static void on_refresh(evutil_socket_t fd, short ev, void *arg)
     int restart_tvs = 0, restart_capf = 0;
     if (v != s->seen_version) {
         s->seen_version = v;
+        pt_node self;
+        if (pt_cluster_node(s->cl, s->self.name, &self, NULL) == PT_OK) {
+            if ((self.services ^ s->self.services) & PT_SVC_CAPF && s->capf_listener && s->index == 0)
+                srv_log(s, "SERVE %s %s", PT_SERVICE_CAPF,
+                        self.services & PT_SVC_CAPF ? "activated" : "deactivated: phones are turned away");
+            s->self.services = self.services;
+        }
         long long g = pt_cluster_service_generation(s->cl, s->self.name, PT_SERVICE_TVS);
         restart_tvs = s->tvs_ctx && g > s->tvs_gen;
         s->tvs_gen = g > s->tvs_gen ? g : s->tvs_gen;

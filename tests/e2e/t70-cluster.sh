@@ -48,6 +48,10 @@ expect_err "This is not a publisher node" "This is not a publisher node"
 expect_exit 0 "node list" $PT node list
 expect_out "the subscriber" "test10sub                192.0.2.11       subscriber tftp,tvs,callmanager"
 expect_out "the TFTP-only node" "tftp3                    192.0.2.12       subscriber tftp"
+expect_out "CAPF: the publisher's" "publisher  tftp,tvs,callmanager,capf"
+expect_exit 2 "CAPF only on the publisher" $PT node add x1 --ip 192.0.2.13 --services tftp,capf
+expect_exit 6 "CAPF deactivated from a subscriber" $PT --node test10sub utils service deactivate "Cisco Certificate Authority Proxy Function"
+expect_exit 2 "TFTP is not deactivated here" $PT utils service deactivate "Cisco Tftp"
 expect_exit 2 "--node with an unknown host" $PT --node nosuch show itl
 
 # enterprise parameters (M4)

@@ -121,8 +121,10 @@ expect_true "the restored key replaced the local one" sh -c "$PT show cert own I
 # a cluster from before the random salt (schema 8 kept the .p12 password) is upgraded when opened
 sqlite3 $PHONETRUST_HOME/cluster.db "ALTER TABLE cluster ADD COLUMN p12_password TEXT; UPDATE cluster SET p12_password = 'kept';
     ALTER TABLE cluster DROP COLUMN p12_salt; DROP TABLE itl_records; ALTER TABLE cluster DROP COLUMN change_seq; \
-    ALTER TABLE certs DROP COLUMN changed_seq; ALTER TABLE itl_state DROP COLUMN built_seq; PRAGMA user_version = 8"
-$PT node list >/dev/null
+    ALTER TABLE certs DROP COLUMN changed_seq; ALTER TABLE itl_state DROP COLUMN built_seq;
+    UPDATE nodes SET services = services & 7; PRAGMA user_version = 8"
+expect_exit 0 "the upgraded cluster's nodes" $PT node list
+expect_out "CAPF was always active on the publisher before it could be deactivated" "publisher  tftp,tvs,callmanager,capf"
 expect_true "the upgrade drops the kept .p12 password" sh -c \
     "! sqlite3 $PHONETRUST_HOME/cluster.db .dump | grep -qi -e p12_password -e kept"
 expect_true "and gives the cluster a salt" sh -c \

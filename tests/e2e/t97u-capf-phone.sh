@@ -200,6 +200,32 @@ expect_exit 0 "show" $PT phone show --mac 0011223344E3
 expect_out "it talked to CAPF" "CAPF localhost:$CAPF: install operation ended"
 expect_no_out "no resolution failure" "cannot resolve"
 
+# CAPF deactivated (utils service deactivate): serve turns phones away at
+# once; at the next TFTP restart CAPF leaves the ITL: No valid CAPF server
+$PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
+restart
+expect_exit 0 "deactivate CAPF" $PT utils service deactivate "Cisco Certificate Authority Proxy Function"
+expect_out "in CUCM's words" "Cisco Certificate Authority Proxy Function[NOTRUNNING]"
+expect_true "names the devices it leaves pending" grep -q "devices have a CAPF operation pending (.*SEP001122334405" $SCRATCH/out
+for _ in $(seq 50); do grep -q "Proxy Function deactivated" $LOG && break; sleep 0.1; done
+expect_exit 0 "still in the phone's ITL, but serve turns it away" boot 001122334405
+expect_exit 0 "show" $PT phone show --mac 001122334405
+expect_out "M25" "LSC: Connection Failed"
+expect_exit 6 "no restart of a deactivated CAPF" $PT utils service restart "Cisco Certificate Authority Proxy Function"
+expect_err "says why" "is deactivated on pub"
+restart
+expect_exit 0 "dump" $PT tlv dump $PHONETRUST_HOME/tftp/pub/ITLFile.tlv
+expect_no_out "CAPF has left the ITL" "CAPF"
+expect_exit 0 "then the phone has no CAPF to go to" boot 001122334405
+expect_exit 0 "show" $PT phone show --mac 001122334405
+expect_out "M25" "No valid CAPF server"
+expect_exit 0 "activated again" $PT utils service activate "Cisco Certificate Authority Proxy Function"
+expect_out "in CUCM's words" "Cisco Certificate Authority Proxy Function[STARTED]"
+for _ in $(seq 50); do grep -q "Proxy Function activated" $LOG && break; sleep 0.1; done
+restart
+expect_exit 0 "CAPF is back in the ITL: installed" boot 001122334405
+expect_out "installed" "LSC installed"
+
 # CAPF stopped: LSC: Connection Failed
 $PT device capf SEP001122334405 --op install --auth null-string --deadline +1d >/dev/null
 restart
