@@ -34,6 +34,7 @@ static const char usage[] =
     "  install --publisher HOST --domain DOMAIN --ip ADDR [--org O --unit OU --locality L --state ST\n"
     "        --country C] [--admin-password PW] [--security-password PW]\n"
     "  node add HOST --ip ADDR [--services tftp,tvs,callmanager] | node list | node remove HOST\n"
+    "        (ADDR: an IPv4 address, or a host name the phones resolve themselves)\n"
     "  show param [NAME] | set param NAME VALUE\n"
     "  show cert list | show cert own NAME\n"
     "  set cert regen NAME [--yes] [--force]     CallManager, CallManager-ECDSA, TVS, CAPF, ITLRecovery;\n"

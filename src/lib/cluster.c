@@ -293,6 +293,21 @@ static int valid_hostname(const char *h)
     return h[0] != '-' && h[0] != '.';
 }
 
+/* What phones are given to reach a node (CUCM's "Host Name/IP Address"): an
+ * IPv4 address, or a host name they resolve themselves (then the ITL
+ * carries no address for it). */
+static int valid_address(const char *a)
+{
+    uint8_t ip[4];
+    if (pt__is_ipv4(a, ip))
+        return 1;
+    int letter = 0;
+    for (const char *p = a; *p; p++)
+        letter |= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+    return letter && valid_hostname(a);
+}
+#define BAD_ADDRESS "--ip %s is neither an IPv4 address nor a host name"
+
 static void fqdn(const pt_cluster *c, const char *host, char *out, size_t n)
 {
     if (strchr(host, '.') || !c->domain[0])
@@ -701,14 +716,13 @@ int pt__rm_tree(const char *path)
 
 int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
 {
-    uint8_t ip[4];
     if (!in->publisher || !valid_hostname(in->publisher))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--publisher %s is not a host name",
                            in->publisher ? in->publisher : "(missing)");
     if (!in->domain || !*in->domain || !valid_hostname(in->domain))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--domain %s is not a domain name", in->domain ? in->domain : "(missing)");
-    if (!in->ip || !pt__is_ipv4(in->ip, ip))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ip %s is not an IPv4 address", in->ip ? in->ip : "(missing)");
+    if (!in->ip || !valid_address(in->ip))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, BAD_ADDRESS, in->ip ? in->ip : "(missing)");
     if (in->country && strlen(in->country) != 2)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--country %s: use a two-letter code", in->country);
     if (!in->admin_password || strlen(in->admin_password) < 6 || !in->security_password ||
@@ -979,11 +993,10 @@ int pt_cluster_tftp_dir(pt_cluster *c, const char *node, char *out, size_t n)
 
 int pt_cluster_node_add(pt_cluster *c, const char *name, const char *ip, int services, pt_diag *d)
 {
-    uint8_t b[4];
     if (!valid_hostname(name))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a host name", name);
-    if (!ip || !pt__is_ipv4(ip, b))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ip %s is not an IPv4 address", ip ? ip : "(missing)");
+    if (!ip || !valid_address(ip))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, BAD_ADDRESS, ip ? ip : "(missing)");
     if (services <= 0 || (services & ~(PT_SVC_TFTP | PT_SVC_TVS | PT_SVC_CALLMANAGER)))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET,
                            services > 0 ? "CAPF runs on the publisher only"

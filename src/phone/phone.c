@@ -312,12 +312,17 @@ int pt_phone_redirect_set(const pt_phone_redirect *r, size_t n, pt_diag *d)
     n_redirects = 0;
     if (n > MAX_REDIRECTS)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "at most %d redirected addresses", MAX_REDIRECTS);
-    for (size_t i = 0; i < n; i++)
-        if (!ph_resolve_raw(r[i].from_host, r[i].from_port, &redirects[i].from) ||
-            !ph_resolve_raw(r[i].to_host, r[i].to_port, &redirects[i].to))
-            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s or %s: cannot resolve it", r[i].from_host,
-                               r[i].to_host);
-    n_redirects = n;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* a node's host name the phones cannot resolve: they cannot reach it
+         * redirected either, as they could not for real */
+        if (!ph_resolve_raw(r[i].from_host, r[i].from_port, &redirects[k].from))
+            continue;
+        if (!ph_resolve_raw(r[i].to_host, r[i].to_port, &redirects[k].to))
+            return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: cannot resolve it", r[i].to_host);
+        k++;
+    }
+    n_redirects = k;
     return PT_OK;
 }
 

@@ -61,7 +61,9 @@ int pt_phone_boot(const pt_phone_boot_opts *o, pt_phone_result *res, pt_diag *d)
  * node's address and a service's port, as their lists and configuration
  * name them) goes to TO_HOST:TO_PORT instead (a copy of the cluster served
  * on loopback), as a lab's address translation would.  Process-wide; n = 0
- * removes it.  PT_ERR_ARG: a host that does not resolve, or too many. */
+ * removes it.  A FROM_HOST that does not resolve is left out (the phones
+ * cannot reach it, as for real).  PT_ERR_ARG: a TO_HOST that does not
+ * resolve, or too many. */
 typedef struct pt_phone_redirect {
     const char *from_host, *to_host;
     int from_port, to_port;

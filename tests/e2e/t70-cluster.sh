@@ -43,6 +43,8 @@ expect_exit 0 "a TFTP-only node" $PT node add tftp3 --ip 192.0.2.12 --services t
 expect_exit 2 "node add twice" $PT node add test10sub --ip 192.0.2.11
 expect_exit 2 "node add with a bad service" $PT node add x1 --ip 192.0.2.13 --services sip
 expect_exit 2 "node add without an address" $PT node add x1
+expect_exit 2 "digits that are no IPv4 address" $PT node add x1 --ip 192.0.2.300
+expect_err "says what it expected" "neither an IPv4 address nor a host name"
 expect_exit 6 "node add from a subscriber" $PT --node test10sub node add x1 --ip 192.0.2.13
 expect_err "This is not a publisher node" "This is not a publisher node"
 expect_exit 0 "node list" $PT node list

@@ -8,7 +8,9 @@
 export PHONETRUST_HOME=$SCRATCH/cluster PHONETRUST_PHONES=$SCRATCH/phones
 set -- $(free_ports 4)
 TFTP=$1 HTTP=$2 TVS=$3 CAPF=$4
-$PT install --publisher pub --domain lab.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
+# the publisher known by a host name (CUCM's "Host Name/IP Address"): the
+# phones resolve it themselves, for TVS and CAPF alike
+$PT install --publisher pub --domain lab.example --ip localhost --admin-password adminpw1 --security-password secpw123 >/dev/null
 $PT set param "TVS Port" $TVS >/dev/null
 $PT set param "CAPF Phone Port" $CAPF >/dev/null
 for m in 01 02 03 04 05; do $PT device add SEP0011223344$m --model 8845 >/dev/null; done
@@ -20,6 +22,10 @@ boot() { m=$1; shift; $PT phone boot --mac $m --tftp 127.0.0.1:$TFTP --http-port
 restart() { $PT utils service restart "Cisco Tftp" >/dev/null; }
 for m in 01 02 03 04 05; do boot 0011223344$m --model 8845 >/dev/null; done
 boot 0011223344F1 --model 8865 >/dev/null
+expect_exit 0 "dump" $PT tlv dump $PHONETRUST_HOME/tftp/pub/ITLFile.tlv
+expect_no_out "a node known by name has no address in the ITL" "IP_ADDRESS"
+$PT sgn strip $PHONETRUST_HOME/tftp/pub/SEP001122334401.cnf.xml.sgn named.xml >/dev/null
+expect_true "the configuration names it" grep -q "<processNodeName>localhost</processNodeName>" named.xml
 lsc() { $PT phone show --mac $1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lsc_installed"])'; }
 
 # 11. by null string (EC P-256)
@@ -180,7 +186,7 @@ pbx_phone() { # MAC CAPF-HOST [--hash-only capf=capf.crt]: its own ITL and a con
     m=$1 host=$2
     shift 2
     $PT tlv build $D/ITLSEP$m.tlv --signer pbx.pem --record sast=pbx.pem --record tftp=pbx.pem "$@" >/dev/null
-    sed "s|<processNodeName>127.0.0.1</processNodeName>|<processNodeName>$host</processNodeName>|" asks.xml >cfg-$m.xml
+    sed "s|<processNodeName>localhost</processNodeName>|<processNodeName>$host</processNodeName>|" asks.xml >cfg-$m.xml
     $PT sgn build cfg-$m.xml $D/SEP$m.cnf.xml.sgn --signer pbx.pem --filename SEP$m.cnf.xml.sgn >/dev/null
 }
 pbx_phone 0011223344E1 127.0.0.1
@@ -194,6 +200,24 @@ expect_out "pending" "certificate operation pending"
 expect_exit 0 "show" $PT phone show --mac 0011223344E2
 expect_out "M25" "Certificate Operation Status: Operation Pending"
 expect_out "says which name" "CAPF: cannot resolve cucm-pub.invalid"
+# the same from the cluster's own files: a publisher known by a name the
+# phones cannot resolve
+N=$SCRATCH/byname
+set -- $(free_ports 1)
+$PT --home $N install --publisher pub --domain lab.example --ip cucm-pub.invalid --admin-password adminpw1 --security-password secpw123 >/dev/null
+$PT --home $N device add SEP0011223344E4 --model 8845 >/dev/null
+$PT --home $N device capf SEP0011223344E4 --op install --auth null-string --deadline +1d >/dev/null 2>&1
+$PT --home $N utils service restart "Cisco Tftp" >/dev/null
+$PT --home $N serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port 0 --tvs-port 0 --capf-port 0 --log byname.log &
+NSERVE=$!
+at_exit "kill $NSERVE 2>/dev/null"
+for _ in $(seq 50); do grep -q "SERVE node" byname.log 2>/dev/null && break; sleep 0.1; done
+expect_exit 0 "a CAPF host name the phone cannot resolve" $PT phone boot --mac 0011223344E4 --model 8845 --tftp 127.0.0.1:$1 --http-port 0
+expect_out "pending" "certificate operation pending"
+expect_exit 0 "show" $PT phone show --mac 0011223344E4
+expect_out "M25" "Certificate Operation Status: Operation Pending"
+expect_out "says which name" "CAPF: cannot resolve cucm-pub.invalid"
+kill $NSERVE
 pbx_phone 0011223344E3 localhost --hash-only capf=capf.crt
 expect_exit 0 "a name that resolves (localhost) reaches CAPF" boot 0011223344E3 --model 8845
 expect_exit 0 "show" $PT phone show --mac 0011223344E3
