@@ -89,7 +89,18 @@ int cli_write(const char *path, const void *data, size_t len, unsigned mode);
 extern const char *cli_home;
 extern const char *cli_node;
 const char *cli_home_dir(void);
+/* prompt.c: questions to the administrator, answered on standard input
+ * (read unbuffered: a line and no more).  A secret is not echoed on a
+ * terminal; NULL at the end of input.  cli_ask_yes: 1 for y, yes or
+ * yes_word; cli_ask_line: dflt (copied) for an empty line or none. */
 char *cli_read_secret(const char *prompt);
+int cli_ask_yes(const char *prompt, const char *yes_word);
+char *cli_ask_line(const char *prompt, const char *dflt);
+/* In a rehearsal: confirmations answered yes unread; the other questions
+ * put on cli_prompt_fd (>= 0) too, after cli_prompt_label. */
+extern int cli_answers_yes;
+extern int cli_prompt_fd;
+extern const char *cli_prompt_label;
 int cmd_install(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_device(int argc, char **argv);

@@ -25,8 +25,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int confirm(const char *question);
-
 const char *cli_home;     /* --home / PHONETRUST_HOME */
 const char *cli_node;     /* --node */
 
@@ -92,52 +90,12 @@ int cli_open_cluster(pt_cluster **c, pt_node *self)
 }
 
 /* Reads a line from the terminal without echo, or from standard input. */
-char *cli_read_secret(const char *prompt)
-{
-    fputs(prompt, stdout);
-    fflush(stdout);
-    struct termios old, quiet;
-    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-    if (tty) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, stdin);
-    if (tty)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-    putchar('\n'); /* the Enter the user typed, echoed or not */
-    if (n < 0) {
-        free(line);
-        return NULL;
-    }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    return line;
-}
-
 static void free_secret(char *s)
 {
     if (s) {
         pt_wipe(s, strlen(s));
         free(s);
     }
-}
-
-/* Reads a yes/no answer; EOF is no. */
-static int ask_yes(const char *prompt, const char *yes_word)
-{
-    fputs(prompt, stdout);
-    fflush(stdout);
-    char buf[32];
-    if (!fgets(buf, sizeof buf, stdin))
-        return 0;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (!isatty(STDIN_FILENO))
-        printf("%s\n", buf);
-    return !strcasecmp(buf, yes_word) || !strcasecmp(buf, "y") || !strcasecmp(buf, "yes");
 }
 
 static int require_publisher(const pt_node *self)
@@ -481,7 +439,7 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
         capf_warning(c);
     printf("\nWARNING: This operation will overwrite any CA signed certificate\n"
            "previously imported for %s\n", name);
-    if (!yes && !ask_yes("Proceed with regeneration (yes|no)? ", "yes")) {
+    if (!yes && !cli_ask_yes("Proceed with regeneration (yes|no)? ", "yes")) {
         printf("\nCertificate regeneration cancelled\n");
         return EXIT_REFUSED;
     }
@@ -677,28 +635,6 @@ static int sftp_opt(int argc, char **argv, int *i, pt_sftp *s, int *ex)
     return m != 0;
 }
 
-static char *ask_line(const char *prompt, const char *dflt)
-{
-    fputs(prompt, stdout);
-    fflush(stdout);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, stdin);
-    if (n < 0) {
-        free(line);
-        return dflt ? strdup(dflt) : NULL;
-    }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    if (!isatty(STDIN_FILENO))
-        printf("%s\n", line);
-    if (!*line && dflt) {
-        free(line);
-        return strdup(dflt);
-    }
-    return line;
-}
-
 /* file get tftp ITLRecovery.p12 (M19, seed 001) */
 /* file delete tftp CTLFile.tlv (seed 002), on the current node */
 static int file_delete(int argc, char **argv)
@@ -715,7 +651,7 @@ static int file_delete(int argc, char **argv)
     pt_diag d;
     pt_diag_clear(&d);
     int rc = PT_OK, found = 0;
-    if (!confirm("Delete the File CTLFile.tlv?\nEnter \"y\" followed by return to continue: ")) {
+    if (!cli_ask_yes("Delete the File CTLFile.tlv?\nEnter \"y\" followed by return to continue: ", "y")) {
         pt_cluster_close(c);
         return EXIT_REFUSED;
     }
@@ -774,7 +710,7 @@ int cluster_file(int argc, char **argv)
         printf("done.\nSub-directories were not traversed.\nNumber of files affected: 1\n"
                "Total size in Bytes: %zu\nTotal size in Kbytes: %.8g\n", p12.len, p12.len / 1024.0);
         if (!yes) {
-            char *a = ask_line("Would you like to proceed [y/n]? ", NULL);
+            char *a = cli_ask_line("Would you like to proceed [y/n]? ", NULL);
             int go = a && (!strcasecmp(a, "y") || !strcasecmp(a, "yes"));
             free(a);
             if (!go) {
@@ -786,16 +722,16 @@ int cluster_file(int argc, char **argv)
         } else {
             printf("Would you like to proceed [y/n]? y\n");
         }
-        s.host = server ? server : (srv = ask_line("SFTP server IP: ", NULL));
+        s.host = server ? server : (srv = cli_ask_line("SFTP server IP: ", NULL));
         if (!s.port) {
-            port = ask_line("SFTP server port [22]: ", "22");
+            port = cli_ask_line("SFTP server port [22]: ", "22");
             long pn;
             s.port = port && !cli_parse_int(port, 1, 65535, &pn) ? (int)pn : 22;
         }
-        s.user = user ? user : (uid = ask_line("User ID: ", NULL));
+        s.user = user ? user : (uid = cli_ask_line("User ID: ", NULL));
         if (!s.identity)
             s.password = pw = cli_read_secret("Password: ");
-        const char *target = dir ? dir : (ddir = ask_line("Download directory: ", NULL));
+        const char *target = dir ? dir : (ddir = cli_ask_line("Download directory: ", NULL));
         char remote[1024];
         snprintf(remote, sizeof remote, "%s%sITLRecovery.p12", target ? target : "",
                  target && *target && target[strlen(target) - 1] != '/' ? "/" : "");
@@ -993,19 +929,6 @@ static int bulk_cert(int argc, char **argv)
 static const char restart_reminder[] =
     "Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services\n";
 
-static int confirm(const char *question)
-{
-    fputs(question, stdout);
-    fflush(stdout);
-    char buf[16];
-    if (!fgets(buf, sizeof buf, stdin))
-        buf[0] = '\0';
-    buf[strcspn(buf, "\r\n")] = '\0';
-    if (!isatty(STDIN_FILENO))
-        printf("%s\n", buf);
-    return !strcasecmp(buf, "y") || !strcasecmp(buf, "yes");
-}
-
 static int build_and_install_ctl(pt_cluster *c, pt_diag *d)
 {
     pt_buf ctl;
@@ -1030,7 +953,7 @@ static int utils_ctl(pt_cluster *c, const pt_node *self, int argc, char **argv)
             printf("The cluster is already in Mixed Mode\n");
             return EXIT_OK;
         }
-        if (!confirm("This operation sets the cluster to Mixed mode. Do you want to continue? (y/n):"))
+        if (!cli_ask_yes("This operation sets the cluster to Mixed mode. Do you want to continue? (y/n):", "y"))
             return EXIT_REFUSED;
         printf("\nMoving Cluster to Mixed Mode\n");
         rc = pt_cluster_set_security_mode(c, 1, &d);
@@ -1043,7 +966,7 @@ static int utils_ctl(pt_cluster *c, const pt_node *self, int argc, char **argv)
             printf("The cluster is already in Non Secure Mode\n");
             return EXIT_OK;
         }
-        if (!confirm("This operation sets the cluster to non-secure mode. Do you want to continue? (y/n):"))
+        if (!cli_ask_yes("This operation sets the cluster to non-secure mode. Do you want to continue? (y/n):", "y"))
             return EXIT_REFUSED;
         printf("\nMoving Cluster to Non Secure Mode\n");
         /* the CTL stays on servers and phones; its CCM+TFTP records lose their certificates */
@@ -1058,7 +981,7 @@ static int utils_ctl(pt_cluster *c, const pt_node *self, int argc, char **argv)
                             "(utils ctl set-cluster mixed-mode)\n");
             return EXIT_REFUSED;
         }
-        if (!confirm("This operation updates the CTLFile. Do you want to continue? (y/n):"))
+        if (!cli_ask_yes("This operation updates the CTLFile. Do you want to continue? (y/n):", "y"))
             return EXIT_REFUSED;
         printf("\nUpdating CTL file\n");
         rc = build_and_install_ctl(c, &d); /* tokenless: every eToken record is dropped */
@@ -1071,7 +994,7 @@ static int utils_ctl(pt_cluster *c, const pt_node *self, int argc, char **argv)
         size_t len;
         if ((rc = pt_cluster_current_ctl(c, NULL, &cur, &len, &d)))
             return cli_fail(NULL, rc, &d);
-        if (!confirm("This operation re-signs the CTLFile with the recovery key. Do you want to continue? (y/n):")) {
+        if (!cli_ask_yes("This operation re-signs the CTLFile with the recovery key. Do you want to continue? (y/n):", "y")) {
             free(cur);
             return EXIT_REFUSED;
         }

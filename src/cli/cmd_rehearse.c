@@ -17,10 +17,13 @@
 static const char usage[] = "rehearse PLAN [--state FLEET_DIR] [--tftp HOST[:PORT][,...]] [--json] [--keep]";
 
 /* one step of the plan, in the child process the rehearsal made for it */
-static int run_on_copy(const char *home, const char *node, int argc, char **argv)
+static int run_on_copy(const char *home, const char *node, int argc, char **argv, int ask_fd, const char *label)
 {
     cli_home = home;
     cli_node = node;
+    cli_answers_yes = 1;
+    cli_prompt_fd = ask_fd;
+    cli_prompt_label = label;
     return cli_dispatch(argc, argv);
 }
 

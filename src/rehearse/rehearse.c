@@ -37,7 +37,7 @@ typedef struct server {
 
 typedef struct sandbox {
     const pt_rehearse_opts *o;
-    char dir[PATH_MAX], home[PATH_MAX], phones[PATH_MAX], logs[PATH_MAX], out[PATH_MAX], yes[PATH_MAX];
+    char dir[PATH_MAX], home[PATH_MAX], phones[PATH_MAX], logs[PATH_MAX], out[PATH_MAX];
     server srv[MAX_NODES];
     size_t n_srv;
     char tftp[1024]; /* the fleet's TFTP servers, as the phones name them */
@@ -105,13 +105,11 @@ static int sandbox_make(sandbox *s, pt_diag *d)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot make the rehearsal's directory: %s", tmp,
                            strerror(errno));
     if (sub(s->home, s->dir, "home") || sub(s->phones, s->dir, "phones") || sub(s->logs, s->dir, "logs") ||
-        sub(s->out, s->dir, "steps") || sub(s->yes, s->dir, "answers"))
+        sub(s->out, s->dir, "steps"))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s: the path is too long", s->dir);
     if (mkdir(s->logs, 0700) || mkdir(s->out, 0700) || mkdir(s->phones, 0700))
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: %s", s->dir, strerror(errno));
-    /* a confirmation is answered as the administrator who wrote the plan would */
-    static const char yes[] = "y\ny\ny\ny\ny\ny\ny\ny\n";
-    return pt_file_write_atomic(s->yes, yes, sizeof yes - 1, 0600, d);
+    return PT_OK;
 }
 
 static int sandbox_fill(sandbox *s, pt_diag *d)
@@ -389,16 +387,21 @@ static int run_command(sandbox *s, const pt_plan_step *st, size_t no, pt_rehears
     if (pid < 0)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot run step %zu: %s", no, strerror(errno));
     if (pid == 0) {
-        int in = open(s->yes, O_RDONLY), o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-            e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (in < 0 || o < 0 || e < 0)
+        /* the step reads what it asks (a password) from the rehearsal's own
+         * input, and asks it on the rehearsal's stderr; its output is kept */
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+            ask = dup(STDERR_FILENO);
+        if (o < 0 || e < 0 || ask < 0)
             _exit(4);
-        dup2(in, STDIN_FILENO);
         dup2(o, STDOUT_FILENO);
         dup2(e, STDERR_FILENO);
         setenv("PHONETRUST_HOME", s->home, 1);
         setenv("PHONETRUST_PHONES", s->phones, 1);
-        _exit(s->o->run(s->home, st->node, st->argc, st->argv) & 0xff);
+        char label[64];
+        snprintf(label, sizeof label, "step %zu (line %u): ", no, st->line);
+        int ex = s->o->run(s->home, st->node, st->argc, st->argv, ask, label);
+        fflush(NULL); /* _exit flushes nothing: the step's output would be lost */
+        _exit(ex & 0xff);
     }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -23,8 +23,10 @@ typedef struct pt_rehearse_opts {
     const char *tmpdir; /* where the sandbox is made; NULL: $TMPDIR, else /tmp */
     int keep;           /* leave the sandbox (its logs, each step's output) behind */
     /* runs one command of the plan on the copy; called in a child process
-     * whose stdin answers y to confirmations and whose output is the step's */
-    int (*run)(const char *home, const char *node, int argc, char **argv);
+     * whose output is the step's: it answers y to confirmations itself, and
+     * asks anything else (a password) on ask_fd, after label, reading the
+     * answer from stdin (the rehearsal's own, in the plan's order) */
+    int (*run)(const char *home, const char *node, int argc, char **argv, int ask_fd, const char *label);
     FILE *progress;     /* a line per step as it starts, or NULL */
 } pt_rehearse_opts;
 

@@ -123,6 +123,27 @@ expect_out "the step that strands, and the command it is put down to" \
 expect_out "in the phone's own words" "SEP001EF7200001: ITLFile.tlv (ITLSEP001EF7200001.tlv) refused: ITL: signer CN=pub.lab.example is not a SAST of the installed ITL, not in the CTL, and TVS does not vouch for it"
 expect_out "the refusal under its row" "| Regenerating CallManager on pub now would strand $HALF phones"
 
+# seed 003's way back, rehearsed: the ITL re-signed with the recovery key
+# the phones hold; the password it asks for read from the rehearsal's input
+{ sed '/^reset$/d' unsafe.plan; cat <<'PLAN'; } >recover.plan
+reset
+utils itl reset localkey
+reset
+utils service restart "Cisco Tftp"
+reset
+PLAN
+expect_exit 0 "stranded, then brought back: exit 0" sh -c "echo adminpw1 | $PT rehearse recover.plan --tftp $SERVERS --json >rec.json 2>rec.err"
+expect_true "the reset asked for the password on the rehearsal's terminal, naming its step" \
+    grep -q 'step 10 (line 11): Enter CCM Administrator password :' rec.err
+expect_true "locked at the first reset, trusting again after the ITL reset and the TFTP restart" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["steps"]
+n, half = int(sys.argv[2]), int(sys.argv[3])
+assert s[8]["locked"] == half, s[8]
+assert s[9]["result"] == "ok" and s[10]["locked"] == 0, (s[9], s[10])
+assert s[12]["trusted"] == n and r["locked_at_end"] == 0, s[12]' rec.json $N $HALF
+
 state >after
 expect_same "the real home, served files and phones are untouched; no request reached the real servers" before after
 expect_true "and the copies are gone" sh -c "[ -z \"\$(ls -A $TMPDIR)\" ]"
