@@ -5,6 +5,8 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+# tests wait on sockets and timers much of their time: twice as many as cores
+TEST_JOBS  ?= $(shell echo $$(( $(JOBS) * 2 )))
 FUZZ_SECONDS ?= 30
 
 PREFIX     ?= /usr/local
@@ -30,7 +32,7 @@ demo: deps build
 test: $(BUILD)/Makefile
 	cmake -S . -B $(BUILD) -DPT_TESTS=ON >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
 $(ASAN_BUILD)/Makefile: CMakeLists.txt
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPT_SANITIZE=ON -DPT_TESTS=ON
@@ -38,7 +40,7 @@ $(ASAN_BUILD)/Makefile: CMakeLists.txt
 asan: deps $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(TEST_JOBS)
 
 # Every test, in the normal build and again under ASan + UBSan.
 check: deps

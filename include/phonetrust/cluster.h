@@ -120,6 +120,14 @@ int pt_cluster_backup(pt_cluster *c, const char *security_password, pt_buf *out,
 /* Restores a backup into a new cluster home (which must not exist). */
 int pt_cluster_restore(const uint8_t *data, size_t len, const char *security_password, const char *home,
                        pt_diag *d);
+/* Restores a backup over the cluster in home: built beside it
+ * (home.restore-XXXXXX), shown to check (the current cluster and the
+ * restored one; non-zero refuses, nothing changed), then exchanged with the
+ * current home in one rename.  The replaced cluster is kept, its path in
+ * kept (home.replaced-YYYYmmdd-HHMMSS).  home's parent must be writable. */
+typedef int (*pt_restore_check)(pt_cluster *current, pt_cluster *restored, void *arg, pt_diag *d);
+int pt_cluster_restore_over(const uint8_t *data, size_t len, const char *security_password, const char *home,
+                            pt_restore_check check, void *arg, char *kept, size_t kept_n, pt_diag *d);
 /* A copy of the cluster in home (empty or absent): the same entries as a
  * backup, unencrypted, put in place whole - a sandbox to rehearse on. */
 int pt_cluster_copy_home(pt_cluster *c, const char *home, pt_diag *d);
@@ -323,6 +331,11 @@ int pt_cluster_regen_strands(pt_cluster *c, const char *node, const char *name, 
 /* utils service restart "Cisco Tftp" on node while its ITL is a reset one:
  * the phones of node that have not reported it. */
 int pt_cluster_guard_tftp_restart(pt_cluster *c, const char *node, pt_guard *g, pt_diag *d);
+/* utils disaster_recovery restore over the current cluster: the phones
+ * holding an ITL (by their reports to the current cluster) that would not
+ * take the restored cluster's ITL - its signer is neither a SAST they hold
+ * nor vouched for by a TVS of their group they can still reach. */
+int pt_cluster_guard_restore(pt_cluster *current, pt_cluster *restored, pt_guard *g, pt_diag *d);
 /* The devices with a CAPF operation pending (at_risk, first): after a CAPF
  * regeneration they complete it only once they hold an ITL with the new
  * CAPF certificate (set cert regen CAPF warns, seed 004). */

@@ -95,6 +95,8 @@ const char *cli_home_dir(void);
  * yes_word; cli_ask_line: dflt (copied) for an empty line or none. */
 char *cli_read_secret(const char *prompt);
 int cli_ask_yes(const char *prompt, const char *yes_word);
+/* wipes and frees what cli_read_secret returned (NULL: nothing) */
+void cli_free_secret(char *s);
 char *cli_ask_line(const char *prompt, const char *dflt);
 /* In a rehearsal: confirmations answered yes unread; the other questions
  * put on cli_prompt_fd (>= 0) too, after cli_prompt_label. */
@@ -121,6 +123,14 @@ int cluster_utils(int argc, char **argv);
 int cli_utils_service(struct pt_cluster *c, const struct pt_node *self, int argc, char **argv, pt_diag *d, int *rc);
 /* After utils itl reset: refuses a TFTP restart that strands phones (cmd_cluster.c) */
 int cli_tftp_restart_guard(struct pt_cluster *c, const struct pt_node *self, int force);
+/* A guard rail's refusal (why, the counts, the next step, then_what: the
+ * verb to do after it) on stderr: EXIT_REFUSED; and --force's warning of
+ * whom it strands (who: which phones, "" or more) (cmd_cluster.c) */
+struct pt_guard;
+int cli_guard_refused(const struct pt_guard *g, const char *why, const char *then_what);
+void cli_guard_forced(const struct pt_guard *g, const char *who);
+/* utils disaster_recovery backup FILE | restore FILE [--force] (cmd_backup.c) */
+int cli_disaster_recovery(int argc, char **argv);
 /* cmd_import.c: utils import usecallmanager ... (argv from "utils") */
 int cluster_import(int argc, char **argv);
 int cluster_file(int argc, char **argv);

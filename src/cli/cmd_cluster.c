@@ -90,14 +90,6 @@ int cli_open_cluster(pt_cluster **c, pt_node *self)
 }
 
 /* Reads a line from the terminal without echo, or from standard input. */
-static void free_secret(char *s)
-{
-    if (s) {
-        pt_wipe(s, strlen(s));
-        free(s);
-    }
-}
-
 static int require_publisher(const pt_node *self)
 {
     if (!self->publisher) {
@@ -146,8 +138,8 @@ int cmd_install(int argc, char **argv)
         pt_diag_set(&d, PT_ERR_ARG, PT_NO_OFFSET, "install: no password given");
     else
         rc = pt_cluster_install(cli_home_dir(), &in, &d);
-    free_secret(admin);
-    free_secret(security);
+    cli_free_secret(admin);
+    cli_free_secret(security);
     if (rc)
         return cli_fail("install", rc, &d);
     printf("Cluster home: %s\n", cli_home_dir());
@@ -311,7 +303,7 @@ static const char *next_steps(const char *name)
 /* What the guard found (guard.c), as a refusal: the reason, the counts per
  * TFTP server, the devices not counted, the next step; then then_what
  * ("regenerate", "restart") once the phones have reported. */
-static int guard_refused(const pt_guard *g, const char *why, const char *then_what)
+int cli_guard_refused(const pt_guard *g, const char *why, const char *then_what)
 {
     char counts[1024], never[96] = "", held[320] = "";
     pt_guard_counts(g, counts, sizeof counts);
@@ -333,7 +325,7 @@ static int guard_refused(const pt_guard *g, const char *why, const char *then_wh
 }
 
 /* --force over the guard: whom it strands (who: which phones, "" or more) */
-static void guard_forced(const pt_guard *g, const char *who)
+void cli_guard_forced(const pt_guard *g, const char *who)
 {
     char phones[256];
     pt_guard_phones(g, phones, sizeof phones);
@@ -356,7 +348,7 @@ int cli_tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
     if (!g.at_risk)
         return EXIT_OK;
     if (force) {
-        guard_forced(&g, " that have not taken the reset ITL");
+        cli_guard_forced(&g, " that have not taken the reset ITL");
         return EXIT_OK;
     }
     char phones[256], why[512];
@@ -365,7 +357,7 @@ int cli_tftp_restart_guard(pt_cluster *c, const pt_node *self, int force)
              "%s serves the reset ITL (utils itl reset): restarting Cisco Tftp now signs it with CallManager\n"
              "again and would strand %zu phone%s that have not taken the reset ITL yet: %s.",
              self->name, g.at_risk, g.at_risk == 1 ? "" : "s", phones);
-    return guard_refused(&g, why, "restart");
+    return cli_guard_refused(&g, why, "restart");
 }
 
 /* Seed 004's warning, and the CAPF operations the regeneration holds up. */
@@ -432,9 +424,9 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
     if (rc && rc != PT_ERR_REFUSED)
         return cli_fail(NULL, rc, &d);
     if (rc && !force)
-        return guard_refused(&g, d.msg, "regenerate");
+        return cli_guard_refused(&g, d.msg, "regenerate");
     if (rc)
-        guard_forced(&g, "");
+        cli_guard_forced(&g, "");
     if (!strcmp(name, PT_CERT_CAPF))
         capf_warning(c);
     printf("\nWARNING: This operation will overwrite any CA signed certificate\n"
@@ -704,7 +696,7 @@ int cluster_file(int argc, char **argv)
     pt_buf p12;
     pt_buf_init(&p12);
     int rc = pt_cluster_itlrecovery_p12(c, secpw, &p12, &d);
-    free_secret(secpw);
+    cli_free_secret(secpw);
     char *srv = NULL, *port = NULL, *uid = NULL, *pw = NULL, *ddir = NULL;
     if (!rc) {
         printf("done.\nSub-directories were not traversed.\nNumber of files affected: 1\n"
@@ -920,7 +912,7 @@ static int bulk_cert(int argc, char **argv)
         ex = cli_usage("utils bulk-cert export|consolidate|import LOCATION");
     }
     pt_buf_free(&b);
-    free_secret(pw);
+    cli_free_secret(pw);
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
@@ -1118,7 +1110,7 @@ static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
     }
     char *pw = cli_read_secret("Enter CCM Administrator password :");
     rc = pw ? pt_cluster_check_admin_password(c, pw, &d) : PT_ERR_AUTH;
-    free_secret(pw);
+    cli_free_secret(pw);
     if (rc && !d.msg[0])
         pt_diag_set(&d, PT_ERR_AUTH, PT_NO_OFFSET, "no CCM Administrator password given");
     if (!rc && remote) {
@@ -1130,13 +1122,13 @@ static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
         char *secpw = rc ? NULL : cli_read_secret("Enter the cluster security password:");
         if (!rc)
             rc = pt_cluster_itlrecovery_import_p12(c, secpw, p12.data, p12.len, &d);
-        free_secret(secpw);
+        cli_free_secret(secpw);
         pt_buf_free(&p12);
         pt_node pub;
         if (!rc && !(rc = pt_cluster_publisher(c, &pub, &d)))
             rc = pt_cluster_tftp_restart(c, pub.name, &d);
     }
-    free_secret(sftp_pw);
+    cli_free_secret(sftp_pw);
     if (rc)
         return cli_fail(NULL, rc, &d);
     EVP_PKEY *key = NULL;
@@ -1153,54 +1145,10 @@ static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
-/* utils disaster_recovery backup FILE | restore FILE (M19) */
-static int disaster_recovery(int argc, char **argv)
-{
-    if (argc != 4 || (strcmp(argv[2], "backup") && strcmp(argv[2], "restore")))
-        return cli_usage("utils disaster_recovery backup FILE | utils disaster_recovery restore FILE");
-    const char *file = argv[3];
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc;
-    char *pw = cli_read_secret("Enter the cluster security password:");
-    if (!pw)
-        return cli_usage("no cluster security password given");
-    if (!strcmp(argv[2], "backup")) {
-        pt_cluster *c;
-        int ex = cli_open_cluster(&c, NULL);
-        if (ex) {
-            free_secret(pw);
-            return ex;
-        }
-        pt_buf b;
-        pt_buf_init(&b);
-        rc = pt_cluster_backup(c, pw, &b, &d);
-        if (!rc)
-            rc = pt_file_write_atomic(file, b.data, b.len, 0600, &d);
-        if (!rc)
-            printf("Backup of %s written to %s (%zu bytes, encrypted with the cluster security password)\n",
-                   cli_home_dir(), file, b.len);
-        pt_buf_free(&b);
-        pt_cluster_close(c);
-    } else {
-        uint8_t *data;
-        size_t len;
-        rc = pt_file_read(file, &data, &len, 1u << 30, &d);
-        if (!rc) {
-            rc = pt_cluster_restore(data, len, pw, cli_home_dir(), &d);
-            free(data);
-        }
-        if (!rc)
-            printf("Restored %s into %s\n", file, cli_home_dir());
-    }
-    free_secret(pw);
-    return rc ? cli_fail(file, rc, &d) : EXIT_OK;
-}
-
 int cluster_utils(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "disaster_recovery"))
-        return disaster_recovery(argc, argv);
+        return cli_disaster_recovery(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "bulk-cert"))
         return bulk_cert(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "import"))

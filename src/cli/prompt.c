@@ -130,3 +130,11 @@ char *cli_read_secret(const char *prompt)
         dprintf(cli_prompt_fd, "\n");
     return line;
 }
+
+void cli_free_secret(char *s)
+{
+    if (s) {
+        pt_wipe(s, strlen(s));
+        free(s);
+    }
+}

@@ -14,6 +14,7 @@
 #include "phonetrust/fileio.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAGIC "PTDRS1\n"
@@ -236,13 +238,11 @@ static int unpack(const pt_buf *plain, const char *home, const char *what, int d
     return rc;
 }
 
-int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, const char *home, pt_diag *d)
+/* The backup's entries, decrypted into plain (secret). */
+static int decrypt(const uint8_t *data, size_t len, const char *password, pt_buf *plain, pt_diag *d)
 {
     if (len < HDR_LEN + 16 || memcmp(data, MAGIC, MAGIC_LEN))
         return pt_diag_set(d, PT_ERR_FORMAT, 0, "not a phonetrust disaster-recovery backup");
-    int hc = pt__home_stage_check(home, d); /* before any work: a home that holds a cluster stays as it is */
-    if (hc)
-        return hc;
     const uint8_t *salt = data + MAGIC_LEN, *nonce = data + MAGIC_LEN + 20;
     uint32_t iter = ((uint32_t)data[MAGIC_LEN + 16] << 24) | ((uint32_t)data[MAGIC_LEN + 17] << 16) |
                     ((uint32_t)data[MAGIC_LEN + 18] << 8) | data[MAGIC_LEN + 19];
@@ -252,30 +252,86 @@ int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, co
     if (derive(password, salt, iter, key))
         return pt_diag_set(d, PT_ERR_CRYPTO, PT_NO_OFFSET, "cannot derive the backup key");
     size_t clen = len - HDR_LEN - 16;
-    pt_buf plain;
-    pt_buf_init(&plain);
-    plain.secret = 1;
-    pt_buf_reserve(&plain, clen + 16);
+    pt_buf_init(plain);
+    plain->secret = 1;
+    pt_buf_reserve(plain, clen + 16);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     int n = 0, f = 0;
-    int ok = x && !pt_buf_error(&plain) && clen <= INT32_MAX &&
+    int ok = x && !pt_buf_error(plain) && clen <= INT32_MAX &&
              EVP_DecryptInit_ex(x, EVP_aes_256_gcm(), NULL, key, nonce) &&
              EVP_DecryptUpdate(x, NULL, &n, data, HDR_LEN) &&
-             EVP_DecryptUpdate(x, plain.data, &n, data + HDR_LEN, (int)clen) &&
+             EVP_DecryptUpdate(x, plain->data, &n, data + HDR_LEN, (int)clen) &&
              EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, 16, (void *)(data + len - 16)) &&
-             EVP_DecryptFinal_ex(x, plain.data + n, &f) > 0;
+             EVP_DecryptFinal_ex(x, plain->data + n, &f) > 0;
     EVP_CIPHER_CTX_free(x);
     pt_wipe(key, sizeof key);
     if (!ok) {
-        pt_buf_free(&plain);
+        pt_buf_free(plain);
         return pt_diag_set(d, PT_ERR_AUTH, PT_NO_OFFSET,
                            "the backup does not open: wrong cluster security password, or the file is damaged");
     }
-    plain.len = (size_t)n + (size_t)f;
+    plain->len = (size_t)n + (size_t)f;
+    return PT_OK;
+}
 
-    int rc = unpack(&plain, home, "restore", 1, d);
-    pt_buf_free(&plain);
+int pt_cluster_restore(const uint8_t *data, size_t len, const char *password, const char *home, pt_diag *d)
+{
+    if (len < HDR_LEN + 16 || memcmp(data, MAGIC, MAGIC_LEN))
+        return pt_diag_set(d, PT_ERR_FORMAT, 0, "not a phonetrust disaster-recovery backup");
+    int rc = pt__home_stage_check(home, d); /* before any work: a home that holds a cluster stays as it is */
+    pt_buf plain;
+    if (!rc && !(rc = decrypt(data, len, password, &plain, d))) {
+        rc = unpack(&plain, home, "restore", 1, d);
+        pt_buf_free(&plain);
+    }
     return rc;
+}
+
+int pt_cluster_restore_over(const uint8_t *data, size_t len, const char *password, const char *home,
+                            pt_restore_check check, void *arg, char *kept, size_t kept_n, pt_diag *d)
+{
+    pt_buf plain;
+    int rc = decrypt(data, len, password, &plain, d);
+    if (rc)
+        return rc;
+    /* built beside the home, so that one rename exchanges them */
+    char stage[PATH_MAX];
+    if (snprintf(stage, sizeof stage, "%s.restore-XXXXXX", home) >= (int)sizeof stage || !mkdtemp(stage)) {
+        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET,
+                         "cannot build the restored cluster beside %s: %s (restore into an empty home, then\n"
+                         "move it into place with the services stopped)",
+                         home, strerror(errno));
+        pt_buf_free(&plain);
+        return rc;
+    }
+    rc = unpack(&plain, stage, "restore", 1, d);
+    pt_buf_free(&plain);
+    pt_cluster *cur = NULL, *res = NULL;
+    if (!rc)
+        rc = pt_cluster_open(home, &cur, d);
+    if (!rc)
+        rc = pt_cluster_open(stage, &res, d);
+    if (!rc && check)
+        rc = check(cur, res, arg, d);
+    pt_cluster_close(res);
+    pt_cluster_close(cur);
+    if (!rc && renameat2(AT_FDCWD, stage, AT_FDCWD, home, RENAME_EXCHANGE) != 0)
+        rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot put the restored cluster in place of %s: %s", home,
+                         strerror(errno));
+    if (rc) {
+        pt__rm_tree(stage);
+        return rc;
+    }
+    /* the replaced cluster is kept, named by the time it was replaced */
+    time_t now = time(NULL);
+    struct tm tm;
+    char when[32];
+    localtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y%m%d-%H%M%S", &tm);
+    snprintf(kept, kept_n, "%s.replaced-%s", home, when);
+    if (rename(stage, kept) != 0)
+        snprintf(kept, kept_n, "%s", stage);
+    return pt_sync_fs(home, d);
 }
 
 int pt_cluster_copy_home(pt_cluster *c, const char *home, pt_diag *d)

@@ -26,6 +26,7 @@
 #include "phonetrust/crypto.h"
 #include "phonetrust/fileio.h"
 
+#include <openssl/x509.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,6 +251,91 @@ int pt_cluster_guard_tftp_restart(pt_cluster *c, const char *node, pt_guard *g, 
     if (strcmp(signer, PT_CERT_ITLRECOVERY))
         return PT_OK; /* the ITL in force is not a reset one */
     return tally(c, node, 0, 1, g, d);
+}
+
+/* 1 when a's certificate name of node a_node is b's of b_node (both
+ * present and the same DER) */
+static int same_cert(pt_cluster *a, const char *a_node, const char *a_name, pt_cluster *b, const char *b_node,
+                     const char *b_name)
+{
+    X509 *x = NULL, *y = NULL;
+    int same = !pt_cluster_cert(a, a_node, a_name, &x, NULL) && !pt_cluster_cert(b, b_node, b_name, &y, NULL) &&
+               X509_cmp(x, y) == 0;
+    X509_free(x);
+    X509_free(y);
+    return same;
+}
+
+/* After a restore, whether the phones of TFTP server node (holding the
+ * current cluster's ITL, with group their CallManager group) take the ITL
+ * the restored cluster serves: its signer is a SAST they hold (the current
+ * CallManager or ITLRecovery), or a TVS of their group they can reach (its
+ * restored certificate is the one they hold) vouches for it. */
+static int restore_keeps(pt_cluster *cur, pt_cluster *res, const char *node, const char *group)
+{
+    char signer[32];
+    pt_cluster_itl_signer(res, node, signer, sizeof signer);
+    if (strcmp(signer, PT_CERT_ITLRECOVERY))
+        snprintf(signer, sizeof signer, "%s", PT_CERT_CALLMANAGER); /* none served yet: the next is */
+    if (same_cert(res, node, signer, cur, node, PT_CERT_CALLMANAGER) ||
+        same_cert(res, node, signer, cur, node, PT_CERT_ITLRECOVERY))
+        return 1;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", group);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (same_cert(res, t, PT_CERT_TVS, cur, t, PT_CERT_TVS))
+            return 1;
+    return 0;
+}
+
+int pt_cluster_guard_restore(pt_cluster *cur, pt_cluster *res, pt_guard *g, pt_diag *d)
+{
+    memset(g, 0, sizeof *g);
+    pt_itl_status *rows;
+    size_t n;
+    int rc = pt_cluster_itl_status(cur, &rows, &n, d);
+    if (rc)
+        return rc;
+    /* one answer per (TFTP server, group): most phones share a few */
+    struct {
+        char node[64], group[256];
+        int keeps;
+    } seen[PT_GUARD_NODES];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pt_itl_status *r = &rows[i];
+        if (r->status == PT_ITL_UNKNOWN || r->status == PT_ITL_NOT_INSTALLED) {
+            g->no_itl++;
+            continue;
+        }
+        pt_guard_node *k = slot(g, r->node);
+        if (k)
+            k->holding++;
+        size_t j = 0;
+        while (j < n_seen && (strcmp(seen[j].node, r->node) || strcmp(seen[j].group, r->group)))
+            j++;
+        int keeps;
+        if (j < n_seen) {
+            keeps = seen[j].keeps;
+        } else {
+            keeps = restore_keeps(cur, res, r->node, r->group);
+            if (n_seen < PT_GUARD_NODES) {
+                snprintf(seen[n_seen].node, sizeof seen[0].node, "%s", r->node);
+                snprintf(seen[n_seen].group, sizeof seen[0].group, "%s", r->group);
+                seen[n_seen++].keeps = keeps;
+            }
+        }
+        if (!keeps) {
+            g->at_risk++;
+            if (g->n_first < PT_GUARD_FIRST)
+                snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", r->device);
+            if (k)
+                k->at_risk++;
+        }
+    }
+    free(rows);
+    return PT_OK;
 }
 
 void pt_guard_phones(const pt_guard *g, char *out, size_t n)

@@ -51,21 +51,33 @@ int pt_words_split(const char *line, char *buf, char **argv, int max)
     return n;
 }
 
-/* What may run on the copy: first word, second (NULL: any).  Everything
- * here reads or changes the cluster home (or the copy's phones) only. */
+/* What may run on the copy: first word, second, third (NULL: any).
+ * Everything here reads or changes the cluster home (or the copy's phones)
+ * only; a restore reads its backup and replaces the copy's home. */
 static const struct {
-    const char *w1, *w2;
+    const char *w1, *w2, *w3;
 } allowed[] = {
-    {"set", NULL},    {"show", NULL},   {"device", NULL}, {"node", NULL},
-    {"tvs", NULL},    {"run", NULL},    {"utils", "service"}, {"utils", "itl"},
-    {"utils", "ctl"}, {"utils", "import"}, {"file", "delete"}, {"ctl-client", NULL},
-    {"phone", "erase-trust-list"}, {"phone", "factory-reset"}, {"phone", "show"},
+    {"set", NULL, NULL},          {"show", NULL, NULL},
+    {"device", NULL, NULL},       {"node", NULL, NULL},
+    {"tvs", NULL, NULL},          {"run", NULL, NULL},
+    {"utils", "service", NULL},   {"utils", "itl", NULL},
+    {"utils", "ctl", NULL},       {"utils", "import", NULL},
+    {"utils", "disaster_recovery", "restore"},
+    {"file", "delete", NULL},     {"ctl-client", NULL, NULL},
+    {"phone", "erase-trust-list", NULL}, {"phone", "factory-reset", NULL},
+    {"phone", "show", NULL},
 };
+
+static int word_is(int argc, char **argv, int i, const char *w)
+{
+    return !w || (argc > i && !strcmp(argv[i], w));
+}
 
 static int is_allowed(int argc, char **argv)
 {
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-        if (!strcmp(argv[1], allowed[i].w1) && (!allowed[i].w2 || (argc > 2 && !strcmp(argv[2], allowed[i].w2))))
+        if (!strcmp(argv[1], allowed[i].w1) && word_is(argc, argv, 2, allowed[i].w2) &&
+            word_is(argc, argv, 3, allowed[i].w3))
             return 1;
     return 0;
 }
@@ -136,7 +148,8 @@ static int parse_line(char *text, unsigned line, pt_plan_step *st, pt_diag *d)
     if (out < 2 || !is_allowed(out, argv))
         return pt_diag_set(d, PT_ERR_FORMAT, PT_NO_OFFSET,
                            "line %u: '%s' cannot be rehearsed: a plan holds reset, wait DURATION and the commands "
-                           "that change or show the cluster (set, utils service|itl|ctl|import, device, node, "
+                           "that change or show the cluster (set, utils service|itl|ctl|import, "
+                           "utils disaster_recovery restore, device, node, "
                            "show, tvs, file delete, phone erase-trust-list|factory-reset|show)",
                            line, text);
     return PT_OK;

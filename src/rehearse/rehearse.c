@@ -41,6 +41,7 @@ typedef struct sandbox {
     server srv[MAX_NODES];
     size_t n_srv;
     char tftp[1024]; /* the fleet's TFTP servers, as the phones name them */
+    ino_t home_ino;  /* the copy's home as its servers opened it (a restore replaces it) */
 } sandbox;
 
 /* ---- the sandbox ---- */
@@ -251,6 +252,15 @@ static int port_param(pt_cluster *c, const char *name, int dflt)
  * addresses goes to them. */
 static int servers_sync(sandbox *s, pt_diag *d)
 {
+    /* a restore put another home in place: its servers start again on it,
+     * as the administrator restarts serve after a restore */
+    struct stat hs;
+    if (stat(s->home, &hs) == 0) {
+        if (s->home_ino && hs.st_ino != s->home_ino)
+            for (size_t i = 0; i < s->n_srv; i++)
+                server_stop(&s->srv[i]);
+        s->home_ino = hs.st_ino;
+    }
     pt_cluster *c;
     int rc = pt_cluster_open(s->home, &c, d);
     if (rc)

@@ -1,5 +1,6 @@
 # Disaster recovery (M19): backup -> restore -> byte-identical files, and
-# what must fail: wrong password, tampering, a restore over a live home.
+# what must fail: wrong password, tampering; a restore over a cluster put
+# in place whole, the replaced one kept.
 # Also: a crash in the middle of a rebuild leaves the served ITL intact,
 # and two commands at once do not corrupt the database.
 . "$PT_TESTLIB"
@@ -17,7 +18,16 @@ expect_true "the backup is 0600" sh -c "[ \"\$(stat -c %a drs.bak)\" = 600 ]"
 expect_true "and encrypted: no key material in clear" sh -c "! grep -q 'PRIVATE KEY' drs.bak && ! grep -q 'SQLite format' drs.bak"
 
 # the publisher is lost; restore into a new home
-expect_exit 2 "restore over an existing home is refused" sh -c "echo secpw123 | $PT utils disaster_recovery restore drs.bak"
+O=$SCRATCH/over
+echo secpw123 | $PT --home $O utils disaster_recovery restore drs.bak >/dev/null
+$PT --home $O device add SEP0011223344AA --model 8845 >/dev/null
+expect_exit 6 "over a cluster, with the wrong password: refused" sh -c "echo nope | $PT --home $O utils disaster_recovery restore drs.bak"
+expect_true "the cluster there as it was, nothing left beside it" sh -c \
+    "$PT --home $O device show SEP0011223344AA >/dev/null && [ \"\$(ls -d $O.* 2>/dev/null)\" = '' ]"
+expect_exit 0 "restore over a cluster (no phone has reported: nothing to strand)" sh -c "echo secpw123 | $PT --home $O utils disaster_recovery restore drs.bak"
+expect_out "says where the replaced cluster is kept" "the cluster it replaced is kept in $O.replaced-"
+expect_exit 2 "the restored cluster is the backup's" $PT --home $O device show SEP0011223344AA
+expect_true "the replaced one is kept whole" sh -c "$PT --home $O.replaced-* device show SEP0011223344AA >/dev/null"
 expect_exit 6 "restore with the wrong password" sh -c "echo nope | $PT --home $SCRATCH/restored utils disaster_recovery restore drs.bak"
 expect_err "says so" "wrong cluster security password, or the file is damaged"
 expect_true "and leaves nothing behind" sh -c "! ls -d $SCRATCH/restored* 2>/dev/null"

@@ -232,7 +232,10 @@ expect_exit 0 "deactivate CAPF" $PT utils service deactivate "Cisco Certificate 
 expect_out "in CUCM's words" "Cisco Certificate Authority Proxy Function[NOTRUNNING]"
 expect_true "names the devices it leaves pending" grep -q "devices have a CAPF operation pending (.*SEP001122334405" $SCRATCH/out
 for _ in $(seq 50); do grep -q "Proxy Function deactivated" $LOG && break; sleep 0.1; done
+held=$(cat $PHONETRUST_PHONES/SEP001122334405/lsc.pem 2>/dev/null | sha256sum)
 expect_exit 0 "still in the phone's ITL, but serve turns it away" boot 001122334405
+expect_no_out "no LSC issued" "LSC installed"
+expect_true "the LSC it held, unchanged" test "$(cat $PHONETRUST_PHONES/SEP001122334405/lsc.pem 2>/dev/null | sha256sum)" = "$held"
 expect_exit 0 "show" $PT phone show --mac 001122334405
 expect_out "M25" "LSC: Connection Failed"
 expect_exit 6 "no restart of a deactivated CAPF" $PT utils service restart "Cisco Certificate Authority Proxy Function"

@@ -15,8 +15,10 @@
 . "$PT_TESTLIB"
 export PHONETRUST_HOME=$SCRATCH/cluster PHONETRUST_PHONES=$SCRATCH/phones TMPDIR=$SCRATCH/tmp
 mkdir -p "$TMPDIR"
+# 200 phones; 40 under the sanitizers, and for a mutant (make mutate): a
+# planted bug shows on 40 phones as on 200
 N=200
-[ "${PT_SANITIZE:-OFF}" = ON ] && N=40
+[ "${PT_SANITIZE:-OFF}" = ON ] || [ -n "${PT_FAIL_FAST:-}" ] && N=40
 HALF=$((N / 2))
 
 # plans that would reach outside the copy: refused before anything runs
@@ -67,6 +69,7 @@ for top in (sys.argv[1] + "/keys", sys.argv[1] + "/tftp", sys.argv[2]):
 print(h.hexdigest())' "$PHONETRUST_HOME" "$PHONETRUST_PHONES"
     grep -c "RRQ\|DeviceTLInfo\|TVS" $LOG sub.log
 }
+echo secpw123 | $PT utils disaster_recovery backup $SCRATCH/old.bak >/dev/null
 state >before
 
 cat >safe.plan <<'PLAN'
@@ -143,6 +146,35 @@ n, half = int(sys.argv[2]), int(sys.argv[3])
 assert s[8]["locked"] == half, s[8]
 assert s[9]["result"] == "ok" and s[10]["locked"] == 0, (s[9], s[10])
 assert s[12]["trusted"] == n and r["locked_at_end"] == 0, s[12]' rec.json $N $HALF
+
+# restoring a backup from before a CallManager and TVS change (seed 003):
+# refused, then forced; the restored copy served from the next reset
+cat >restore.plan <<PLAN
+set cert regen TVS
+--node sub set cert regen TVS
+utils service restart "Cisco Trust Verification Service"
+--node sub utils service restart "Cisco Trust Verification Service"
+utils service restart "Cisco Tftp"
+--node sub utils service restart "Cisco Tftp"
+reset
+wait 6m
+set cert regen CallManager
+utils service restart "Cisco Tftp"
+reset
+utils disaster_recovery restore $SCRATCH/old.bak
+utils disaster_recovery restore $SCRATCH/old.bak --force
+reset
+PLAN
+expect_exit 1 "an old backup restored: exit 1" sh -c "printf 'secpw123\nsecpw123\n' | $PT rehearse restore.plan --tftp $SERVERS --json >res.json 2>res.err"
+expect_true "refused, then forced: the predicted count is the count that locks" python3 -c '
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+s = r["steps"]
+assert s[10]["locked"] == 0 and s[10]["trusted"] == int(sys.argv[2]), s[10]
+assert s[11]["result"] == "refused" and "Restoring this backup now would strand" in s[11]["message"], s[11]
+assert s[12]["result"] == "ok", s[12]
+predicted = int(re.search(r"--force: (\d+) phones", s[12]["message"]).group(1))
+assert predicted > 0 and s[13]["locked"] == predicted == r["locked_at_end"], (predicted, s[13])' res.json $N
 
 state >after
 expect_same "the real home, served files and phones are untouched; no request reached the real servers" before after
