@@ -75,6 +75,7 @@ typedef struct pt_param_def {
     const char *name;
     const char *dflt;
     int read_only;
+    int served; /* the served files carry it: they change at the next Cisco Tftp restart */
 } pt_param_def;
 const pt_param_def *pt_cluster_param_defs(size_t *n);
 int pt_cluster_param_get(pt_cluster *c, const char *name, char *out, size_t n, pt_diag *d);

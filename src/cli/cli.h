@@ -121,6 +121,9 @@ int cluster_utils(int argc, char **argv);
 /* utils service restart|activate|deactivate NAME [--force] (cmd_service.c);
  * a library error in *rc */
 int cli_utils_service(struct pt_cluster *c, const struct pt_node *self, int argc, char **argv, pt_diag *d, int *rc);
+/* "The phones' files carry WHAT: rebuild them ..." and the exact commands,
+ * one per TFTP node (cmd_service.c) */
+void cli_tftp_restart_hint(struct pt_cluster *c, const char *what);
 /* After utils itl reset: refuses a TFTP restart that strands phones (cmd_cluster.c) */
 int cli_tftp_restart_guard(struct pt_cluster *c, const struct pt_node *self, int force);
 /* A guard rail's refusal (why, the counts, the next step, then_what: the

@@ -233,6 +233,16 @@ int cmd_node(int argc, char **argv)
 
 /* ---- show / set param ---- */
 
+static void param_set_said(pt_cluster *c, const char *name)
+{
+    size_t n;
+    const pt_param_def *defs = pt_cluster_param_defs(&n);
+    printf("%s set\n", name);
+    for (size_t i = 0; i < n; i++)
+        if (defs[i].served && !strcasecmp(defs[i].name, name))
+            cli_tftp_restart_hint(c, defs[i].name);
+}
+
 static int show_param(pt_cluster *c, const char *name)
 {
     size_t n;
@@ -541,7 +551,7 @@ int cluster_set(int argc, char **argv)
         if (argc != 4)
             ex = cli_usage("set param NAME VALUE (quote names with spaces)");
         else if (!(ex = require_publisher(&self)) && !(rc = pt_cluster_param_set(c, argv[2], argv[3], &d)))
-            printf("%s set\n", argv[2]);
+            param_set_said(c, argv[2]);
     } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "regen")) {
         ex = cert_regen(c, &self, argc, argv);
     } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "import")) {

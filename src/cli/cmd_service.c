@@ -15,6 +15,7 @@
 #include "phonetrust/cluster.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -130,4 +131,19 @@ int cli_utils_service(pt_cluster *c, const pt_node *self, int argc, char **argv,
         return EXIT_REFUSED;
     }
     return activate(c, self, svc, on, d, rc);
+}
+
+void cli_tftp_restart_hint(pt_cluster *c, const char *what)
+{
+    pt_node *nodes;
+    size_t n;
+    if (pt_cluster_nodes(c, &nodes, &n, NULL))
+        return;
+    printf("The phones' files carry %s: rebuild them on every node that runs Cisco Tftp -\n", what);
+    for (size_t i = 0; i < n; i++)
+        if (nodes[i].services & PT_SVC_TFTP)
+            printf("  %s%s%sutils service restart \"%s\"\n", nodes[i].publisher ? "" : "--node ",
+                   nodes[i].publisher ? "" : nodes[i].name, nodes[i].publisher ? "" : " ", PT_SERVICE_TFTP);
+    printf("- then reset the phones.\n");
+    free(nodes);
 }

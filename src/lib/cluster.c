@@ -1088,13 +1088,13 @@ int pt_cluster_node_remove(pt_cluster *c, const char *name, pt_diag *d)
 #define P_TVS_PORT "TVS Port"
 
 static const pt_param_def params[] = {
-    {P_SECURITY_MODE, "0", 1},
-    {P_ROLLBACK, "False", 0},
-    {P_CAPF_PORT, "3804", 0},
-    {P_CAPF_EXPIRES, "10", 0},
-    {P_SECURITY_PASSWORD, "********", 0},
-    {P_AUTO_REGISTRATION, "False", 0},
-    {P_TVS_PORT, "2445", 0},
+    {P_SECURITY_MODE, "0", 1, 0},
+    {P_ROLLBACK, "False", 0, 1},
+    {P_CAPF_PORT, "3804", 0, 1},
+    {P_CAPF_EXPIRES, "10", 0, 0},
+    {P_SECURITY_PASSWORD, "********", 0, 0},
+    {P_AUTO_REGISTRATION, "False", 0, 1},
+    {P_TVS_PORT, "2445", 0, 1},
 };
 
 const pt_param_def *pt_cluster_param_defs(size_t *n)

@@ -63,6 +63,11 @@ expect_out "rollback parameter" "Prepare Cluster for Rollback to pre-8.0    Fals
 expect_out "CAPF port" "CAPF Phone Port                            3804"
 expect_exit 6 "Cluster Security Mode is read-only" $PT set param "Cluster Security Mode" 1
 expect_exit 2 "a port out of range" $PT set param "CAPF Phone Port" 70000
+expect_exit 0 "a parameter the phones' configurations carry" $PT set param "CAPF Phone Port" 3804
+expect_out "names the exact command for each TFTP node" '--node test10sub utils service restart "Cisco Tftp"'
+expect_out "the TFTP-only node too" '--node tftp3 utils service restart "Cisco Tftp"'
+expect_exit 0 "one they do not carry" $PT set param "CAPF Operation Expires in (days)" 10
+expect_no_out "says nothing of a rebuild" "rebuild"
 expect_exit 2 "an unknown parameter" $PT set param "Bogus" 1
 expect_exit 0 "set CAPF Operation Expires in (days)" $PT set param "CAPF Operation Expires in (days)" 30
 expect_exit 0 "show one parameter" $PT show param "CAPF Operation Expires in (days)"
