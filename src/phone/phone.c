@@ -424,15 +424,22 @@ int pt_phone_erase_trust_list(const char *state, const char *mac, FILE *out, pt_
 {
     phone ph;
     int rc = ph_open(&ph, state, mac, NULL, d);
+    const char *path = !ph.model.sbd              ? "no Security By Default; erasing the CTL only"
+                       : ph.model.family == 79 ? "Settings > Security > Trust List > ITL File > **# > Erase"
+                                               : "Settings > Administrator Settings > Reset Settings > Security Settings";
+    /* the menu needs Settings Access: a configuration in force that
+     * disables it (or restricts it to the user's settings) leaves only a
+     * factory reset (seed 001) */
+    char access[8] = "";
+    if (!rc)
+        ph_config_value(&ph, NULL, "settingsAccess", access, sizeof access);
+    if (!rc && access[0] && strcmp(access, "1"))
+        rc = pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET,
+                         "%s (Cisco %s): %s: not reachable, the configuration in force %s Settings Access "
+                         "(settingsAccess %s); only a factory reset erases the trust lists (phone factory-reset)",
+                         ph.name, ph.model.name, path, strcmp(access, "0") ? "restricts" : "disables", access);
     if (!rc) {
-        if (!ph.model.sbd)
-            fprintf(out, "%s (Cisco %s): no Security By Default; erasing the CTL only\n", ph.name, ph.model.name);
-        else if (ph.model.family == 79)
-            fprintf(out, "%s (Cisco %s): Settings > Security > Trust List > ITL File > **# > Erase\n", ph.name,
-                    ph.model.name);
-        else
-            fprintf(out, "%s (Cisco %s): Settings > Administrator Settings > Reset Settings > Security Settings\n",
-                    ph.name, ph.model.name);
+        fprintf(out, "%s (Cisco %s): %s\n", ph.name, ph.model.name, path);
         ph_drop(ph.dir, "ITLFile.tlv");
         ph_drop(ph.dir, "CTLFile.tlv");
         ph_drop(ph.dir, "locked");

@@ -127,6 +127,9 @@ rm $D/SEP001122334455.cnf.xml
 mv signed.bak $D/SEP001122334455.cnf.xml.sgn
 
 # 9. manual erase as the last resort: a locked 7965 erased from its menu trusts what is served
+# (the 8845's configuration in force disables Settings Access: factory reset only)
+$PT device set SEP001122334455 settings-access 0 >/dev/null
+boot 001122334455 >/dev/null
 $PT set cert regen TVS --yes --force >/dev/null
 $PT utils service restart "Cisco Trust Verification Service" >/dev/null
 $PT set cert regen CallManager --yes --force >/dev/null
@@ -137,8 +140,9 @@ expect_exit 0 "erase from the settings menu" $PT phone erase-trust-list --mac 00
 expect_out "the 79XX menu path of M24" "Settings > Security > Trust List > ITL File > **# > Erase"
 expect_exit 0 "the next boot trusts the served ITL" boot 0011223344AA
 expect_true "it holds the served ITL" test "$(itl_of 0011223344AA)" = "$(served_itl)"
-expect_exit 0 "an 8845's menu path" $PT phone erase-trust-list --mac 001122334455
-expect_out "newer menus" "Settings > Administrator Settings > Reset Settings > Security Settings"
+expect_exit 6 "Settings Access disabled: no menu erase" $PT phone erase-trust-list --mac 001122334455
+expect_err "newer menus, and what is left" "Settings > Administrator Settings > Reset Settings > Security Settings: not reachable, the configuration in force disables Settings Access (settingsAccess 0); only a factory reset erases the trust lists"
+expect_true "the trust lists are still there" test "$(itl_of 001122334455)" != none
 expect_exit 0 "factory reset" $PT phone factory-reset --mac 001122334455
 expect_true "nothing left but the model" sh -c "[ \$($PT phone show --mac 001122334455 --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j[\"itl\"] is None and j[\"config_bytes\"] == 0)') = True ]"
 expect_exit 2 "an unknown phone" $PT phone show --mac 0000000000EE
