@@ -456,7 +456,7 @@ static void tvs_readable(ph_boot *b)
     uint8_t *rsp = evbuffer_pullup(in, (ev_ssize_t)(10 + blen));
     pt_tvs_answer a;
     if (pt_wire_tvs_answer(rsp, 10 + blen, &a)) {
-        CONSOLE(&b->ph, "TVS %s:%d: no valid answer", b->c_host, b->c_port);
+        CONSOLE_ERR(&b->ph, "TVS %s:%d: no valid answer", b->c_host, b->c_port);
         tvs_next_server(b);
         return;
     }
@@ -472,20 +472,20 @@ static void tvs_readable(ph_boot *b)
 
 static void tvs_closed(ph_boot *b)
 {
-    CONSOLE(&b->ph, "TVS %s:%d: no valid answer", b->c_host, b->c_port);
+    CONSOLE_ERR(&b->ph, "TVS %s:%d: no valid answer", b->c_host, b->c_port);
     tvs_next_server(b);
 }
 
 static void tvs_up(ph_boot *b, int up)
 {
     if (up <= 0) {
-        CONSOLE(&b->ph, "TVS %s:%d: %s", b->c_host, b->c_port, up ? "TLS handshake failed" : "cannot connect");
+        CONSOLE_ERR(&b->ph, "TVS %s:%d: %s", b->c_host, b->c_port, up ? "TLS handshake failed" : "cannot connect");
         tvs_next_server(b);
         return;
     }
     pt_ph_lists l = ph_have(&b->ph);
     if (!pt_ph_server_trusted(&l, b->peer_der, (size_t)b->peer_der_len, PT_ROLE_TVS)) {
-        CONSOLE(&b->ph, "TVS %s:%d: the server's certificate is not a TVS record of the ITL", b->c_host, b->c_port);
+        CONSOLE_ERR(&b->ph, "TVS %s:%d: the server's certificate is not a TVS record of the ITL", b->c_host, b->c_port);
         tvs_next_server(b);
         return;
     }
@@ -521,7 +521,7 @@ static void tvs_try(ph_boot *b)
             conn_open(b, &sa, 1, tvs_up, tvs_readable, tvs_closed);
             return;
         }
-        CONSOLE(&b->ph, "TVS %s:%d: cannot resolve the host name", b->c_host, b->c_port);
+        CONSOLE_ERR(&b->ph, "TVS %s:%d: cannot resolve the host name", b->c_host, b->c_port);
         b->tvs_i++;
     }
     tvs_answered(b, 0, 0); /* none vouches, or none can be reached */
@@ -534,7 +534,7 @@ static void tvs_lookup(ph_boot *b, step_fn then)
     b->tvs_i = 0;
     b->tvs_n = ph_tvs_servers(&b->ph, b->tvs_addr, b->tvs_port, MAX_TVS);
     if (!b->tvs_n)
-        CONSOLE(&b->ph, "TVS: no TVS server in the config in force");
+        CONSOLE_ERR(&b->ph, "TVS: no TVS server in the config in force");
     tvs_try(b);
 }
 
@@ -579,7 +579,7 @@ static void list_check(ph_boot *b)
             b->res.itl_changed = 1;
     } else if (!v.accept) {
         STATUS(ph, "Trust List Update Failed");
-        CONSOLE(ph, "%s (%s) refused: %s", installed, which, v.reason);
+        CONSOLE_ERR(ph, "%s (%s) refused: %s", installed, which, v.reason);
         b->res.locked = 1; /* keeps lists its TFTP server no longer offers */
     }
     next(b);
@@ -651,10 +651,10 @@ static int config_verified(ph_boot *b, const char *which, const uint8_t **payloa
         return 1;
     }
     if (l1[0]) {
-        CONSOLE(ph, "%s", l1);
-        CONSOLE(ph, "%s", l2);
+        CONSOLE_ERR(ph, "%s", l1);
+        CONSOLE_ERR(ph, "%s", l2);
     } else {
-        CONSOLE(ph, "%s: %s", which, v.reason);
+        CONSOLE_ERR(ph, "%s: %s", which, v.reason);
     }
     b->res.config_refused = 1;
     return 0;
@@ -730,10 +730,10 @@ static void encrypted_fetched(ph_boot *b)
     pt_diag d;
     int ok = 0;
     if (!key)
-        CONSOLE(ph, "%s: no private key of this phone can decrypt it%s%s%s", which, hash[0] ? " (certHash " : "",
+        CONSOLE_ERR(ph, "%s: no private key of this phone can decrypt it%s%s%s", which, hash[0] ? " (certHash " : "",
                 hash, hash[0] ? ")" : "");
     else if (pt_enc_decrypt(b->got.data, b->got.len, key, NULL, &plain, &d) != PT_OK)
-        CONSOLE(ph, "%s: cannot decrypt it with the %s: %s", which, key_name, d.msg);
+        CONSOLE_ERR(ph, "%s: cannot decrypt it with the %s: %s", which, key_name, d.msg);
     else
         ok = 1;
     if (!ok && b->stub) {
@@ -794,7 +794,7 @@ static void config_fetched(ph_boot *b)
         }
         ph_drop(ph->dir, "config-encrypted");
     } else if (!no_lists) {
-        CONSOLE(ph, "%s: unsigned, and this phone holds trust lists: refused", plain);
+        CONSOLE_ERR(ph, "%s: unsigned, and this phone holds trust lists: refused", plain);
         b->res.config_refused = 1;
         next(b);
         return;
@@ -857,10 +857,10 @@ static void file_fetched(ph_boot *b)
         pt_ph_check_config(&l, which, b->got.data, b->got.len, &v, l1, l2);
         if (!v.accept) {
             if (l1[0]) {
-                CONSOLE(ph, "%s", l1);
-                CONSOLE(ph, "%s", l2);
+                CONSOLE_ERR(ph, "%s", l1);
+                CONSOLE_ERR(ph, "%s", l2);
             } else {
-                CONSOLE(ph, "%s: %s", which, v.reason);
+                CONSOLE_ERR(ph, "%s: %s", which, v.reason);
             }
             int w = snprintf(b->refused + b->refused_len, sizeof b->refused - b->refused_len, "%s\n", which);
             if (w > 0 && (size_t)w < sizeof b->refused - b->refused_len)
@@ -1202,7 +1202,7 @@ static void capf_up(ph_boot *b, int up)
     if (up <= 0 || !pt_ph_server_trusted(&l, b->peer_der, (size_t)b->peer_der_len, PT_ROLE_CAPF)) {
         STATUS(&b->ph, "LSC: Connection Failed");
         b->res.lsc_unreachable = 1;
-        CONSOLE(&b->ph, "CAPF %s:%d: %s", b->c_host, b->c_port,
+        CONSOLE_ERR(&b->ph, "CAPF %s:%d: %s", b->c_host, b->c_port,
                 up > 0 ? "the server's certificate is not the CAPF record of the ITL" : "cannot connect");
         conn_close(b);
         next(b);
@@ -1250,28 +1250,28 @@ static void stage_capf(ph_boot *b)
     if (!strcmp(mode, "3") || !strcmp(mode, "4")) {
         const char *which = !strcmp(mode, "3") ? "lsc.pem" : "mic.pem";
         if (ph_load_pem(ph->dir, which, &b->auth_key, &b->auth_cert) != PT_OK) {
-            CONSOLE(ph, "CAPF: authentication by existing certificate needs %s, which this phone does not hold",
+            CONSOLE_ERR(ph, "CAPF: authentication by existing certificate needs %s, which this phone does not hold",
                     !strcmp(mode, "3") ? "an LSC" : "a MIC");
             STATUS(ph, "Certificate Operation Status: Operation Pending");
             next(b);
             return;
         }
     } else if (strcmp(mode, "1") && strcmp(mode, "2")) {
-        CONSOLE(ph, "CAPF: unknown authentication mode %s", mode);
+        CONSOLE_ERR(ph, "CAPF: unknown authentication mode %s", mode);
         STATUS(ph, "Certificate Operation Status: Operation Pending");
         next(b);
         return;
     }
     if (!strcmp(mode, "1") && !b->o->auth_string) {
         STATUS(ph, "Certificate Operation Status: Operation Pending");
-        CONSOLE(ph, "CAPF: the authentication string must be entered on the phone (phone boot --auth-string)");
+        CONSOLE_ERR(ph, "CAPF: the authentication string must be entered on the phone (phone boot --auth-string)");
         next(b);
         return;
     }
     b->capf_password = !strcmp(mode, "1") ? b->o->auth_string : "";
     struct sockaddr_in sa;
     if (!ph_resolve(b->c_host, b->c_port, &sa)) {
-        CONSOLE(ph, "CAPF: cannot resolve %s", b->c_host);
+        CONSOLE_ERR(ph, "CAPF: cannot resolve %s", b->c_host);
         STATUS(ph, "Certificate Operation Status: Operation Pending");
         next(b);
         return;
@@ -1372,7 +1372,7 @@ static void run_stage(evutil_socket_t fd, short what, void *arg)
     default:
         b->stage = ST_END + 1;
         if (b->rc && b->opened)
-            CONSOLE(&b->ph, "boot stopped: %s", b->d.msg);
+            CONSOLE_ERR(&b->ph, "boot stopped: %s", b->d.msg);
         b->done(b, b->done_arg);
         return;
     }

@@ -132,6 +132,33 @@ void ph_append(const char *dir, const char *file, const char *fmt, ...)
     va_end(ap);
 }
 
+void ph_console(phone *ph, int err, const char *fmt, ...)
+{
+    char path[PATH_MAX];
+    if (pt_path_join(path, sizeof path, ph->dir, "console.log"))
+        return;
+    if (!ph->console_line) { /* numbered on from the lines already there */
+        uint8_t *log;
+        size_t n;
+        if (ph_read_opt(ph->dir, "console.log", &log, &n) == PT_OK && log) {
+            for (size_t i = 0; i < n; i++)
+                ph->console_line += log[i] == '\n';
+            free(log);
+        }
+    }
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    char hms[16], stamp[64];
+    strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+    snprintf(stamp, sizeof stamp, "%u: %s %s.%06ld", ++ph->console_line, err ? "ERR" : "NOT", hms, (long)tv.tv_usec);
+    va_list ap;
+    va_start(ap, fmt);
+    pt_file_append_line(path, stamp, fmt, ap);
+    va_end(ap);
+}
+
 pt_ph_lists ph_have(const phone *ph)
 {
     pt_ph_lists l = {ph->ctl, ph->ctl_len, ph->model.sbd ? ph->itl : NULL, ph->model.sbd ? ph->itl_len : 0, ph->keys};

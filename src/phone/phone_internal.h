@@ -23,6 +23,7 @@ typedef struct phone {
     uint8_t *ctl, *itl, *config;
     size_t ctl_len, itl_len, config_len;
     pt_keycache *keys; /* the loop's verification-key cache (boot.c), or NULL */
+    unsigned console_line; /* the last line number of console.log (0: not counted yet) */
 } phone;
 
 /* Loads (creating the directory, the model file and a MIC when new); model
@@ -40,7 +41,12 @@ int ph_has(const char *dir, const char *file);
  * PT_OK, or an error when it holds none or it cannot be read. */
 int ph_load_pem(const char *dir, const char *file, EVP_PKEY **key, X509 **cert);
 void ph_append(const char *dir, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-#define CONSOLE(ph, ...) ph_append((ph)->dir, "console.log", __VA_ARGS__)
+/* A console line as the phones write them (seeds 000, 002): its number, the
+ * level (NOT, or ERR for a refusal or failure), the time to the
+ * microsecond, then the text. */
+void ph_console(phone *ph, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define CONSOLE(ph, ...) ph_console((ph), 0, __VA_ARGS__)
+#define CONSOLE_ERR(ph, ...) ph_console((ph), 1, __VA_ARGS__)
 #define STATUS(ph, ...) ph_append((ph)->dir, "status.log", __VA_ARGS__)
 
 /* The lists the engine sees (a phone without Security By Default ignores an ITL). */

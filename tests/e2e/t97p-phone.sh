@@ -89,6 +89,15 @@ expect_out "status message of the seeds" "Trust List Update Failed"
 expect_out "TVS is not in its ITL any more" "the server's certificate is not a TVS record of the ITL"
 expect_out "seed 000's console line" "SECD: EROR:verifyFile: sgn verify file failed </usr/ram/SEP001122334455.cnf.xml>, errclass 8, errcode 19 (signer not in CTL)"
 expect_out "and the second" "SECD: EROR:verifyFile: verify FAILED, </usr/ram/SEP001122334455.cnf.xml>"
+expect_true "numbered, at level ERR, to the microsecond, as on the phone" python3 -c '
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+i = next(k for k, l in enumerate(lines) if "sgn verify file failed </usr/ram/SEP001122334455.cnf.xml>" in l)
+m = re.match(r"(\d+): ERR \d\d:\d\d:\d\d\.\d{6} SECD: EROR:verifyFile: sgn verify file failed", lines[i])
+assert m and int(m.group(1)) == i + 1, lines[i]
+assert re.match(r"%d: ERR .* SECD: EROR:verifyFile: verify FAILED" % (i + 2), lines[i + 1]), lines[i + 1]
+assert all(re.match(r"\d+: (NOT|ERR) ", l) for l in lines), [l for l in lines if not re.match(r"\d+: (NOT|ERR) ", l)][:1]
+assert re.match(r"\d+: NOT .* boot: ", lines[0]), lines[0]' $PHONETRUST_PHONES/SEP001122334455/console.log
 expect_out "Locked: yes" "yes: cannot verify"
 # a config change does not take effect on a locked phone
 CFG=$PHONETRUST_PHONES/SEP001122334455/config.xml
