@@ -55,6 +55,8 @@ int cmd_serve(int argc, char **argv)
             o.user = v;
         else if (!m && cli_flag(argv, i, "--allow-root"))
             o.allow_root = 1;
+        else if (!m && cli_flag(argv, i, "--trace-tvs"))
+            o.trace_tvs = 1;
         else if (!m && (m = cli_opt(argc, argv, &i, "--tls-min", &v)) > 0) {
             if (!strcmp(v, "1.0"))
                 o.tls_min_10 = 1;

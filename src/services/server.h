@@ -35,6 +35,7 @@ typedef struct pt_serve_opts {
     int n_roots;
     const char *user;   /* --user: bind the ports, then run as this user */
     int allow_root;     /* --allow-root: keep running as root */
+    int trace_tvs;      /* --trace-tvs: each lookup in the lines of CUCM's TVS trace (seed 002) */
 } pt_serve_opts;
 
 /* Runs until SIGTERM/SIGINT.  Returns 0 or a PT_ERR_* (d says why). */

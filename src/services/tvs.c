@@ -66,6 +66,71 @@ static int device_name_ok(const uint8_t *p, size_t n)
     return 1;
 }
 
+/* One cache's part of a lookup, as CUCM's TVS trace has it (seed 002). */
+static void trace_cache(server *s, const char *cache, const char *id, size_t id_len, int found, const uint8_t *roles,
+                        size_t n)
+{
+    if (!strcmp(cache, "CertificateCTLCache"))
+        srv_log(s, "TVS debug %s::getCertificateInformation - Looking up the certificate cache using Unique MAP ID : "
+                   "%s, len : %zu", cache, id, id_len);
+    else
+        srv_log(s, "TVS debug %s::getCertificateInformation - Looking up the certificate cache using Unique MAP ID : %s",
+                cache, id);
+    if (!found) { /* the seed's spelling: DBCACHE in this one line */
+        srv_log(s, "TVS debug ERROR:%s::getCertificateInformation - Cannot find the certificate in the cache",
+                strcmp(cache, "CertificateDBCache") ? cache : "CertificateDBCACHE");
+        return;
+    }
+    srv_log(s, "TVS debug %s::getCertificateInformation - Found entry {rolecount : %zu}", cache, n);
+    for (size_t i = 0; i < n; i++)
+        srv_log(s, "TVS debug %s::getCertificateInformation - {role : %u}", cache, roles[i]);
+}
+
+/* name as CUCM's trace prints it: "CN=...;OU=...;O=..." */
+static void trace_name(const X509_NAME *x, char *out, size_t n)
+{
+    out[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    X509_NAME_print_ex(b, x, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    int len = BIO_read(b, out, (int)n - 1);
+    out[len > 0 ? len : 0] = '\0';
+    BIO_free(b);
+    for (char *p = out; *p; p++)
+        if (*p == ',' && (p == out || p[-1] != '\\'))
+            *p = ';';
+}
+
+/* A lookup in the lines of CUCM's TVS trace (serve --trace-tvs) */
+static void trace_lookup(server *s, const uint8_t *der, size_t len, const char *source, const uint8_t *roles,
+                         size_t n)
+{
+    const uint8_t *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x)
+        return;
+    char subject[512], issuer[512], serial[128] = "", id[700];
+    trace_name(X509_get_subject_name(x), subject, sizeof subject);
+    trace_name(X509_get_issuer_name(x), issuer, sizeof issuer);
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *hex = bn ? BN_bn2hex(bn) : NULL;
+    snprintf(serial, sizeof serial, "%s", hex ? hex : "");
+    OPENSSL_free(hex);
+    BN_free(bn);
+    X509_free(x);
+    size_t id_len = (size_t)snprintf(id, sizeof id, "%s%s", serial, issuer);
+    srv_log(s, "TVS debug tvsHandleQueryCertReq");
+    srv_log(s, "TVS debug tvsHandleQueryCertReq : Subject Name is: %s", subject);
+    srv_log(s, "TVS debug tvsHandleQueryCertReq : Issuer Name is: %s", issuer);
+    srv_log(s, "TVS debug tvsHandleQueryCertReq : Serial Number is: %s", serial);
+    int in_db = source && !strcmp(source, "database");
+    trace_cache(s, "CertificateDBCache", id, id_len, in_db, roles, n);
+    if (!in_db)
+        trace_cache(s, "CertificateCTLCache", id, id_len, source != NULL, roles, n);
+    srv_log(s, "TVS debug tvsHandleQueryCertReq: Timer started from tvsHandleNewPhConnection");
+}
+
 /* Parses and answers one request; returns 0 to close without a reply. */
 static int answer(tvs_conn *c, const uint8_t *msg, size_t len, pt_buf *out)
 {
@@ -91,6 +156,8 @@ static int answer(tvs_conn *c, const uint8_t *msg, size_t len, pt_buf *out)
     uint32_t ttl = 0;
     const char *source = NULL;
     int known = pt_tvs_lookup(s->db_cache, s->ctl_cache, cert, cert_len, roles, &n, &ttl, &source);
+    if (s->o->trace_tvs)
+        trace_lookup(s, cert, cert_len, source, roles, n);
     uint8_t h[32];
     size_t hl;
     char hex[65];

@@ -13,7 +13,7 @@ D=$PHONETRUST_HOME/tftp/pub
 set -- $(free_ports 1)
 TVS=$1
 LOG=$SCRATCH/serve.log
-start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port $TVS --capf-port 0 --timeout 2
+start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port $TVS --capf-port 0 --timeout 2 --trace-tvs
 expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
 # tvs_req PEM SESSION: a VERIFY_REQUEST for PEM's certificate from an 8865, in hex
 tvs_req() { python3 -c "
@@ -37,6 +37,21 @@ expect_out "the reply of valid.json, byte for byte" "$want"
 expect_exit 0 "TVS: an unknown certificate" python3 $E2E/tvs_client.py 127.0.0.1 $TVS --json $V/tvs/invalid.json
 want=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/invalid.json')) if d == 'S->C'))")
 expect_out "the reply of invalid.json, byte for byte" "$want"
+expect_true "--trace-tvs: each lookup in the lines of CUCM's TVS trace" python3 -c '
+import re, subprocess, sys
+log = open(sys.argv[1]).read()
+serial = subprocess.run(["openssl", "x509", "-in", sys.argv[2], "-noout", "-serial"], capture_output=True, text=True).stdout.split("=")[1].strip().lstrip("0")
+want = ["debug tvsHandleQueryCertReq", "debug tvsHandleQueryCertReq : Subject Name is: OU=Asterisk;O=Asterisk;CN=Asterisk\n",
+        "debug tvsHandleQueryCertReq : Serial Number is: " + serial,
+        "debug CertificateDBCache::getCertificateInformation - Looking up the certificate cache using Unique MAP ID : " + serial,
+        "debug CertificateDBCache::getCertificateInformation - Found entry {rolecount : 2}",
+        "debug CertificateDBCache::getCertificateInformation - {role : 1}",
+        "debug CertificateDBCache::getCertificateInformation - {role : 7}",
+        "debug tvsHandleQueryCertReq: Timer started from tvsHandleNewPhConnection",
+        "debug ERROR:CertificateDBCACHE::getCertificateInformation - Cannot find the certificate in the cache",
+        "debug ERROR:CertificateCTLCache::getCertificateInformation - Cannot find the certificate in the cache"]
+missing = [w for w in want if w not in log]
+assert not missing, missing' $LOG $V/certs/ccm.pem
 req=$(python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))")
 # the malformed requests of tvsd.log: each closed without a reply
 bad_name=$(python3 -c "

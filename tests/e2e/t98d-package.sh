@@ -63,7 +63,7 @@ if missing:
 expect_true "every option of help is in the man pages" sh -c "cat man1.txt man8.txt >man.txt; \
     for o in \$(cat options.txt); do grep -q -- \"\$o\\b\" man.txt || { echo \"    missing \$o\"; exit 1; }; done"
 expect_true "every serve option is in phonetrust-serve(8)" sh -c "for o in --addr --tftp-port --http-port --tvs-port \
-    --capf-port --workers --max-clients --max-per-peer --timeout --tls-min --log --root --user --allow-root; do \
+    --capf-port --workers --max-clients --max-per-peer --timeout --tls-min --log --root --user --allow-root --trace-tvs; do \
     grep -q -- \"\$o\" man8.txt || { echo \"    missing \$o\"; exit 1; }; done"
 expect_true "every exit status of help is in phonetrust(1)" sh -c "for n in 0 1 2 3 4 5 6 7 8; do \
     grep -Eq \"^ +\$n[[:space:]]+[A-Za-z]\" man1.txt || { echo \"    missing \$n\"; exit 1; }; done"
