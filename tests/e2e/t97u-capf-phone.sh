@@ -264,4 +264,24 @@ expect_exit 0 "show" $PT phone show --mac 001122334405
 expect_out "M25" "LSC: Connection Failed"
 kill -TERM $SERVE
 wait $SERVE
+
+# a TVS failure during enrolment: the cluster's new ITL (signed by a new
+# CallManager) needs TVS to vouch for it; TVS down, the phone keeps its old
+# one and refuses the configuration that asks for the operation: pending
+$PT device capf SEP001122334401 --op install --auth null-string --deadline +1d >/dev/null
+$PT set cert regen CallManager --yes --force >/dev/null
+restart
+start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port 0 --capf-port $CAPF
+expect_exit 1 "TVS down: the new ITL cannot be vouched for" boot 001122334401
+expect_exit 0 "show" $PT phone show --mac 001122334401
+expect_out "the phone says so" "Trust List Update Failed"
+expect_exit 0 "device show" $PT device show SEP001122334401
+expect_out "M25" "Certificate Operation Status: Operation Pending"
+kill -TERM $SERVE
+wait $SERVE
+start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF
+expect_exit 0 "TVS back: vouched for, then enrolled" boot 001122334401
+expect_out "installed" "LSC installed"
+kill -TERM $SERVE
+wait $SERVE
 finish
