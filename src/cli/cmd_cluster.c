@@ -216,7 +216,7 @@ int cmd_node(int argc, char **argv)
             if (svc < 0)
                 ex = cli_usage("node add: --services %s: use tftp, tvs, callmanager", services);
             else if (!(rc = pt_cluster_node_add(c, host, ip, svc, &d))) {
-                printf("Node %s added (%s); certificates CallManager, CallManager-ECDSA, TVS\n", host, services);
+                printf("Node %s added (%s); certificates CallManager, CallManager-ECDSA, TVS, ITLRecovery\n", host, services);
                 if (svc & PT_SVC_TFTP)
                     ex = cli_first_files(c, host);
             }
@@ -455,7 +455,11 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
            "so can stale the cluster in case of a crash.\n"
            "You must restart services related to %s for the regenerated\n"
            "certificates to become active.\n\n%s",
-           name, name, next_steps(name));
+           name, name,
+           !strcmp(name, PT_CERT_ITLRECOVERY) && !self->publisher
+               ? "Only the publisher's ITLRecovery is in the ITL files of the cluster: the phones are not\n"
+                 "reset, and nothing needs restarting.\n"
+               : next_steps(name));
     return EXIT_OK;
 }
 

@@ -186,7 +186,9 @@ int pt_certcache_from_cluster(pt_cluster *cl, pt_certcache **out, pt_diag *d)
     for (size_t i = 0; !rc && i < nn; i++)
         for (size_t k = 0; !rc && k < sizeof own / sizeof own[0]; k++) {
             X509 *x;
+            /* a subscriber's own ITLRecovery signs nothing: not vouched for */
             if (!pt_cluster_cert_name_valid(own[k].name, nodes[i].publisher) ||
+                (!nodes[i].publisher && !strcmp(own[k].name, PT_CERT_ITLRECOVERY)) ||
                 pt_cluster_cert(cl, nodes[i].name, own[k].name, &x, NULL))
                 continue;
             rc = add_cert(c, x, own[k].roles, own[k].n);

@@ -329,6 +329,8 @@ int pt_cluster_cert_name_valid(const char *name, int publisher)
     for (size_t i = 0; i < 3; i++)
         if (!strcmp(name, node_certs[i]))
             return 1;
+    if (!strcmp(name, PT_CERT_ITLRECOVERY))
+        return 1; /* every node has its own; the publisher's signs (seed 001) */
     for (size_t i = 0; publisher && i < 2; i++)
         if (!strcmp(name, publisher_certs[i]))
             return 1;
@@ -407,9 +409,25 @@ static int cert_row(pt_cluster *c, const char *node, const char *name, uint8_t *
     return rc;
 }
 
+/* Whose certificate name of node is: the node's; CAPF the publisher's;
+ * ITLRecovery the node's own (seed 001: each node has one), the
+ * publisher's for node NULL or a node from before they had their own. */
+static int has_own(pt_cluster *c, const char *node, const char *name)
+{
+    sqlite3_stmt *st;
+    int has = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM certs WHERE node = ?1 AND name = ?2", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        has = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return has;
+}
+
 static const char *owner_of(pt_cluster *c, const char *node, const char *name, char *buf, size_t n)
 {
-    if (node && strcmp(name, PT_CERT_CAPF) && strcmp(name, PT_CERT_ITLRECOVERY))
+    if (node && strcmp(name, PT_CERT_CAPF) && (strcmp(name, PT_CERT_ITLRECOVERY) || has_own(c, node, name)))
         return node;
     pt_node pub;
     if (pt_cluster_publisher(c, &pub, NULL))
@@ -532,6 +550,10 @@ static int create_node_certs(pt_cluster *c, const char *node, int publisher, pt_
         cert_cn(c, node, publisher_certs[i], cn, sizeof cn);
         rc = insert_cert(c, node, publisher_certs[i], cn, d);
     }
+    if (!publisher && !rc) { /* its own ITLRecovery, in no ITL (seed 001) */
+        cert_cn(c, node, PT_CERT_ITLRECOVERY, cn, sizeof cn);
+        rc = insert_cert(c, node, PT_CERT_ITLRECOVERY, cn, d);
+    }
     return rc;
 }
 
@@ -576,7 +598,9 @@ int pt__replace_cert(pt_cluster *c, const char *node, const char *name, EVP_PKEY
                 rc = pt__db_err(c, d, "updating a certificate");
             sqlite3_finalize(st);
         }
-        if (!rc && !strcmp(name, PT_CERT_ITLRECOVERY))
+        pt_node pub;
+        if (!rc && !strcmp(name, PT_CERT_ITLRECOVERY) && !pt_cluster_publisher(c, &pub, NULL) &&
+            !strcmp(pub.name, node))
             rc = pt__exec(c, "UPDATE cluster SET itlrecovery_backup = NULL", d); /* back it up again */
         if (!rc)
             rc = pt__commit(c, d);
@@ -629,11 +653,21 @@ int pt_cluster_regen_strands(pt_cluster *c, const char *node, const char *name, 
 
 int pt_cluster_cert_regen(pt_cluster *c, const char *node, const char *name, int force, pt_diag *d)
 {
+    pt_node n;
+    int rc;
+    if (node && !strcmp(name, PT_CERT_ITLRECOVERY) && !(rc = pt_cluster_node(c, node, &n, d)) && !n.publisher &&
+        !has_own(c, node, name)) {
+        /* a subscriber from before each node had its own: it gets one */
+        char cn[400];
+        cert_cn(c, node, name, cn, sizeof cn);
+        if (!(rc = pt__begin(c, d)) && !(rc = insert_cert(c, node, name, cn, d)))
+            return pt__commit(c, d);
+        pt__rollback(c);
+        return rc;
+    }
     char owner[64];
     node = owner_of(c, node, name, owner, sizeof owner);
-    pt_node n;
-    int rc = pt_cluster_node(c, node, &n, d);
-    if (rc)
+    if ((rc = pt_cluster_node(c, node, &n, d)))
         return rc;
     if (!pt_cluster_cert_name_valid(name, n.publisher))
         return pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "unknown certificate %s on node %s", name, node);

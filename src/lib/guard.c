@@ -277,8 +277,10 @@ static int restore_keeps(pt_cluster *cur, pt_cluster *res, const char *node, con
     pt_cluster_itl_signer(res, node, signer, sizeof signer);
     if (strcmp(signer, PT_CERT_ITLRECOVERY))
         snprintf(signer, sizeof signer, "%s", PT_CERT_CALLMANAGER); /* none served yet: the next is */
-    if (same_cert(res, node, signer, cur, node, PT_CERT_CALLMANAGER) ||
-        same_cert(res, node, signer, cur, node, PT_CERT_ITLRECOVERY))
+    /* the ITLRecovery that signs is the publisher's (node NULL) */
+    const char *by = strcmp(signer, PT_CERT_ITLRECOVERY) ? node : NULL;
+    if (same_cert(res, by, signer, cur, node, PT_CERT_CALLMANAGER) ||
+        same_cert(res, by, signer, cur, NULL, PT_CERT_ITLRECOVERY))
         return 1;
     char buf[512];
     snprintf(buf, sizeof buf, "%s", group);

@@ -159,6 +159,18 @@ void ph_console(phone *ph, int err, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *pt_phone_console_text(const char *line)
+{
+    const char *p = line + strspn(line, "0123456789"); /* "1715: ERR 16:59:35.170584 text" */
+    if (p == line || p[0] != ':' || p[1] != ' ')
+        return line;
+    p += 2;
+    p += strcspn(p, " "); /* the level */
+    p += *p == ' ';
+    p += strspn(p, "0123456789:."); /* the time of day */
+    return p + (*p == ' ');
+}
+
 pt_ph_lists ph_have(const phone *ph)
 {
     pt_ph_lists l = {ph->ctl, ph->ctl_len, ph->model.sbd ? ph->itl : NULL, ph->model.sbd ? ph->itl_len : 0, ph->keys};

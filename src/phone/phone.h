@@ -69,6 +69,9 @@ typedef struct pt_phone_redirect {
     int from_port, to_port;
 } pt_phone_redirect;
 int pt_phone_redirect_set(const pt_phone_redirect *r, size_t n, pt_diag *d);
+/* A console line's text, after its number, level and time of day
+ * ("1715: ERR 16:59:35.170584 SECD: ..." -> "SECD: ..."). */
+const char *pt_phone_console_text(const char *line);
 /* What a phone holds, for `phone show`.  Missing files are NULL / 0. */
 typedef struct pt_phone_state {
     char name[16];

@@ -469,8 +469,7 @@ static void locked_reason(sandbox *s, const char *name, char *out, size_t n)
         p = e ? e + 1 : p + len;
     }
     if (best) {
-        best += strspn(best, "0123456789:."); /* the console's time of day */
-        best += *best == ' ';
+        best = pt_phone_console_text(best);
         snprintf(out, n, "%.*s", (int)strcspn(best, "\n"), best);
     }
     pt_phone_state_free(&ph);

@@ -118,6 +118,21 @@ expect_out "the operation it holds up, and what to do" "1 device has a CAPF oper
 $PT device remove SEP00AA00000001 >/dev/null
 $PT device remove SEP00AA00000002 >/dev/null
 expect_exit 6 "CAPF on a subscriber: publisher only" $PT --node test10sub set cert regen CAPF --yes
+# each node its own ITLRecovery (seed 001), the publisher's alone in the ITL files
+$PT show cert own ITLRecovery >pubrec.pem
+$PT --node test10sub show cert own ITLRecovery >subrec.pem
+expect_true "the subscriber's own: ITLRECOVERY_<its name>" sh -c \
+    "openssl x509 -in subrec.pem -noout -subject | grep -q 'CN *= *ITLRECOVERY_test10sub.joemar2.lab'"
+expect_exit 0 "regenerated on the subscriber" $PT --node test10sub set cert regen ITLRecovery --yes
+expect_out "the phones are not reset" "Only the publisher's ITLRecovery is in the ITL files of the cluster"
+expect_true "a new one for the subscriber, the publisher's as it was" sh -c \
+    "! $PT --node test10sub show cert own ITLRecovery | cmp -s - subrec.pem && $PT show cert own ITLRecovery | cmp -s - pubrec.pem"
+expect_exit 0 "the subscriber's ITL after a TFTP restart" sh -c "$PT --node test10sub utils service restart 'Cisco Tftp' >/dev/null && $PT --node test10sub show itl"
+expect_out "still the publisher's ITLRecovery" "ITLRECOVERY_test10pub.joemar2.lab"
+expect_no_out "never the subscriber's" "ITLRECOVERY_test10sub"
+$PT --node test10sub show cert own ITLRecovery >subrec.pem
+expect_exit 1 "TVS does not vouch for a key that signs nothing" $PT tvs lookup subrec.pem
+expect_exit 0 "the publisher's it does" $PT tvs lookup pubrec.pem
 expect_exit 6 "4 minutes later: still held" faketime -f "+4m" $PT set cert regen TVS --yes
 expect_exit 0 "6 minutes later: allowed" faketime -f "+6m" $PT set cert regen TVS --yes
 expect_exit 6 "CallManager right after TVS is refused too (seed 001)" faketime -f "+6m" $PT set cert regen CallManager --yes

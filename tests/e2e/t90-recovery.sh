@@ -122,9 +122,16 @@ expect_true "the restored key replaced the local one" sh -c "$PT show cert own I
 sqlite3 $PHONETRUST_HOME/cluster.db "ALTER TABLE cluster ADD COLUMN p12_password TEXT; UPDATE cluster SET p12_password = 'kept';
     ALTER TABLE cluster DROP COLUMN p12_salt; DROP TABLE itl_records; ALTER TABLE cluster DROP COLUMN change_seq; \
     ALTER TABLE certs DROP COLUMN changed_seq; ALTER TABLE itl_state DROP COLUMN built_seq;
-    UPDATE nodes SET services = services & 7; PRAGMA user_version = 8"
+    UPDATE nodes SET services = services & 7; DELETE FROM certs WHERE name = 'ITLRecovery' AND node = 'sub';
+    PRAGMA user_version = 8"
 expect_exit 0 "the upgraded cluster's nodes" $PT node list
 expect_out "CAPF was always active on the publisher before it could be deactivated" "publisher  tftp,tvs,callmanager,capf"
+expect_true "a subscriber from before its own ITLRecovery shows the publisher's" sh -c \
+    "$PT --node sub show cert own ITLRecovery | cmp -s - \$($PT show cert own ITLRecovery >pubrec.pem; echo pubrec.pem)"
+expect_exit 0 "until it regenerates its own" $PT --node sub set cert regen ITLRecovery --yes
+expect_true "then it has one, named after it" sh -c \
+    "$PT --node sub show cert own ITLRecovery | openssl x509 -noout -subject | grep -q ITLRECOVERY_sub"
+expect_true "and the publisher's is as it was" sh -c "$PT show cert own ITLRecovery | cmp -s - pubrec.pem"
 expect_true "the upgrade drops the kept .p12 password" sh -c \
     "! sqlite3 $PHONETRUST_HOME/cluster.db .dump | grep -qi -e p12_password -e kept"
 expect_true "and gives the cluster a salt" sh -c \
