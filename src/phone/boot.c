@@ -460,6 +460,8 @@ static void tvs_readable(ph_boot *b)
         tvs_next_server(b);
         return;
     }
+    CONSOLE(&b->ph, "SECD: clpTvsInit: Client message received on TVS proxy socket");
+    CONSOLE(&b->ph, "SECD: processTvsClntReq: Success reading the client TVS request, len : %zu", 10 + blen);
     int status = a.status;
     uint32_t roles = a.roles, ttl = a.ttl;
     int valid = status == 0;
@@ -505,7 +507,11 @@ static void tvs_up(ph_boot *b, int up)
     pt_buf_put_u8(&req, 1);
     pt_buf_put(&req, dev, dl);
     pt_buf_put_tlv(&req, 2, b->ask_der, len);
+    /* the console lines of seed 002 around a TVS query */
+    CONSOLE(&b->ph, "SECD: setupSocketToTvsProxy: Connected to TVS proxy server");
     int ok = !pt_buf_error(&req) && len < 60000 && bufferevent_write(b->bev, req.data, req.len) == 0;
+    if (ok)
+        CONSOLE(&b->ph, "SECD: tvsReqFlushTvsCertCache: Sent Request to TVS proxy, len: %zu", req.len);
     pt_buf_free(&req);
     if (!ok)
         tvs_closed(b);
@@ -573,6 +579,11 @@ static void list_check(ph_boot *b)
         free(*slot);
         *slot = pt_buf_take(&b->got, slot_len);
         CONSOLE(ph, "%s (%s) installed: %s", installed, which, pt_ph_how_name(v.how));
+        if (v.how == PT_PH_BY_TVS) { /* a list TVS vouched for: its answers are flushed (seed 002) */
+            ph_drop(ph->dir, "tvs-cache");
+            CONSOLE(ph, "SECD: processTvsClntReq: TVS Certificate cache flush request received");
+            CONSOLE(ph, "SECD: tvsFlushCertCache: Completed TVS Certificate cache flush request");
+        }
         if (b->is_ctl)
             b->res.ctl_changed = 1;
         else

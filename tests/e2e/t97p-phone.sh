@@ -72,6 +72,19 @@ expect_exit 0 "after a CallManager regeneration" boot 001122334455
 expect_true "the new ITL is installed" test "$(itl_of 001122334455)" = "$(served_itl)"
 expect_exit 0 "show" $PT phone show --mac 001122334455
 expect_out "through TVS" "installed: signer vouched for by TVS"
+expect_true "seed 002's console lines: the query, the answer, then the cache flushed" python3 -c '
+import sys
+t = [l.split(" ", 3)[3] for l in open(sys.argv[1]).read().splitlines()]
+seq = ["SECD: setupSocketToTvsProxy: Connected to TVS proxy server", "SECD: tvsReqFlushTvsCertCache: Sent Request to TVS proxy, len: ",
+       "SECD: clpTvsInit: Client message received on TVS proxy socket", "SECD: processTvsClntReq: Success reading the client TVS request, len : ",
+       "installed: signer vouched for by TVS", "SECD: processTvsClntReq: TVS Certificate cache flush request received",
+       "SECD: tvsFlushCertCache: Completed TVS Certificate cache flush request"]
+i = 0
+for l in t:
+    if i < len(seq) and seq[i] in l:
+        i += 1
+assert i == len(seq), seq[i]' $PHONETRUST_PHONES/SEP001122334455/console.log
+expect_true "the answer cache is gone" test ! -e $PHONETRUST_PHONES/SEP001122334455/tvs-cache
 expect_exit 0 "the 7965 too" boot 0011223344AA
 
 # 3. TVS and CallManager regenerated back to back: locked
