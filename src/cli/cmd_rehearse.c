@@ -9,6 +9,7 @@
 #include "../rehearse/rehearse.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,17 @@ int cmd_rehearse(int argc, char **argv)
     pt_rehearse_report r;
     rc = pt_rehearse(&o, &plan, &r, &d);
     pt_plan_free(&plan);
+    if (r.interrupted) {
+        /* its copy is gone (or kept, with --keep); end as the signal would have */
+        int sig = r.interrupted;
+        fprintf(stderr, "phonetrust: rehearse: interrupted after step %zu; %s\n", r.n,
+                keep ? "the copy is kept" : "its copy is removed");
+        pt_rehearse_report_free(&r);
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return EXIT_OTHER;
+    }
     if (rc) {
         pt_rehearse_report_free(&r);
         return cli_fail(NULL, rc, &d);

@@ -44,6 +44,14 @@ typedef struct sandbox {
     ino_t home_ino;  /* the copy's home as its servers opened it (a restore replaces it) */
 } sandbox;
 
+/* Ctrl-C (or a TERM, a hang-up) stops the rehearsal between steps, not in
+ * the middle of one: the copy - private keys included - is then removed
+ * as at the end, and the caller dies of the signal. */
+static volatile sig_atomic_t interrupted;
+static void on_interrupt(int sig) { interrupted = sig; }
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_STOP_SIGNALS (sizeof stop_signals / sizeof stop_signals[0])
+
 /* ---- the sandbox ---- */
 
 static int sub(char *out, const char *dir, const char *name)
@@ -397,6 +405,8 @@ static int run_command(sandbox *s, const pt_plan_step *st, size_t no, pt_rehears
     if (pid < 0)
         return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot run step %zu: %s", no, strerror(errno));
     if (pid == 0) {
+        for (size_t k = 0; k < N_STOP_SIGNALS; k++) /* Ctrl-C ends the step itself */
+            signal(stop_signals[k], SIG_DFL);
         /* the step reads what it asks (a password) from the rehearsal's own
          * input, and asks it on the rehearsal's stderr; its output is kept */
         int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600),
@@ -512,7 +522,31 @@ static int fleet_tftp(sandbox *s, pt_diag *d)
                                        : pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "the cluster has no TFTP node");
 }
 
+static int rehearse_run(const pt_rehearse_opts *o, const pt_plan *plan, pt_rehearse_report *r, pt_diag *d);
+
+
+static int check_interrupted(pt_diag *d)
+{
+    return interrupted ? pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "interrupted by signal %d", (int)interrupted)
+                       : PT_OK;
+}
+
 int pt_rehearse(const pt_rehearse_opts *o, const pt_plan *plan, pt_rehearse_report *r, pt_diag *d)
+{
+    interrupted = 0;
+    struct sigaction stop = {.sa_handler = on_interrupt}, old[N_STOP_SIGNALS];
+    sigemptyset(&stop.sa_mask);
+    for (size_t k = 0; k < N_STOP_SIGNALS; k++) /* an ignored one (nohup) stays ignored */
+        if (sigaction(stop_signals[k], NULL, &old[k]) == 0 && old[k].sa_handler != SIG_IGN)
+            sigaction(stop_signals[k], &stop, NULL);
+    int rc = rehearse_run(o, plan, r, d);
+    for (size_t k = 0; k < N_STOP_SIGNALS; k++)
+        sigaction(stop_signals[k], &old[k], NULL);
+    r->interrupted = interrupted;
+    return rc;
+}
+
+static int rehearse_run(const pt_rehearse_opts *o, const pt_plan *plan, pt_rehearse_report *r, pt_diag *d)
 {
     memset(r, 0, sizeof *r);
     sandbox *s = calloc(1, sizeof *s);
@@ -531,6 +565,8 @@ int pt_rehearse(const pt_rehearse_opts *o, const pt_plan *plan, pt_rehearse_repo
     snprintf(r->sandbox, sizeof r->sandbox, "%.500s", s->dir);
     if (!rc)
         rc = sandbox_fill(s, d);
+    if (!rc)
+        rc = check_interrupted(d);
     s->tftp[0] = '\0';
     if (!rc) {
         snprintf(s->tftp, sizeof s->tftp, "%s", o->tftp ? o->tftp : "");
@@ -548,7 +584,7 @@ int pt_rehearse(const pt_rehearse_opts *o, const pt_plan *plan, pt_rehearse_repo
         fr.locked_names = NULL;
         pt_fleet_report_free(&fr);
     }
-    for (size_t i = 0; !rc && i < plan->n; i++) {
+    for (size_t i = 0; !rc && !(rc = check_interrupted(d)) && i < plan->n; i++) {
         const pt_plan_step *st = &plan->steps[i];
         pt_rehearse_step *out = &r->steps[r->n++];
         out->line = st->line;

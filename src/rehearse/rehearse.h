@@ -50,6 +50,8 @@ typedef struct pt_rehearse_report {
     char stranded_phone[16];
     char stranded_reason[512];
     char sandbox[512];  /* where the copy was (still there with keep) */
+    int interrupted;    /* the signal (SIGINT, SIGTERM, SIGHUP) that stopped it after
+                           the current step, its copy removed; 0: it ran to the end */
 } pt_rehearse_report;
 
 int pt_rehearse(const pt_rehearse_opts *o, const pt_plan *plan, pt_rehearse_report *r, pt_diag *d);

@@ -176,6 +176,20 @@ assert s[12]["result"] == "ok", s[12]
 predicted = int(re.search(r"--force: (\d+) phones", s[12]["message"]).group(1))
 assert predicted > 0 and s[13]["locked"] == predicted == r["locked_at_end"], (predicted, s[13])' res.json $N
 
+# stopped (TERM, as Ctrl-C or a hang-up): after the step it is in, its
+# copy - the keys in it - and its servers gone, ended by the signal
+printf 'reset\nwait 6m\nreset\nreset\nreset\nreset\nreset\nreset\n' >long.plan
+$PT rehearse long.plan --tftp $SERVERS >int.out 2>int.err &
+R=$!
+for _ in $(seq 100); do ls $TMPDIR/phonetrust-rehearse-*/logs/* >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 0.5
+kill -TERM $R
+wait $R
+expect_true "ended by the signal ($?)" test $? -eq 143
+expect_true "it says so" grep -q "interrupted after step" int.err
+expect_true "its copy is gone" sh -c "[ -z \"\$(ls -A $TMPDIR)\" ]"
+expect_true "and its servers" sh -c "! pgrep -f 'phonetrust-rehears[e]-' >/dev/null"
+
 state >after
 expect_same "the real home, served files and phones are untouched; no request reached the real servers" before after
 expect_true "and the copies are gone" sh -c "[ -z \"\$(ls -A $TMPDIR)\" ]"
