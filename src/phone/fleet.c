@@ -316,10 +316,10 @@ static void on_done(ph_boot *b, void *arg)
  * wrote (every file is written whole), count the fleet as it is. */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
-    (void)sig, (void)what;
+    (void)what;
     fleet *f = arg;
     f->stopping = 1;
-    f->r->interrupted = 1;
+    f->r->interrupted = (int)sig;
     event_base_loopbreak(ph_loop_base(f->loop));
 }
 

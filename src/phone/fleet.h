@@ -40,7 +40,7 @@ typedef struct pt_fleet_report {
     double seconds;
     size_t concurrency;
     size_t booted;           /* boots that ran to their end (< phones when interrupted) */
-    int interrupted;         /* SIGINT / SIGTERM: the boots in flight were abandoned */
+    int interrupted;         /* SIGINT / SIGTERM (the signal): the boots in flight were abandoned */
     long base_rss_kb, peak_rss_kb;
     size_t peak_boot_bytes;  /* what the boots in flight held at most (structures, lists, buffers) */
 } pt_fleet_report;

@@ -500,6 +500,8 @@ static int reset(sandbox *s, int changed, pt_rehearse_step *r, pt_fleet_report *
     pt_fleet_opts fo = {.state = s->phones, .tftp = s->tftp, .http_port = HTTP_PORT, .timeout_ms = 2000,
                         .concurrency = 200};
     rc = pt_fleet_boot(&fo, fr, d);
+    if (!rc && fr->interrupted && !interrupted)
+        interrupted = fr->interrupted; /* the boot took the signal itself: the rehearsal stops too */
     if (!rc) {
         take_counts(r, fr);
         r->exit_code = fr->locked ? 1 : 0;
