@@ -188,7 +188,8 @@ sleep 0.5
 kill -TERM $R
 wait $R
 expect_true "ended by the signal ($?)" test $? -eq 143
-expect_true "it says so" grep -q "interrupted after step" int.err
+expect_true "it says so, and stopped after the step it was in, not at the end of the plan" \
+    sh -c "n=\$(sed -n 's/.*interrupted after step \([0-9]*\);.*/\1/p' int.err); [ -n \"\$n\" ] && [ \"\$n\" -lt 8 ]"
 expect_true "its copy is gone" sh -c "[ -z \"\$(ls -A $TMPDIR)\" ]"
 expect_true "and its servers" sh -c "! pgrep -f '$TMPDIR/phonetrust-rehears[e]-' >/dev/null"
 
