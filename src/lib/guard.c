@@ -175,6 +175,17 @@ static pt_guard_node *slot(pt_guard *g, const char *node)
     return &g->nodes[g->n_nodes++];
 }
 
+/* device would be stranded: counted, in the totals and its server's
+ * (k, NULL past PT_GUARD_NODES), and named if among the first */
+static void strands(pt_guard *g, pt_guard_node *k, const char *device)
+{
+    g->at_risk++;
+    if (g->n_first < PT_GUARD_FIRST)
+        snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", device);
+    if (k)
+        k->at_risk++;
+}
+
 /* the phones concerned by a change (those of TFTP server `node`, or with
  * `node` in their CallManager group), and which of them it would strand:
  * those not current, or (after a reset) those not holding the reset ITL */
@@ -220,12 +231,8 @@ static int tally(pt_cluster *c, const char *node, int by_group, int reset, pt_gu
          * in reset: their next ITL needs the TVS they hold to vouch */
         int held = by_group && !reset && r->current && serves_reset(c, r->node, seen, is_reset, &n_seen);
         if (reset ? r->status != PT_ITL_MATCH : !r->current || held) {
-            g->at_risk++;
+            strands(g, k, r->device);
             g->reset_held += (size_t)held;
-            if (g->n_first < PT_GUARD_FIRST)
-                snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", r->device);
-            if (k)
-                k->at_risk++;
         }
     }
     free(rows);
@@ -328,13 +335,8 @@ int pt_cluster_guard_restore(pt_cluster *cur, pt_cluster *res, pt_guard *g, pt_d
                 seen[n_seen++].keeps = keeps;
             }
         }
-        if (!keeps) {
-            g->at_risk++;
-            if (g->n_first < PT_GUARD_FIRST)
-                snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", r->device);
-            if (k)
-                k->at_risk++;
-        }
+        if (!keeps)
+            strands(g, k, r->device);
     }
     free(rows);
     return PT_OK;

@@ -114,18 +114,25 @@ void ph_drop(const char *dir, const char *file)
         unlink(path);
 }
 
+/* "HH:MM:SS.uuuuuu", local time: how the phone stamps its log lines */
+static void time_of_day(char out[32])
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    char hms[16];
+    strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%06ld", hms, (long)tv.tv_usec);
+}
+
 void ph_append(const char *dir, const char *file, const char *fmt, ...)
 {
     char path[PATH_MAX];
     if (pt_path_join(path, sizeof path, dir, file))
         return;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    localtime_r(&tv.tv_sec, &tm);
-    char hms[16], ts[32];
-    strftime(hms, sizeof hms, "%H:%M:%S", &tm);
-    snprintf(ts, sizeof ts, "%s.%06ld", hms, (long)tv.tv_usec);
+    char ts[32];
+    time_of_day(ts);
     va_list ap;
     va_start(ap, fmt);
     pt_file_append_line(path, ts, fmt, ap);
@@ -146,13 +153,9 @@ void ph_console(phone *ph, int err, const char *fmt, ...)
             free(log);
         }
     }
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    localtime_r(&tv.tv_sec, &tm);
-    char hms[16], stamp[64];
-    strftime(hms, sizeof hms, "%H:%M:%S", &tm);
-    snprintf(stamp, sizeof stamp, "%u: %s %s.%06ld", ++ph->console_line, err ? "ERR" : "NOT", hms, (long)tv.tv_usec);
+    char ts[32], stamp[64];
+    time_of_day(ts);
+    snprintf(stamp, sizeof stamp, "%u: %s %s", ++ph->console_line, err ? "ERR" : "NOT", ts);
     va_list ap;
     va_start(ap, fmt);
     pt_file_append_line(path, stamp, fmt, ap);
