@@ -370,11 +370,8 @@ int pt_cluster_capf_pending(pt_cluster *c, pt_guard *g, pt_diag *d)
         SQLITE_OK)
         return pt__db_err(c, d, "reading the pending CAPF operations");
     int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (g->n_first < PT_GUARD_FIRST)
-            snprintf(g->first[g->n_first++], sizeof g->first[0], "%s", (const char *)sqlite3_column_text(st, 0));
-        g->at_risk++;
-    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        strands(g, NULL, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return s == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "reading the pending CAPF operations");
 }
