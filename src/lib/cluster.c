@@ -911,6 +911,7 @@ int pt_cluster_open(const char *home, pt_cluster **out, pt_diag *d)
         return rc;
     }
     sweep_orphan_keys(c);
+    pt__home_stage_tidy(home);
     pt_cluster_log_daily_alerts(c, time(NULL));
     *out = c;
     return PT_OK;

@@ -78,6 +78,8 @@ int pt__home_stage_check(const char *home, pt_diag *d);
 int pt__home_stage_begin(pt__home_stage *h, const char *home, const char *what, pt_diag *d);
 int pt__home_stage_commit(pt__home_stage *h, pt_diag *d);
 void pt__home_stage_abort(pt__home_stage *h);
+/* an empty staging directory a placement killed after cluster.db left behind: removed */
+void pt__home_stage_tidy(const char *home);
 struct pt_certcache;
 int pt__tvs_entries(pt_cluster *cl, struct pt_certcache *c, pt_diag *d);
 

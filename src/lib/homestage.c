@@ -10,7 +10,10 @@
  * there), and the staging directory is removed after that.  So a home that
  * holds a staging directory and no cluster.db was being filled when the
  * command died: everything in it was put there by that command, and the
- * next install or restore clears it and starts again.
+ * next install or restore clears it and starts again.  A command killed
+ * after cluster.db moved up but before the staging directory went leaves
+ * that directory empty: the next command to open the cluster removes it
+ * (pt__home_stage_tidy).
  */
 #include "cluster_internal.h"
 
@@ -162,6 +165,19 @@ int pt__home_stage_commit(pt__home_stage *h, pt_diag *d)
     chmod(h->home, 0700);
     rmdir(h->tmp);
     return PT_OK;
+}
+
+void pt__home_stage_tidy(const char *home)
+{
+    DIR *dir = opendir(home);
+    if (!dir)
+        return;
+    struct dirent *e;
+    char path[PATH_MAX];
+    while ((e = readdir(dir)))
+        if (is_stage(e->d_name) && snprintf(path, sizeof path, "%s/%s", home, e->d_name) < (int)sizeof path)
+            rmdir(path); /* only when empty: a placement still moving entries keeps its own */
+    closedir(dir);
 }
 
 void pt__home_stage_abort(pt__home_stage *h)
