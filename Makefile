@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 30
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps build demo check test asan fuzz bench mutate install deb clean
+.PHONY: all deps build demo check test asan fuzz bench mutate install deb clean man
 
 all: build
 
@@ -79,3 +79,8 @@ deb: deps
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutate build-deb
+
+# phonetrust(1)'s command reference, written from the command table
+# (src/cli/commands.c); t98d fails when it was not rerun after a change.
+man: build
+	scripts/man-commands.sh $(BUILD)/phonetrust man/phonetrust.1

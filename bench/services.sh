@@ -19,7 +19,7 @@ pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$work"' EXIT
 export PHONETRUST_HOME=$work/cluster
 $PT install --publisher pub --domain bench.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
-$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
+$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 1h
 $PT device add SEP00112233AABB --model 8845 >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 head -c 5302 /dev/urandom > $PHONETRUST_HOME/tftp/pub/bench5k.tlv

@@ -4,6 +4,7 @@
  * ***, exit status) in <home>/audit.log; `show audit [--json]`.
  */
 #include "cli.h"
+#include "cmdtable.h"
 #include "json.h"
 
 #include "phonetrust/audit.h"
@@ -16,33 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The commands that change the cluster: first word, and second (NULL: any). */
-static const struct {
-    const char *w1, *w2;
-} changes[] = {
-    {"install", NULL},   {"node", "add"},      {"node", "remove"},   {"set", NULL},          {"utils", NULL},
-    {"device", "add"},   {"device", "set"},    {"device", "remove"}, {"device", "cert"},     {"device", "pool"},
-    {"device", "profile"}, {"device", "capf"}, {"device", "report"}, {"file", "delete"},     {"tvs", "add"},
-    {"tvs", "remove"},   {"ctl-client", NULL},
-};
-
-static int is_change(int argc, char **argv)
+/* an option the command's row declares a secret (a password, a PIN) */
+static int secret_option(const cli_command *c, const char *word)
 {
-    if (argc < 2)
-        return 0;
-    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++)
-        if (!strcmp(argv[1], changes[i].w1) && (!changes[i].w2 || (argc > 2 && !strcmp(argv[2], changes[i].w2))))
-            return 1;
-    return 0;
-}
-
-static int secret_option(const char *word)
-{
-    static const char *const names[] = {"password", "pin", "secret", "passphrase", "pass"};
-    if (word[0] != '-')
-        return 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strstr(word, names[i]))
+    size_t len = strcspn(word, "=");
+    for (const cli_option *o = c->opts; word[0] == '-' && o && o->name; o++)
+        if (o->type == CLI_SECRET && strlen(o->name) == len && !strncmp(o->name, word, len))
             return 1;
     return 0;
 }
@@ -55,7 +35,7 @@ static void append_word(char *out, size_t n, const char *w)
 }
 
 /* The command line with every secret option's value replaced by *** */
-static void redacted(int argc, char **argv, char *out, size_t n)
+static void redacted(const cli_command *c, int argc, char **argv, char *out, size_t n)
 {
     out[0] = '\0';
     if (cli_node) {
@@ -64,11 +44,11 @@ static void redacted(int argc, char **argv, char *out, size_t n)
     }
     for (int i = 1; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
-        if (secret_option(argv[i]) && eq) {
+        if (secret_option(c, argv[i]) && eq) {
             char w[128];
             snprintf(w, sizeof w, "%.*s=***", (int)(eq - argv[i]), argv[i]);
             append_word(out, n, w);
-        } else if (secret_option(argv[i]) && i + 1 < argc) {
+        } else if (secret_option(c, argv[i]) && i + 1 < argc) {
             append_word(out, n, argv[i]);
             append_word(out, n, "***");
             i++;
@@ -78,10 +58,8 @@ static void redacted(int argc, char **argv, char *out, size_t n)
     }
 }
 
-void cli_audit(int argc, char **argv, int exit_code)
+void cli_audit(const cli_args *a, int exit_code)
 {
-    if (!is_change(argc, argv))
-        return;
     const char *home = cli_home_dir();
     struct stat st;
     if (stat(home, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -101,21 +79,15 @@ void cli_audit(int argc, char **argv, int exit_code)
     else
         snprintf(e.user, sizeof e.user, "uid %u", (unsigned)getuid());
     e.exit_code = exit_code;
-    redacted(argc, argv, e.command, sizeof e.command);
+    redacted(a->cmd, a->argc, a->argv, e.command, sizeof e.command);
     pt_diag d;
     if (pt_audit_append(home, &e, &d))
         fprintf(stderr, "phonetrust: warning: the audit log was not written: %s\n", d.msg);
 }
 
-int cli_show_audit(int argc, char **argv)
+int cmd_show_audit(const cli_args *a)
 {
-    int as_json = 0;
-    for (int i = 2; i < argc; i++) {
-        if (cli_flag(argv, i, "--json"))
-            as_json = 1;
-        else
-            return cli_usage("show audit [--json]");
-    }
+    int as_json = cli_on(a, "--json");
     pt_audit_entry *e;
     size_t n;
     pt_diag d;

@@ -11,6 +11,8 @@
 #include "phonetrust/error.h"
 #include "phonetrust/signedfile.h"
 
+#include "cmdtable.h"
+
 /* Exit codes (documented in README and `phonetrust help`). */
 enum {
     EXIT_OK = 0,
@@ -21,7 +23,8 @@ enum {
     EXIT_OTHER = 5,   /* unusable key, unsupported, crypto failure */
     EXIT_REFUSED = 6, /* refused: hold timer, not a publisher, wrong password, declined */
     EXIT_STATE = 7,   /* no cluster home, or its database is unusable */
-    EXIT_IN_USE = 8   /* serve: an address and port is already held by another program */
+    EXIT_IN_USE = 8,  /* serve: an address and port is already held by another program */
+    EXIT_UNCHECKED = 9 /* sgn verify without --cert: a signed file described, its signature not checked */
 };
 
 /* The system user the Debian package creates: run as it, the cluster home
@@ -38,28 +41,11 @@ int cli_fail(const char *what, int rc, const pt_diag *d);
 /* Prints "phonetrust: message" and a hint; returns EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * Option scanning.  cli_opt matches "--name VALUE" and "--name=VALUE" at
- * argv[*i], storing the value and advancing *i past what it used; it
- * returns 1 on a match, 0 otherwise, -1 when the value is missing.
- */
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
-/* "KIND FILE [--name NAME]" from argv[first] on (set cert import, set itl
- * record add); cmd and usage name the command in errors. */
-int cli_kind_file_name(int argc, char **argv, int first, const char *cmd, const char *usage, const char **kind,
-                       const char **file, const char **name);
 /* The certificate of FILE, and the name it goes by: NAME, else the file's
  * name without its extension. */
 int cli_load_named_cert(const char *file, const char *name, X509 **x, char *base, size_t n);
-int cli_flag(char **argv, int i, const char *name);
 
-int cli_parse_hash(const char *s, int *hash);
-int cli_parse_layout(const char *s, int *layout);
-int cli_parse_signer_version(const char *s, int *sv);
-int cli_parse_timestamp(const char *s, uint32_t *ts);
-int cli_parse_int(const char *s, long min, long max, long *out);
-
-/* The options every signing command shares. */
+/* The options every signing command shares (commands.c's SIGNING_OPTS). */
 typedef struct cli_signing {
     const char *signer_path;  /* --signer */
     const char *filename;     /* --filename */
@@ -67,18 +53,8 @@ typedef struct cli_signing {
     int hash_given, layout_given, signer_version_given;
 } cli_signing;
 
-void cli_signing_init(cli_signing *s);
-/*
- * Consumes one signing option at argv[*i] (advancing *i past its value).
- * Returns 1 when it was one (with *ex set to EXIT_USAGE on a bad or missing
- * value), 0 when it was not.  --signer-version only when with_sv.
- */
-int cli_signing_opt(int argc, char **argv, int *i, cli_signing *s, int with_sv, int *ex);
-
-/* Parses "IN OUT" plus signing options (what `sgn build` and `tlv resign`
- * take); --signer is required.  Returns an exit code. */
-int cli_parse_in_out_signing(int argc, char **argv, const char *cmd, int with_sv,
-                             const char **in, const char **out, cli_signing *sg);
+/* Reads them (--signer-version only when with_sv); returns an exit code. */
+int cli_signing_read(const cli_args *a, cli_signing *s, int with_sv);
 
 /* Loads key + certificate and makes a signer.  Returns an exit code. */
 int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s);
@@ -95,6 +71,8 @@ const char *cli_home_dir(void);
  * yes_word; cli_ask_line: dflt (copied) for an empty line or none. */
 char *cli_read_secret(const char *prompt);
 int cli_ask_yes(const char *prompt, const char *yes_word);
+/* cli_ask_yes, answered yes_word without asking when the command has --yes */
+int cli_confirm(const cli_args *a, const char *prompt, const char *yes_word);
 /* wipes and frees what cli_read_secret returned (NULL: nothing) */
 void cli_free_secret(char *s);
 char *cli_ask_line(const char *prompt, const char *dflt);
@@ -103,64 +81,113 @@ char *cli_ask_line(const char *prompt, const char *dflt);
 extern int cli_answers_yes;
 extern int cli_prompt_fd;
 extern const char *cli_prompt_label;
-int cmd_install(int argc, char **argv);
-int cmd_node(int argc, char **argv);
-int cmd_device(int argc, char **argv);
-int cluster_itl_status(int argc, char **argv);
-int cluster_set(int argc, char **argv);
-/* audit.c: the audit line of an administrative change; show audit */
-void cli_audit(int argc, char **argv, int exit_code);
-int cli_show_audit(int argc, char **argv);
+/* audit.c: the audit line of an administrative change */
+void cli_audit(const cli_args *a, int exit_code);
 struct pt_cluster;
-/* cmd_itl.c: set itl record add|delete ..., show itl records (argv from "itl") */
-int cluster_itl_records(struct pt_cluster *c, int argc, char **argv);
-int cluster_show_itl_records(void);
-int cluster_show_cert(int argc, char **argv);
-int cluster_show_param(int argc, char **argv);
-int cluster_utils(int argc, char **argv);
-/* utils service restart|activate|deactivate NAME [--force] (cmd_service.c);
- * a library error in *rc */
-int cli_utils_service(struct pt_cluster *c, const struct pt_node *self, int argc, char **argv, pt_diag *d, int *rc);
-/* "The phones' files carry WHAT: rebuild them ..." and the exact commands,
- * one per TFTP node (cmd_service.c) */
-void cli_tftp_restart_hint(struct pt_cluster *c, const char *what);
-/* After utils itl reset: refuses a TFTP restart that strands phones (cmd_cluster.c) */
-int cli_tftp_restart_guard(struct pt_cluster *c, const struct pt_node *self, int force);
+struct pt_node;
 /* A guard rail's refusal (why, the counts, the next step, then_what: the
  * verb to do after it) on stderr: EXIT_REFUSED; and --force's warning of
  * whom it strands (who: which phones, "" or more) (cmd_cluster.c) */
 struct pt_guard;
 int cli_guard_refused(const struct pt_guard *g, const char *why, const char *then_what);
 void cli_guard_forced(const struct pt_guard *g, const char *who);
-/* utils disaster_recovery backup FILE | restore FILE [--force] (cmd_backup.c) */
-int cli_disaster_recovery(int argc, char **argv);
-/* cmd_import.c: utils import usecallmanager ... (argv from "utils") */
-int cluster_import(int argc, char **argv);
-int cluster_file(int argc, char **argv);
-int cluster_show_alerts(void);
+/* After utils itl reset: refuses a TFTP restart that strands phones (cmd_cluster.c) */
+int cli_tftp_restart_guard(struct pt_cluster *c, const struct pt_node *self, int force);
+/* "The phones' files carry WHAT: rebuild them ..." and the exact commands,
+ * one per TFTP node (cmd_service.c) */
+void cli_tftp_restart_hint(struct pt_cluster *c, const char *what);
+/* The cluster (and this node, when self) opened for a command; an exit code. */
+int cli_open_cluster(struct pt_cluster **c, struct pt_node *self);
+/* "This is not a publisher node" (CUCM's words): EXIT_REFUSED, or EXIT_OK */
+int cli_require_publisher(const struct pt_node *self);
+/* Opens the cluster and this node (--node, default the publisher), refuses
+ * on a subscriber when publisher_only, runs fn, closes: fn's exit code. */
+typedef int (*cli_cluster_fn)(struct pt_cluster *c, const struct pt_node *self, const cli_args *a);
+int cli_with_cluster(const cli_args *a, int publisher_only, cli_cluster_fn fn);
+/* --port, --identity, --known-hosts, --accept-host-key (cmd_file.c) */
+struct pt_sftp;
+void cli_sftp_read(const cli_args *a, struct pt_sftp *s);
 int cluster_ctl_stale(void);
-int cmd_run(int argc, char **argv);
-int cmd_ctl_client(int argc, char **argv);
-int cmd_tvs(int argc, char **argv);
-int cmd_phone(int argc, char **argv);
-int cmd_fleet(int argc, char **argv);
-/* cmd_rehearse.c: rehearse PLAN (src/rehearse/) */
-int cmd_rehearse(int argc, char **argv);
-/* every command, the interactive prompt's and a rehearsal's included */
 /* The simulated phones' state directory when --state is not given:
  * PHONETRUST_PHONES, else ~/.phonetrust-phones (a fleet's phones too). */
 const char *cli_phones_dir(char *buf, size_t n);
-int cmd_serve(int argc, char **argv);
 /* The path of the current node's served FILE; returns an exit code. */
 int cluster_tftp_file(const char *file, char *out, size_t n);
-
-int cmd_show(int argc, char **argv);
 /* Runs one command line (argv[0] is the program name). */
 int cli_dispatch(int argc, char **argv);
-int cmd_interactive(void);
-int cmd_tlv(int argc, char **argv);
-int cmd_sgn(int argc, char **argv);
-int cmd_enccnf(int argc, char **argv);
-int cmd_cert(int argc, char **argv);
+
+/* The commands, each a row of commands.c's table: what they read was
+ * checked against the row (cmdparse.c). */
+int cmd_backup(const cli_args *a);
+int cmd_bulk_consolidate(const cli_args *a);
+int cmd_bulk_export(const cli_args *a);
+int cmd_bulk_import(const cli_args *a);
+int cmd_cert_create(const cli_args *a);
+int cmd_cert_delete(const cli_args *a);
+int cmd_cert_import(const cli_args *a);
+int cmd_cert_regen(const cli_args *a);
+int cmd_ctl_client(const cli_args *a);
+int cmd_ctl_mixed(const cli_args *a);
+int cmd_ctl_nonsecure(const cli_args *a);
+int cmd_ctl_reset(const cli_args *a);
+int cmd_ctl_update(const cli_args *a);
+int cmd_device_add(const cli_args *a);
+int cmd_device_capf(const cli_args *a);
+int cmd_device_cert(const cli_args *a);
+int cmd_device_list(const cli_args *a);
+int cmd_device_pool(const cli_args *a);
+int cmd_device_profile(const cli_args *a);
+int cmd_device_remove(const cli_args *a);
+int cmd_device_report(const cli_args *a);
+int cmd_device_set(const cli_args *a);
+int cmd_device_show(const cli_args *a);
+int cmd_enccnf_decrypt(const cli_args *a);
+int cmd_enccnf_encrypt(const cli_args *a);
+int cmd_file_delete(const cli_args *a);
+int cmd_file_get(const cli_args *a);
+int cmd_fleet_boot(const cli_args *a);
+int cmd_fleet_status(const cli_args *a);
+int cmd_help(const cli_args *a);
+int cmd_import(const cli_args *a);
+int cmd_install(const cli_args *a);
+int cmd_interactive(const cli_args *a);
+int cmd_itl_record_add(const cli_args *a);
+int cmd_itl_record_delete(const cli_args *a);
+int cmd_itl_reset_localkey(const cli_args *a);
+int cmd_itl_reset_remotekey(const cli_args *a);
+int cmd_itl_status(const cli_args *a);
+int cmd_node_add(const cli_args *a);
+int cmd_node_list(const cli_args *a);
+int cmd_node_remove(const cli_args *a);
+int cmd_phone_boot(const cli_args *a);
+int cmd_phone_erase(const cli_args *a);
+int cmd_phone_factory_reset(const cli_args *a);
+int cmd_phone_https_check(const cli_args *a);
+int cmd_phone_show(const cli_args *a);
+int cmd_rehearse(const cli_args *a);
+int cmd_restore(const cli_args *a);
+int cmd_run(const cli_args *a);
+int cmd_serve(const cli_args *a);
+int cmd_service_activate(const cli_args *a);
+int cmd_service_deactivate(const cli_args *a);
+int cmd_service_restart(const cli_args *a);
+int cmd_set_param(const cli_args *a);
+int cmd_sgn_build(const cli_args *a);
+int cmd_sgn_strip(const cli_args *a);
+int cmd_sgn_verify(const cli_args *a);
+int cmd_show_alerts(const cli_args *a);
+int cmd_show_audit(const cli_args *a);
+int cmd_show_cert_list(const cli_args *a);
+int cmd_show_cert_own(const cli_args *a);
+int cmd_show_ctl(const cli_args *a);
+int cmd_show_itl(const cli_args *a);
+int cmd_show_itl_records(const cli_args *a);
+int cmd_show_param(const cli_args *a);
+int cmd_tlv_build(const cli_args *a);
+int cmd_tlv_dump(const cli_args *a);
+int cmd_tlv_resign(const cli_args *a);
+int cmd_tvs_add(const cli_args *a);
+int cmd_tvs_lookup(const cli_args *a);
+int cmd_tvs_remove(const cli_args *a);
 
 #endif

@@ -20,8 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int cli_open_cluster_node(pt_cluster **c, pt_node *self);
-
 typedef struct {
     int force;
 } restore_args;
@@ -67,7 +65,7 @@ static int restore(const char *file, const char *pw, int force, pt_diag *d)
     } else {
         /* the current cluster must be one this user may change */
         pt_cluster *c;
-        int ex = cli_open_cluster_node(&c, NULL);
+        int ex = cli_open_cluster(&c, NULL);
         if (ex) {
             free(data);
             return pt_diag_set(d, PT_ERR_REFUSED, PT_NO_OFFSET, "the current cluster cannot be opened");
@@ -85,21 +83,17 @@ static int restore(const char *file, const char *pw, int force, pt_diag *d)
     return rc;
 }
 
-int cli_disaster_recovery(int argc, char **argv)
+static int disaster_recovery(const char *file, int backup, int force)
 {
-    int force = argc == 5 && !strcmp(argv[2], "restore") && !strcmp(argv[4], "--force");
-    if ((argc != 4 && !force) || (strcmp(argv[2], "backup") && strcmp(argv[2], "restore")))
-        return cli_usage("utils disaster_recovery backup FILE | utils disaster_recovery restore FILE [--force]");
-    const char *file = argv[3];
     pt_diag d;
     pt_diag_clear(&d);
     int rc;
     char *pw = cli_read_secret("Enter the cluster security password:");
     if (!pw)
         return cli_usage("no cluster security password given");
-    if (!strcmp(argv[2], "backup")) {
+    if (backup) {
         pt_cluster *c;
-        int ex = cli_open_cluster_node(&c, NULL);
+        int ex = cli_open_cluster(&c, NULL);
         if (ex) {
             cli_free_secret(pw);
             return ex;
@@ -121,4 +115,14 @@ int cli_disaster_recovery(int argc, char **argv)
     if (rc == PT_ERR_REFUSED && !strcmp(d.msg, "restore refused"))
         return EXIT_REFUSED; /* the guard said why */
     return rc ? cli_fail(file, rc, &d) : EXIT_OK;
+}
+
+int cmd_backup(const cli_args *a)
+{
+    return disaster_recovery(cli_arg(a, 0), 1, 0);
+}
+
+int cmd_restore(const cli_args *a)
+{
+    return disaster_recovery(cli_arg(a, 0), 0, cli_on(a, "--force"));
 }

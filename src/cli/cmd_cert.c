@@ -35,49 +35,25 @@ static int role_profile(const char *role, int *profile, int *years)
     return -1;
 }
 
-int cmd_cert(int argc, char **argv)
+int cmd_cert_create(const cli_args *a)
 {
-    if (argc < 2 || strcmp(argv[1], "create"))
-        return cli_usage("cert: expected 'cert create OUT --cn NAME ...'");
-    const char *out = NULL, *role = "server", *issuer_path = NULL, *v;
-    long rsa = 0, years = 0, days = 0;
-    int ex = EXIT_OK, ec = 0, cucm_order = 0;
+    const char *out = cli_arg(a, 0), *role = cli_str(a, "--role"), *issuer_path = cli_str(a, "--issuer");
+    long rsa = cli_num(a, "--rsa", 0), years = cli_num(a, "--years", 0), days = cli_num(a, "--days", 0);
+    int ex = EXIT_OK, ec = cli_on(a, "--ec"), cucm_order = cli_on(a, "--cucm-order");
+    if (!role)
+        role = "server";
     pt_cert_spec spec;
     pt_cert_spec_init(&spec);
-    for (int i = 2; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--cn", &v))) spec.cn = v;
-        else if ((m = cli_opt(argc, argv, &i, "--role", &v))) role = v;
-        else if ((m = cli_opt(argc, argv, &i, "--rsa", &v))) {
-            if (m > 0 && cli_parse_int(v, 512, 8192, &rsa))
-                ex = cli_usage("--rsa %s: use a key size in bits (512-8192)", v);
-        } else if ((m = cli_opt(argc, argv, &i, "--ec", &v))) {
-            ec = 1;
-            spec.curve = v;
-        } else if ((m = cli_opt(argc, argv, &i, "--years", &v))) {
-            if (m > 0 && cli_parse_int(v, 1, 100, &years))
-                ex = cli_usage("--years %s: use 1-100", v);
-        } else if ((m = cli_opt(argc, argv, &i, "--days", &v))) {
-            if (m > 0 && cli_parse_int(v, 1, 36500, &days))
-                ex = cli_usage("--days %s: use 1-36500", v);
-        } else if ((m = cli_opt(argc, argv, &i, "--org", &v))) spec.o = v;
-        else if ((m = cli_opt(argc, argv, &i, "--unit", &v))) spec.ou = v;
-        else if ((m = cli_opt(argc, argv, &i, "--locality", &v))) spec.l = v;
-        else if ((m = cli_opt(argc, argv, &i, "--state", &v))) spec.st = v;
-        else if ((m = cli_opt(argc, argv, &i, "--country", &v))) spec.c = v;
-        else if ((m = cli_opt(argc, argv, &i, "--issuer", &v))) issuer_path = v;
-        else if ((m = cli_opt(argc, argv, &i, "--digest", &v))) ex = m > 0 ? cli_parse_hash(v, &spec.digest) : 0;
-        else if (cli_flag(argv, i, "--cucm-order")) cucm_order = 1;
-        else if (argv[i][0] == '-') ex = cli_usage("cert create: unknown option %s", argv[i]);
-        else if (!out) out = argv[i];
-        else ex = cli_usage("cert create: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("cert create: %s needs a value", argv[i]);
-    }
-    if (ex)
-        return ex;
-    if (!out || !spec.cn)
-        return cli_usage("cert create: usage: cert create OUT --cn NAME [--role ROLE] [--rsa BITS | --ec CURVE] ...");
+    spec.cn = cli_str(a, "--cn");
+    if (ec)
+        spec.curve = cli_str(a, "--ec");
+    spec.o = cli_str(a, "--org");
+    spec.ou = cli_str(a, "--unit");
+    spec.l = cli_str(a, "--locality");
+    spec.st = cli_str(a, "--state");
+    spec.c = cli_str(a, "--country");
+    if (cli_on(a, "--digest"))
+        spec.digest = pt_hash_from_name(cli_str(a, "--digest"));
     if (rsa && ec)
         return cli_usage("cert create: --rsa and --ec exclude each other");
     int default_years;

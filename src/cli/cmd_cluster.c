@@ -7,6 +7,7 @@
  * which cluster and whose command line this is (default: the publisher).
  */
 #include "cli.h"
+#include "json.h"
 
 #include "phonetrust/cluster.h"
 #include "phonetrust/fileio.h"
@@ -47,8 +48,6 @@ const char *cli_home_dir(void)
     return dflt;
 }
 
-int cli_open_cluster(pt_cluster **c, pt_node *self);
-int cli_open_cluster_node(pt_cluster **c, pt_node *self) { return cli_open_cluster(c, self); }
 
 /* root on a home that belongs to the service user would leave files it
  * cannot read (a key, the WAL): refused, saying as whom to run */
@@ -89,8 +88,7 @@ int cli_open_cluster(pt_cluster **c, pt_node *self)
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
-/* Reads a line from the terminal without echo, or from standard input. */
-static int require_publisher(const pt_node *self)
+int cli_require_publisher(const pt_node *self)
 {
     if (!self->publisher) {
         fprintf(stderr, "This is not a publisher node\n");
@@ -99,33 +97,35 @@ static int require_publisher(const pt_node *self)
     return EXIT_OK;
 }
 
-/* ---- install ---- */
-
-int cmd_install(int argc, char **argv)
+int cli_with_cluster(const cli_args *a, int publisher_only, cli_cluster_fn fn)
 {
-    pt_install in = {0};
-    const char *v;
-    int ex = EXIT_OK;
-    for (int i = 1; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--publisher", &v))) in.publisher = v;
-        else if ((m = cli_opt(argc, argv, &i, "--domain", &v))) in.domain = v;
-        else if ((m = cli_opt(argc, argv, &i, "--ip", &v))) in.ip = v;
-        else if ((m = cli_opt(argc, argv, &i, "--org", &v))) in.org = v;
-        else if ((m = cli_opt(argc, argv, &i, "--unit", &v))) in.unit = v;
-        else if ((m = cli_opt(argc, argv, &i, "--locality", &v))) in.locality = v;
-        else if ((m = cli_opt(argc, argv, &i, "--state", &v))) in.state = v;
-        else if ((m = cli_opt(argc, argv, &i, "--country", &v))) in.country = v;
-        else if ((m = cli_opt(argc, argv, &i, "--admin-password", &v))) in.admin_password = v;
-        else if ((m = cli_opt(argc, argv, &i, "--security-password", &v))) in.security_password = v;
-        else ex = cli_usage("install: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("install: %s needs a value", argv[i]);
-    }
+    pt_cluster *c;
+    pt_node self;
+    int ex = cli_open_cluster(&c, &self);
     if (ex)
         return ex;
-    if (!in.publisher || !in.domain || !in.ip)
-        return cli_usage("install: usage: install --publisher HOST --domain DOMAIN --ip ADDR [--org O ...]");
+    if (!publisher_only || !(ex = cli_require_publisher(&self)))
+        ex = fn(c, &self, a);
+    pt_cluster_close(c);
+    return ex;
+}
+
+/* ---- install ---- */
+
+int cmd_install(const cli_args *a)
+{
+    pt_install in = {0};
+    int ex;
+    in.publisher = cli_str(a, "--publisher");
+    in.domain = cli_str(a, "--domain");
+    in.ip = cli_str(a, "--ip");
+    in.org = cli_str(a, "--org");
+    in.unit = cli_str(a, "--unit");
+    in.locality = cli_str(a, "--locality");
+    in.state = cli_str(a, "--state");
+    in.country = cli_str(a, "--country");
+    in.admin_password = cli_str(a, "--admin-password");
+    in.security_password = cli_str(a, "--security-password");
     char *admin = NULL, *security = NULL;
     if (!in.admin_password)
         in.admin_password = admin = cli_read_secret("Administrator password: ");
@@ -169,66 +169,97 @@ int cli_first_files(pt_cluster *c, const char *node)
 
 /* ---- node ---- */
 
-int cmd_node(int argc, char **argv)
+static int node_list(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    if (argc < 2)
-        return cli_usage("node: expected add, list or remove");
-    pt_cluster *c;
-    pt_node self;
-    int ex = cli_open_cluster(&c, &self);
-    if (ex)
-        return ex;
+    (void)self;
+    pt_node *nodes;
+    size_t n;
     pt_diag d;
     pt_diag_clear(&d);
-    int rc = PT_OK;
-    if (!strcmp(argv[1], "list")) {
-        pt_node *nodes;
-        size_t n;
-        rc = pt_cluster_nodes(c, &nodes, &n, &d);
-        if (!rc) {
-            printf("%-24s %-16s %-10s %s\n", "NODE", "IP", "ROLE", "SERVICES");
-            for (size_t i = 0; i < n; i++) {
-                char svc[64];
-                pt_services_format(nodes[i].services, svc, sizeof svc);
-                printf("%-24s %-16s %-10s %s\n", nodes[i].name, nodes[i].ip,
-                       nodes[i].publisher ? "publisher" : "subscriber", svc);
-            }
-            free(nodes);
-        }
-    } else if (!strcmp(argv[1], "add") || !strcmp(argv[1], "remove")) {
-        const char *host = NULL, *ip = NULL, *services = "tftp,tvs,callmanager", *v;
-        for (int i = 2; i < argc && !ex; i++) {
-            int m;
-            if ((m = cli_opt(argc, argv, &i, "--ip", &v))) ip = v;
-            else if ((m = cli_opt(argc, argv, &i, "--services", &v))) services = v;
-            else if (argv[i][0] == '-') ex = cli_usage("node %s: unknown option %s", argv[1], argv[i]);
-            else if (!host) host = argv[i];
-            else ex = cli_usage("node %s: unexpected argument %s", argv[1], argv[i]);
-            if (m < 0)
-                ex = cli_usage("node %s: %s needs a value", argv[1], argv[i]);
-        }
-        if (!ex && !host)
-            ex = cli_usage("node %s: which host?", argv[1]);
-        if (!ex)
-            ex = require_publisher(&self);
-        if (!ex && !strcmp(argv[1], "add")) {
-            int svc = pt_services_parse(services);
-            if (svc < 0)
-                ex = cli_usage("node add: --services %s: use tftp, tvs, callmanager", services);
-            else if (!(rc = pt_cluster_node_add(c, host, ip, svc, &d))) {
-                printf("Node %s added (%s); certificates CallManager, CallManager-ECDSA, TVS, ITLRecovery\n", host, services);
-                if (svc & PT_SVC_TFTP)
-                    ex = cli_first_files(c, host);
-            }
-        } else if (!ex) {
-            if (!(rc = pt_cluster_node_remove(c, host, &d)))
-                printf("Node %s removed\n", host);
-        }
+    int rc = pt_cluster_nodes(c, &nodes, &n, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    json j;
+    if (cli_on(a, "--json")) {
+        json_init(&j, stdout);
+        json_arr(&j);
     } else {
-        ex = cli_usage("node %s: expected add, list or remove", argv[1]);
+        printf("%-24s %-16s %-10s %s\n", "NODE", "IP", "ROLE", "SERVICES");
     }
-    pt_cluster_close(c);
-    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        char svc[64];
+        pt_services_format(nodes[i].services, svc, sizeof svc);
+        if (!cli_on(a, "--json")) {
+            printf("%-24s %-16s %-10s %s\n", nodes[i].name, nodes[i].ip,
+                   nodes[i].publisher ? "publisher" : "subscriber", svc);
+            continue;
+        }
+        json_obj(&j);
+        json_key(&j, "node");
+        json_str(&j, nodes[i].name);
+        json_key(&j, "ip");
+        json_str(&j, nodes[i].ip);
+        json_key(&j, "role");
+        json_str(&j, nodes[i].publisher ? "publisher" : "subscriber");
+        json_key(&j, "services");
+        json_arr(&j);
+        char *save = NULL;
+        for (char *t = strtok_r(svc, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            json_str(&j, t);
+        json_end_arr(&j);
+        json_end_obj(&j);
+    }
+    if (cli_on(a, "--json")) {
+        json_end_arr(&j);
+        json_done(&j);
+    }
+    free(nodes);
+    return EXIT_OK;
+}
+
+static int node_add(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    const char *host = cli_arg(a, 0), *ip = cli_str(a, "--ip"), *services = cli_str(a, "--services");
+    if (!services)
+        services = "tftp,tvs,callmanager";
+    int svc = pt_services_parse(services);
+    if (svc < 0)
+        return cli_usage("node add: --services %s: use tftp, tvs, callmanager", services);
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_node_add(c, host, ip, svc, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("Node %s added (%s); certificates CallManager, CallManager-ECDSA, TVS, ITLRecovery\n", host, services);
+    return svc & PT_SVC_TFTP ? cli_first_files(c, host) : EXIT_OK;
+}
+
+static int node_remove(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_node_remove(c, cli_arg(a, 0), &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("Node %s removed\n", cli_arg(a, 0));
+    return EXIT_OK;
+}
+
+int cmd_node_list(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, node_list);
+}
+
+int cmd_node_add(const cli_args *a)
+{
+    return cli_with_cluster(a, 1, node_add);
+}
+
+int cmd_node_remove(const cli_args *a)
+{
+    return cli_with_cluster(a, 1, node_remove);
 }
 
 /* ---- show / set param ---- */
@@ -243,25 +274,79 @@ static void param_set_said(pt_cluster *c, const char *name)
             cli_tftp_restart_hint(c, defs[i].name);
 }
 
-static int show_param(pt_cluster *c, const char *name)
+static int show_param(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
+    (void)self;
+    const char *name = cli_arg(a, 0);
+    int as_json = cli_on(a, "--json");
     size_t n;
     const pt_param_def *defs = pt_cluster_param_defs(&n);
     pt_diag d;
     pt_diag_clear(&d);
     char value[128];
+    json j;
+    json_init(&j, stdout);
     if (name) {
         int rc = pt_cluster_param_get(c, name, value, sizeof value, &d);
         if (rc)
             return cli_fail(NULL, rc, &d);
-        printf("%s\n", value);
+        if (as_json) {
+            json_obj(&j);
+            json_key(&j, "name");
+            json_str(&j, name);
+            json_key(&j, "value");
+            json_str(&j, value);
+            json_end_obj(&j);
+            json_done(&j);
+        } else {
+            printf("%s\n", value);
+        }
         return EXIT_OK;
     }
+    if (as_json)
+        json_arr(&j);
     for (size_t i = 0; i < n; i++) {
         pt_cluster_param_get(c, defs[i].name, value, sizeof value, NULL);
-        printf("%-42s %s%s\n", defs[i].name, value, defs[i].read_only ? "   (read-only)" : "");
+        if (!as_json) {
+            printf("%-42s %s%s\n", defs[i].name, value, defs[i].read_only ? "   (read-only)" : "");
+            continue;
+        }
+        json_obj(&j);
+        json_key(&j, "name");
+        json_str(&j, defs[i].name);
+        json_key(&j, "value");
+        json_str(&j, value);
+        json_key(&j, "read_only");
+        json_bool(&j, defs[i].read_only);
+        json_end_obj(&j);
+    }
+    if (as_json) {
+        json_end_arr(&j);
+        json_done(&j);
     }
     return EXIT_OK;
+}
+
+static int set_param(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_param_set(c, cli_arg(a, 0), cli_arg(a, 1), &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    param_set_said(c, cli_arg(a, 0));
+    return EXIT_OK;
+}
+
+int cmd_show_param(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, show_param);
+}
+
+int cmd_set_param(const cli_args *a)
+{
+    return cli_with_cluster(a, 1, set_param);
 }
 
 /* ---- certificates ---- */
@@ -390,27 +475,10 @@ static void capf_warning(pt_cluster *c)
            g.at_risk == 1 ? "it" : "them");
 }
 
-static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
+static int cert_regen(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *name = NULL;
-    int yes = 0, force = 0;
-    for (int i = 3; i < argc; i++) {
-        if (cli_flag(argv, i, "--yes"))
-            yes = 1;
-        else if (cli_flag(argv, i, "--force"))
-            force = 1;
-        else if (argv[i][0] == '-')
-            return cli_usage("set cert regen: unknown option %s", argv[i]);
-        else if (!name)
-            name = argv[i];
-        else
-            return cli_usage("set cert regen: one certificate at a time");
-    }
-    if (!name)
-        return cli_usage("set cert regen NAME: CallManager, CallManager-ECDSA, TVS, CAPF or ITLRecovery");
-    if (!pt_cluster_cert_name_valid(name, 1))
-        return cli_usage("set cert regen %s: unknown certificate (CallManager, CallManager-ECDSA, TVS, CAPF, "
-                         "ITLRecovery)", name);
+    const char *name = cli_arg(a, 0); /* one of the row's choices, spelled as CUCM does */
+    int yes = cli_on(a, "--yes"), force = cli_on(a, "--force");
     if (!pt_cluster_cert_name_valid(name, self->publisher)) {
         fprintf(stderr, "%s exists on the publisher only\nThis is not a publisher node\n", name);
         return EXIT_REFUSED;
@@ -463,65 +531,129 @@ static int cert_regen(pt_cluster *c, const pt_node *self, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cluster_show_cert(int argc, char **argv)
+static void cert_json(json *j, const char *owner, const char *name, X509 *x, time_t modified)
 {
-    pt_cluster *c;
-    pt_node self;
-    int ex = cli_open_cluster(&c, &self);
-    if (ex)
-        return ex;
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc = PT_OK;
-    if (argc >= 3 && !strcmp(argv[2], "own")) {
-        if (argc != 4)
-            ex = cli_usage("show cert own NAME");
-        else if (!pt_cluster_cert_name_valid(argv[3], self.publisher))
-            ex = cli_usage("show cert own %s: unknown certificate on node %s", argv[3], self.name);
-        else {
-            X509 *x;
-            if (!(rc = pt_cluster_cert(c, self.name, argv[3], &x, &d))) {
-                PEM_write_X509(stdout, x);
-                X509_free(x);
-            }
-        }
-    } else if (argc == 3 && !strcmp(argv[2], "list")) {
-        pt_node *nodes;
-        size_t n;
-        if (!(rc = pt_cluster_nodes(c, &nodes, &n, &d))) {
-            static const char *const names[] = {"CallManager", "CallManager-ECDSA", "TVS", "CAPF", "ITLRecovery"};
-            for (size_t i = 0; i < n; i++)
-                for (size_t k = 0; k < 5; k++) {
-                    X509 *x;
-                    if (!pt_cluster_cert_name_valid(names[k], nodes[i].publisher) ||
-                        pt_cluster_cert(c, nodes[i].name, names[k], &x, NULL))
-                        continue;
-                    print_cert_line(nodes[i].name, names[k], x, pt_cluster_cert_modified(c, nodes[i].name, names[k]));
-                    X509_free(x);
-                }
-            free(nodes);
-            pt_trust_entry *t;
-            size_t nt;
-            if (!(rc = pt_cluster_trust_list(c, &t, &nt, &d))) {
-                for (size_t i = 0; i < nt; i++)
-                    print_cert_line(t[i].purpose, t[i].name, t[i].cert, 0);
-                pt_trust_entries_free(t, nt);
-            }
-        }
-    } else {
-        ex = cli_usage("show cert: expected 'show cert list' or 'show cert own NAME'");
-    }
-    pt_cluster_close(c);
-    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+    char *subject = pt_name_string(X509_get_subject_name(x), ',');
+    uint8_t serial[64];
+    size_t sn = 0;
+    char hex[130];
+    pt_cert_serial(x, serial, &sn);
+    json_obj(j);
+    json_key(j, "owner");
+    json_str(j, owner);
+    json_key(j, "name");
+    json_str(j, name);
+    json_key(j, "subject");
+    json_str(j, subject ? subject : "");
+    json_key(j, "serial");
+    json_str(j, pt_hex(serial, sn, hex));
+    const ASN1_TIME *na = X509_get0_notAfter(x);
+    struct tm tm;
+    char when[32] = "";
+    if (ASN1_TIME_to_tm(na, &tm))
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_key(j, "not_after");
+    json_str(j, when);
+    json_key(j, "modified");
+    if (modified)
+        json_int(j, (long long)modified);
+    else
+        json_null(j);
+    json_end_obj(j);
+    free(subject);
 }
 
-static int cert_import(pt_cluster *c, int argc, char **argv)
+static int show_cert_own(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *purpose, *file, *name;
-    int ex = cli_kind_file_name(argc, argv, 3, "set cert import", "set cert import PURPOSE FILE [--name NAME]",
-                                &purpose, &file, &name);
-    if (ex)
-        return ex;
+    const char *name = cli_arg(a, 0);
+    if (!pt_cluster_cert_name_valid(name, self->publisher))
+        return cli_usage("show cert own %s: unknown certificate on node %s", name, self->name);
+    pt_diag d;
+    pt_diag_clear(&d);
+    X509 *x;
+    int rc = pt_cluster_cert(c, self->name, name, &x, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    if (cli_on(a, "--json")) {
+        json j;
+        json_init(&j, stdout);
+        cert_json(&j, self->name, name, x, pt_cluster_cert_modified(c, self->name, name));
+        json_done(&j);
+    } else {
+        PEM_write_X509(stdout, x);
+    }
+    X509_free(x);
+    return EXIT_OK;
+}
+
+static int show_cert_list(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    int as_json = cli_on(a, "--json");
+    pt_node *nodes;
+    size_t n;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_nodes(c, &nodes, &n, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    json j;
+    json_init(&j, stdout);
+    if (as_json)
+        json_arr(&j);
+    static const char *const names[] = {"CallManager", "CallManager-ECDSA", "TVS", "CAPF", "ITLRecovery"};
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < 5; k++) {
+            X509 *x;
+            if (!pt_cluster_cert_name_valid(names[k], nodes[i].publisher) ||
+                pt_cluster_cert(c, nodes[i].name, names[k], &x, NULL))
+                continue;
+            time_t m = pt_cluster_cert_modified(c, nodes[i].name, names[k]);
+            if (as_json)
+                cert_json(&j, nodes[i].name, names[k], x, m);
+            else
+                print_cert_line(nodes[i].name, names[k], x, m);
+            X509_free(x);
+        }
+    free(nodes);
+    pt_trust_entry *t;
+    size_t nt;
+    if (!(rc = pt_cluster_trust_list(c, &t, &nt, &d))) {
+        for (size_t i = 0; i < nt; i++) {
+            if (as_json)
+                cert_json(&j, t[i].purpose, t[i].name, t[i].cert, 0);
+            else
+                print_cert_line(t[i].purpose, t[i].name, t[i].cert, 0);
+        }
+        pt_trust_entries_free(t, nt);
+    }
+    if (as_json) {
+        json_end_arr(&j);
+        json_done(&j);
+    }
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+int cmd_show_cert_own(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, show_cert_own);
+}
+
+int cmd_show_cert_list(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, show_cert_list);
+}
+
+int cmd_cert_regen(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, cert_regen);
+}
+
+static int cert_import(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    const char *purpose = cli_arg(a, 0), *file = cli_arg(a, 1), *name = cli_str(a, "--name");
+    int ex;
     if (!pt_trust_purpose_valid(purpose))
         return cli_usage("set cert import: unknown purpose %s (CallManager-trust, Phone-SAST-trust, CAPF-trust, "
                          "Phone-trust, ...)", purpose);
@@ -539,66 +671,26 @@ static int cert_import(pt_cluster *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-int cluster_set(int argc, char **argv)
+static int cert_delete(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    if (argc < 2)
-        return cli_usage("set: expected 'set param' or 'set cert'");
-    pt_cluster *c;
-    pt_node self;
-    int ex = cli_open_cluster(&c, &self);
-    if (ex)
-        return ex;
+    (void)self;
     pt_diag d;
     pt_diag_clear(&d);
-    int rc = PT_OK;
-    if (!strcmp(argv[1], "param")) {
-        if (argc != 4)
-            ex = cli_usage("set param NAME VALUE (quote names with spaces)");
-        else if (!(ex = require_publisher(&self)) && !(rc = pt_cluster_param_set(c, argv[2], argv[3], &d)))
-            param_set_said(c, argv[2]);
-    } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "regen")) {
-        ex = cert_regen(c, &self, argc, argv);
-    } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "import")) {
-        ex = require_publisher(&self);
-        if (!ex)
-            ex = cert_import(c, argc, argv);
-    } else if (!strcmp(argv[1], "itl")) {
-        if (!(ex = require_publisher(&self)))
-            ex = cluster_itl_records(c, argc - 1, argv + 1);
-    } else if (!strcmp(argv[1], "cert") && argc >= 3 && !strcmp(argv[2], "delete")) {
-        if (argc != 5)
-            ex = cli_usage("set cert delete PURPOSE NAME");
-        else if (!(ex = require_publisher(&self)) && !(rc = pt_cluster_trust_delete(c, argv[3], argv[4], &d)))
-            printf("Successfully deleted certificate %s from %s\n", argv[4], argv[3]);
-    } else {
-        ex = cli_usage("set %s: expected 'set param NAME VALUE', 'set cert regen|import|delete ...', "
-                       "'set itl record add|delete ...'", argv[1]);
-    }
-    pt_cluster_close(c);
-    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+    int rc = pt_cluster_trust_delete(c, cli_arg(a, 0), cli_arg(a, 1), &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("Successfully deleted certificate %s from %s\n", cli_arg(a, 1), cli_arg(a, 0));
+    return EXIT_OK;
 }
 
-int cluster_show_param(int argc, char **argv)
+int cmd_cert_import(const cli_args *a)
 {
-    pt_cluster *c;
-    int ex = cli_open_cluster(&c, NULL);
-    if (ex)
-        return ex;
-    ex = argc > 3 ? cli_usage("show param [NAME] (quote names with spaces)") : show_param(c, argc == 3 ? argv[2] : NULL);
-    pt_cluster_close(c);
-    return ex;
+    return cli_with_cluster(a, 1, cert_import);
 }
 
-int cluster_show_itl_records(void)
+int cmd_cert_delete(const cli_args *a)
 {
-    pt_cluster *c;
-    int ex = cli_open_cluster(&c, NULL);
-    if (ex)
-        return ex;
-    char *args[] = {"itl", "records"};
-    ex = cluster_itl_records(c, 2, args);
-    pt_cluster_close(c);
-    return ex;
+    return cli_with_cluster(a, 1, cert_delete);
 }
 
 /* The node's served trust list, for `show itl` / `show ctl` without a file. */
@@ -616,151 +708,7 @@ int cluster_tftp_file(const char *file, char *out, size_t n)
     return EXIT_OK;
 }
 
-/* ---- SFTP (file get, remotekey) ---- */
-
-/* Consumes an SFTP option at argv[*i]; 1 when it was one. */
-static int sftp_opt(int argc, char **argv, int *i, pt_sftp *s, int *ex)
-{
-    const char *v;
-    int m;
-    long port;
-    if ((m = cli_opt(argc, argv, i, "--port", &v)) > 0) {
-        if (cli_parse_int(v, 1, 65535, &port))
-            *ex = cli_usage("--port %s: use 1-65535", v);
-        s->port = (int)port;
-    } else if (!m && (m = cli_opt(argc, argv, i, "--identity", &v)) > 0) {
-        s->identity = v;
-    } else if (!m && (m = cli_opt(argc, argv, i, "--known-hosts", &v)) > 0) {
-        s->known_hosts = v;
-    } else if (!m && cli_flag(argv, *i, "--accept-host-key")) {
-        s->accept_new = 1;
-        m = 1;
-    }
-    if (m < 0)
-        *ex = cli_usage("%s needs a value", argv[*i]);
-    return m != 0;
-}
-
-/* file get tftp ITLRecovery.p12 (M19, seed 001) */
-/* file delete tftp CTLFile.tlv (seed 002), on the current node */
-static int file_delete(int argc, char **argv)
-{
-    int ctl = argc == 4 && ((!strcmp(argv[2], "tftp") && !strcmp(argv[3], "CTLFile.tlv")) ||
-                            (!strcmp(argv[2], "activelog") && !strcmp(argv[3], "cm/tftpdata/CTLFile.tlv")));
-    if (!ctl)
-        return cli_usage("file delete tftp CTLFile.tlv (the only file deleted here)");
-    pt_cluster *c;
-    pt_node self;
-    int ex = cli_open_cluster(&c, &self);
-    if (ex)
-        return ex;
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc = PT_OK, found = 0;
-    if (!cli_ask_yes("Delete the File CTLFile.tlv?\nEnter \"y\" followed by return to continue: ", "y")) {
-        pt_cluster_close(c);
-        return EXIT_REFUSED;
-    }
-    rc = pt_cluster_delete_ctl(c, self.name, &found, &d);
-    if (!rc)
-        printf("files: found = %d, deleted = %d\n", found, found);
-    pt_cluster_close(c);
-    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
-}
-
-int cluster_file(int argc, char **argv)
-{
-    if (argc >= 2 && !strcmp(argv[1], "delete"))
-        return file_delete(argc, argv);
-    if (argc < 4 || strcmp(argv[1], "get") || strcmp(argv[2], "tftp"))
-        return cli_usage("file get tftp ITLRecovery.p12 [--server HOST] [--port N] [--user USER] [--dir DIR] "
-                         "[--identity KEY] [--known-hosts FILE] [--accept-host-key] [--yes]");
-    pt_sftp s = {0};
-    const char *server = NULL, *user = NULL, *dir = NULL, *v;
-    int yes = 0, ex = EXIT_OK;
-    for (int i = 4; i < argc && !ex; i++) {
-        int m = 0;
-        if (sftp_opt(argc, argv, &i, &s, &ex)) continue;
-        else if ((m = cli_opt(argc, argv, &i, "--server", &v))) server = v;
-        else if ((m = cli_opt(argc, argv, &i, "--user", &v))) user = v;
-        else if ((m = cli_opt(argc, argv, &i, "--dir", &v))) dir = v;
-        else if (cli_flag(argv, i, "--yes")) yes = 1;
-        else ex = cli_usage("file get: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("file get: %s needs a value", argv[i]);
-    }
-    if (ex)
-        return ex;
-    pt_cluster *c;
-    pt_node self;
-    if ((ex = cli_open_cluster(&c, &self)))
-        return ex;
-    pt_diag d;
-    pt_diag_clear(&d);
-    /* the .p12 password derives from it: cluster.db alone does not open the file */
-    int found = !strcmp(argv[3], "ITLRecovery.p12") && self.publisher;
-    char *secpw = found ? cli_read_secret("Enter the cluster security password:") : NULL;
-    printf("Please wait while the system is gathering files info ...");
-    if (!found) {
-        /* the recovery key lives on the publisher only (001) */
-        printf("done.\nFile not found\n");
-        pt_cluster_close(c);
-        return EXIT_IO;
-    }
-    pt_buf p12;
-    pt_buf_init(&p12);
-    int rc = pt_cluster_itlrecovery_p12(c, secpw, &p12, &d);
-    cli_free_secret(secpw);
-    char *srv = NULL, *port = NULL, *uid = NULL, *pw = NULL, *ddir = NULL;
-    if (!rc) {
-        printf("done.\nSub-directories were not traversed.\nNumber of files affected: 1\n"
-               "Total size in Bytes: %zu\nTotal size in Kbytes: %.8g\n", p12.len, p12.len / 1024.0);
-        if (!yes) {
-            char *a = cli_ask_line("Would you like to proceed [y/n]? ", NULL);
-            int go = a && (!strcasecmp(a, "y") || !strcasecmp(a, "yes"));
-            free(a);
-            if (!go) {
-                printf("Cancelled\n");
-                pt_buf_free(&p12);
-                pt_cluster_close(c);
-                return EXIT_REFUSED;
-            }
-        } else {
-            printf("Would you like to proceed [y/n]? y\n");
-        }
-        s.host = server ? server : (srv = cli_ask_line("SFTP server IP: ", NULL));
-        if (!s.port) {
-            port = cli_ask_line("SFTP server port [22]: ", "22");
-            long pn;
-            s.port = port && !cli_parse_int(port, 1, 65535, &pn) ? (int)pn : 22;
-        }
-        s.user = user ? user : (uid = cli_ask_line("User ID: ", NULL));
-        if (!s.identity)
-            s.password = pw = cli_read_secret("Password: ");
-        const char *target = dir ? dir : (ddir = cli_ask_line("Download directory: ", NULL));
-        char remote[1024];
-        snprintf(remote, sizeof remote, "%s%sITLRecovery.p12", target ? target : "",
-                 target && *target && target[strlen(target) - 1] != '/' ? "/" : "");
-        rc = pt_sftp_put(&s, remote, p12.data, p12.len, &d);
-        if (!rc) {
-            printf(".\nTransfer completed.\nDownloading file: ITLRecovery.p12\n");
-            rc = pt_cluster_itlrecovery_backed_up(c, &d);
-        }
-    }
-    free(srv);
-    free(port);
-    free(uid);
-    free(ddir);
-    if (pw) {
-        pt_wipe(pw, strlen(pw));
-        free(pw);
-    }
-    pt_buf_free(&p12);
-    pt_cluster_close(c);
-    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
-}
-
-int cluster_show_alerts(void)
+int cmd_show_alerts(const cli_args *a)
 {
     pt_cluster *c;
     int ex = cli_open_cluster(&c, NULL);
@@ -770,275 +718,20 @@ int cluster_show_alerts(void)
     pt_diag d;
     pt_diag_clear(&d);
     int rc = pt_cluster_alerts(c, text, sizeof text, &d);
-    if (!rc)
-        fputs(text[0] ? text : "No alerts\n", stdout);
-    pt_cluster_close(c);
-    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
-}
-
-/* ---- bulk certificates (M20): a local directory or sftp://user@host[:port]/path ---- */
-
-typedef struct location {
-    char dir[1024];
-    int remote;
-    pt_sftp s;
-    char host[256], user[128];
-} location;
-
-static int parse_location(const char *arg, location *l)
-{
-    memset(l, 0, sizeof *l);
-    if (strncmp(arg, "sftp://", 7)) {
-        snprintf(l->dir, sizeof l->dir, "%s", arg);
-        return EXIT_OK;
-    }
-    const char *p = arg + 7, *at = strchr(p, '@'), *slash;
-    if (!at || !(slash = strchr(at, '/')))
-        return cli_usage("%s: use sftp://USER@HOST[:PORT]/PATH", arg);
-    snprintf(l->user, sizeof l->user, "%.*s", (int)(at - p), p);
-    snprintf(l->host, sizeof l->host, "%.*s", (int)(slash - at - 1), at + 1);
-    char *colon = strrchr(l->host, ':');
-    if (colon) {
-        long port;
-        if (cli_parse_int(colon + 1, 1, 65535, &port))
-            return cli_usage("%s: bad port", arg);
-        *colon = '\0';
-        l->s.port = (int)port;
-    }
-    snprintf(l->dir, sizeof l->dir, "%s", slash);
-    l->remote = 1;
-    l->s.host = l->host;
-    l->s.user = l->user;
-    return EXIT_OK;
-}
-
-static int loc_put(location *l, const char *name, const pt_buf *b, pt_diag *d)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", l->dir, name);
-    return l->remote ? pt_sftp_put(&l->s, path, b->data, b->len, d) : pt_file_write_atomic(path, b->data, b->len, 0644, d);
-}
-
-static int loc_get(location *l, const char *name, pt_buf *b, pt_diag *d)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", l->dir, name);
-    if (l->remote)
-        return pt_sftp_get(&l->s, path, b, 1 << 20, d);
-    uint8_t *data;
-    size_t len;
-    int rc = pt_file_read(path, &data, &len, 1 << 20, d);
-    if (!rc) {
-        pt_buf_put(b, data, len);
-        free(data);
-    }
-    return rc ? pt_diag_prefix(d, rc, "%s", path) : PT_OK;
-}
-
-static int loc_list(location *l, pt_buf *names, pt_diag *d)
-{
-    if (l->remote)
-        return pt_sftp_list(&l->s, l->dir, names, d);
-    DIR *dir = opendir(l->dir);
-    if (!dir)
-        return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "%s: cannot open the directory", l->dir);
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        pt_buf_put(names, e->d_name, strlen(e->d_name));
-        pt_buf_put_u8(names, '\n');
-    }
-    closedir(dir);
-    return PT_OK;
-}
-
-static int bulk_cert(int argc, char **argv)
-{
-    if (argc < 4)
-        return cli_usage("utils bulk-cert export|consolidate|import DIR|sftp://USER@HOST[:PORT]/PATH "
-                         "[--identity KEY] [--known-hosts FILE] [--accept-host-key]");
-    location l;
-    int ex = parse_location(argv[3], &l);
-    for (int i = 4; !ex && i < argc; i++)
-        if (!sftp_opt(argc, argv, &i, &l.s, &ex))
-            ex = cli_usage("utils bulk-cert: unexpected argument %s", argv[i]);
-    if (ex)
-        return ex;
-    char *pw = NULL;
-    if (l.remote && !l.s.identity)
-        l.s.password = pw = cli_read_secret("Enter Sftp password :");
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc = PT_OK;
-    pt_buf b;
-    pt_buf_init(&b);
-    if (!strcmp(argv[2], "consolidate")) {
-        pt_buf names;
-        pt_buf_init(&names);
-        rc = loc_list(&l, &names, &d);
-        pt_buf bundles[64];
-        size_t nb = 0;
+    if (!rc && cli_on(a, "--json")) {
+        /* one alert per line of the text */
+        json j;
+        json_init(&j, stdout);
+        json_arr(&j);
         char *save = NULL;
-        pt_buf_put_u8(&names, 0);
-        for (char *n = rc ? NULL : strtok_r((char *)names.data, "\r\n", &save); !rc && n && nb < 64;
-             n = strtok_r(NULL, "\r\n", &save)) {
-            size_t k = strlen(n);
-            if (k < 5 || strcmp(n + k - 4, ".pem") || !strcmp(n, "consolidated.pem"))
-                continue;
-            pt_buf_init(&bundles[nb]);
-            rc = loc_get(&l, n, &bundles[nb], &d);
-            nb++;
-        }
-        if (!rc && nb == 0)
-            rc = pt_diag_set(&d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "%s holds no exported certificates (*.pem)", argv[3]);
-        if (!rc)
-            rc = pt_bulk_consolidate(bundles, nb, &b, &d);
-        if (!rc)
-            rc = loc_put(&l, "consolidated.pem", &b, &d);
-        if (!rc)
-            printf("Consolidated %zu cluster export%s into consolidated.pem\n", nb, nb == 1 ? "" : "s");
-        for (size_t i = 0; i < nb; i++)
-            pt_buf_free(&bundles[i]);
-        pt_buf_free(&names);
-    } else if (!strcmp(argv[2], "export") || !strcmp(argv[2], "import")) {
-        pt_cluster *c = NULL;
-        pt_node self;
-        if ((ex = cli_open_cluster(&c, &self)) == EXIT_OK && (ex = require_publisher(&self)) == EXIT_OK) {
-            if (!strcmp(argv[2], "export")) {
-                char name[512];
-                rc = pt_cluster_bulk_export(c, &b, name, sizeof name, &d);
-                if (!rc)
-                    rc = loc_put(&l, name, &b, &d);
-                if (!rc)
-                    printf("Exported the TFTP certificates of this cluster as %s\n", name);
-            } else {
-                int n = 0;
-                rc = loc_get(&l, "consolidated.pem", &b, &d);
-                if (!rc)
-                    rc = pt_cluster_bulk_import(c, b.data, b.len, &n, &d);
-                if (!rc)
-                    printf("Imported %d certificate%s of other clusters into Phone-SAST-trust and "
-                           "CallManager-trust\n", n, n == 1 ? "" : "s");
-            }
-        }
-        if (c)
-            pt_cluster_close(c);
-    } else {
-        ex = cli_usage("utils bulk-cert export|consolidate|import LOCATION");
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+            json_str(&j, l);
+        json_end_arr(&j);
+        json_done(&j);
+    } else if (!rc) {
+        fputs(text[0] ? text : "No alerts\n", stdout);
     }
-    pt_buf_free(&b);
-    cli_free_secret(pw);
-    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
-}
-
-/* ---- the CTL (M9, seed 002) ---- */
-
-static const char restart_reminder[] =
-    "Please Restart the TFTP and Cisco CallManager services on all nodes in the cluster that run these services\n";
-
-static int build_and_install_ctl(pt_cluster *c, pt_diag *d)
-{
-    pt_buf ctl;
-    pt_buf_init(&ctl);
-    int rc = pt_cluster_build_ctl(c, NULL, NULL, 0, &ctl, d);
-    if (!rc)
-        rc = pt_cluster_install_ctl(c, ctl.data, ctl.len, d);
-    pt_buf_free(&ctl);
-    return rc;
-}
-
-static int utils_ctl(pt_cluster *c, const pt_node *self, int argc, char **argv)
-{
-    int ex = require_publisher(self);
-    if (ex)
-        return ex;
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc = PT_OK, mode = pt_cluster_security_mode(c);
-    if (argc == 4 && !strcmp(argv[2], "set-cluster") && !strcmp(argv[3], "mixed-mode")) {
-        if (mode == 1) {
-            printf("The cluster is already in Mixed Mode\n");
-            return EXIT_OK;
-        }
-        if (!cli_ask_yes("This operation sets the cluster to Mixed mode. Do you want to continue? (y/n):", "y"))
-            return EXIT_REFUSED;
-        printf("\nMoving Cluster to Mixed Mode\n");
-        rc = pt_cluster_set_security_mode(c, 1, &d);
-        if (!rc)
-            rc = build_and_install_ctl(c, &d);
-        if (!rc)
-            printf("\nCluster set to Mixed Mode\n\n%s", restart_reminder);
-    } else if (argc == 4 && !strcmp(argv[2], "set-cluster") && !strcmp(argv[3], "non-secure-mode")) {
-        if (mode == 0) {
-            printf("The cluster is already in Non Secure Mode\n");
-            return EXIT_OK;
-        }
-        if (!cli_ask_yes("This operation sets the cluster to non-secure mode. Do you want to continue? (y/n):", "y"))
-            return EXIT_REFUSED;
-        printf("\nMoving Cluster to Non Secure Mode\n");
-        /* the CTL stays on servers and phones; its CCM+TFTP records lose their certificates */
-        rc = pt_cluster_set_security_mode(c, 0, &d);
-        if (!rc)
-            rc = build_and_install_ctl(c, &d);
-        if (!rc)
-            printf("\nCluster set to Non Secure Mode\n\n%s", restart_reminder);
-    } else if (argc == 4 && !strcmp(argv[2], "update") && !strcmp(argv[3], "CTLFile")) {
-        if (mode != 1) {
-            fprintf(stderr, "The cluster is not in Mixed Mode: there is no CTL file to update "
-                            "(utils ctl set-cluster mixed-mode)\n");
-            return EXIT_REFUSED;
-        }
-        if (!cli_ask_yes("This operation updates the CTLFile. Do you want to continue? (y/n):", "y"))
-            return EXIT_REFUSED;
-        printf("\nUpdating CTL file\n");
-        rc = build_and_install_ctl(c, &d); /* tokenless: every eToken record is dropped */
-        if (!rc)
-            printf("\nCTL file Updated\n\nPlease Restart the TFTP and Cisco CallManager services on all nodes in\n"
-                   "the cluster that run these services\n");
-    } else if (argc == 4 && !strcmp(argv[2], "reset") && !strcmp(argv[3], "localkey")) {
-        /* re-sign the current CTL with the second SAST: the ITLRecovery key */
-        uint8_t *cur;
-        size_t len;
-        if ((rc = pt_cluster_current_ctl(c, NULL, &cur, &len, &d)))
-            return cli_fail(NULL, rc, &d);
-        if (!cli_ask_yes("This operation re-signs the CTLFile with the recovery key. Do you want to continue? (y/n):", "y")) {
-            free(cur);
-            return EXIT_REFUSED;
-        }
-        printf("\nResetting CTL file\n");
-        pt_trustlist tl;
-        EVP_PKEY *key = NULL;
-        X509 *cert = NULL;
-        pt_signer sg = {0};
-        pt_buf out;
-        pt_buf_init(&out);
-        rc = pt_tl_parse(cur, len, &tl, &d);
-        if (!rc) {
-            rc = pt_cluster_cert_key(c, NULL, PT_CERT_ITLRECOVERY, &key, &cert, &d);
-            if (!rc)
-                rc = pt_signer_init_key(&sg, key, cert, &d);
-            pt_sign_opts o;
-            pt_sign_opts_init(&o);
-            o.layout = PT_LAYOUT_LEGACY;
-            o.signer_version = PT_SIGNER_VERSION_NONE;
-            o.hash = tl.hdr.hash;
-            o.filename = "CTLFile.tlv";
-            if (!rc)
-                rc = pt_tl_resign(&out, &sg, &o, &tl, &d);
-            pt_tl_free(&tl);
-        }
-        if (!rc)
-            rc = pt_cluster_install_ctl(c, out.data, out.len, &d);
-        if (!rc)
-            printf("\nCTL file reset, signed by the ITLRecovery key\n\n%s", restart_reminder);
-        pt_signer_free(&sg);
-        EVP_PKEY_free(key);
-        X509_free(cert);
-        pt_buf_free(&out);
-        free(cur);
-    } else {
-        return cli_usage("utils ctl set-cluster mixed-mode|non-secure-mode | utils ctl update CTLFile | "
-                         "utils ctl reset localkey");
-    }
+    pt_cluster_close(c);
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
@@ -1053,12 +746,10 @@ int cluster_ctl_stale(void)
 }
 
 /* run sql: the one query administrators type out of habit (seed 002) */
-int cmd_run(int argc, char **argv)
+int cmd_run(const cli_args *a)
 {
-    char q[1024] = "";
-    size_t n = 0;
-    for (int i = 2; i < argc && n < sizeof q - 2; i++)
-        n += (size_t)snprintf(q + n, sizeof q - n, "%s%s", n ? " " : "", argv[i]);
+    char q[1024];
+    snprintf(q, sizeof q, "%s", cli_arg(a, 0));
     /* compare with whitespace removed, case-insensitively */
     char norm[1024];
     size_t k = 0;
@@ -1066,8 +757,7 @@ int cmd_run(int argc, char **argv)
         if (q[i] != ' ' && q[i] != '\t')
             norm[k++] = (char)tolower((unsigned char)q[i]);
     norm[k] = '\0';
-    if (argc < 3 || strcmp(argv[1], "sql") ||
-        strcmp(norm, "selectparamname,paramvaluefromprocessconfigwhereparamname='clustersecuritymode'"))
+    if (strcmp(norm, "selectparamname,paramvaluefromprocessconfigwhereparamname='clustersecuritymode'"))
         return cli_usage("run sql: only \"select paramname,paramvalue from processconfig where "
                          "paramname='ClusterSecurityMode'\" is answered here");
     pt_cluster *c;
@@ -1080,111 +770,3 @@ int cmd_run(int argc, char **argv)
     return EXIT_OK;
 }
 
-/* ---- utils ---- */
-
-static void print_progress(const char *line, void *arg)
-{
-    (void)arg;
-    fputs(line, stdout);
-    fflush(stdout);
-}
-
-static int itl_reset(pt_cluster *c, const pt_node *self, int argc, char **argv)
-{
-    int remote = argc >= 4 && !strcmp(argv[3], "remotekey");
-    if (argc < 4 || (!remote && strcmp(argv[3], "localkey")) || (!remote && argc != 4))
-        return cli_usage("utils itl reset localkey | utils itl reset remotekey HOST USER PATH [--port N] "
-                         "[--identity KEY] [--known-hosts FILE] [--accept-host-key]");
-    pt_sftp s = {0};
-    const char *pos[3] = {0};
-    int np = 0, ex = EXIT_OK;
-    for (int i = 4; remote && i < argc && !ex; i++) {
-        if (sftp_opt(argc, argv, &i, &s, &ex))
-            continue;
-        if (argv[i][0] == '-' || np == 3)
-            ex = cli_usage("utils itl reset remotekey: unexpected argument %s", argv[i]);
-        else
-            pos[np++] = argv[i];
-    }
-    if (!ex && remote && np != 3)
-        ex = cli_usage("utils itl reset remotekey HOST USER PATH (PATH of ITLRecovery.p12 on the SFTP server)");
-    if (!ex)
-        ex = require_publisher(self);
-    if (ex)
-        return ex;
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc = PT_OK;
-    char *sftp_pw = NULL;
-    if (remote) {
-        s.host = pos[0];
-        s.user = pos[1];
-        if (!s.identity)
-            s.password = sftp_pw = cli_read_secret("Enter Sftp password :");
-    }
-    char *pw = cli_read_secret("Enter CCM Administrator password :");
-    rc = pw ? pt_cluster_check_admin_password(c, pw, &d) : PT_ERR_AUTH;
-    cli_free_secret(pw);
-    if (rc && !d.msg[0])
-        pt_diag_set(&d, PT_ERR_AUTH, PT_NO_OFFSET, "no CCM Administrator password given");
-    if (!rc && remote) {
-        /* fetch the saved key; it replaces the local one (001), then the ITL carries it again */
-        pt_buf p12;
-        pt_buf_init(&p12);
-        p12.secret = 1;
-        rc = pt_sftp_get(&s, pos[2], &p12, 1 << 20, &d);
-        char *secpw = rc ? NULL : cli_read_secret("Enter the cluster security password:");
-        if (!rc)
-            rc = pt_cluster_itlrecovery_import_p12(c, secpw, p12.data, p12.len, &d);
-        cli_free_secret(secpw);
-        pt_buf_free(&p12);
-        pt_node pub;
-        if (!rc && !(rc = pt_cluster_publisher(c, &pub, &d)))
-            rc = pt_cluster_tftp_restart(c, pub.name, &d);
-    }
-    cli_free_secret(sftp_pw);
-    if (rc)
-        return cli_fail(NULL, rc, &d);
-    EVP_PKEY *key = NULL;
-    X509 *cert = NULL;
-    pt_signer sg = {0};
-    rc = pt_cluster_cert_key(c, NULL, "ITLRecovery", &key, &cert, &d);
-    if (!rc)
-        rc = pt_signer_init_key(&sg, key, cert, &d);
-    if (!rc)
-        rc = pt_cluster_itl_reset(c, &sg, print_progress, NULL, &d);
-    pt_signer_free(&sg);
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
-}
-
-int cluster_utils(int argc, char **argv)
-{
-    if (argc >= 2 && !strcmp(argv[1], "disaster_recovery"))
-        return cli_disaster_recovery(argc, argv);
-    if (argc >= 2 && !strcmp(argv[1], "bulk-cert"))
-        return bulk_cert(argc, argv);
-    if (argc >= 2 && !strcmp(argv[1], "import"))
-        return cluster_import(argc, argv);
-    pt_cluster *c;
-    pt_node self;
-    int ex = cli_open_cluster(&c, &self);
-    if (ex)
-        return ex;
-    pt_diag d;
-    pt_diag_clear(&d);
-    int rc = PT_OK;
-    if (argc >= 3 && !strcmp(argv[1], "service")) {
-        ex = cli_utils_service(c, &self, argc, argv, &d, &rc);
-    } else if (argc >= 3 && !strcmp(argv[1], "itl") && !strcmp(argv[2], "reset")) {
-        ex = itl_reset(c, &self, argc, argv);
-    } else if (argc >= 2 && !strcmp(argv[1], "ctl")) {
-        ex = utils_ctl(c, &self, argc, argv);
-    } else {
-        ex = cli_usage("utils: expected 'utils service restart \"Cisco Tftp\"' (or TVS, CAPF), 'utils itl reset "
-                           "localkey|remotekey' or 'utils ctl ...'");
-    }
-    pt_cluster_close(c);
-    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
-}

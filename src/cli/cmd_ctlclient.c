@@ -20,7 +20,6 @@
 
 #define MAX_TOKENS 8
 
-int cli_open_cluster_node(pt_cluster **c, pt_node *self);
 
 /* Is cert a SAST of the CTL in force? */
 static int in_ctl(const uint8_t *ctl, size_t len, X509 *cert)
@@ -39,32 +38,20 @@ static int in_ctl(const uint8_t *ctl, size_t len, X509 *cert)
     return found;
 }
 
-int cmd_ctl_client(int argc, char **argv)
+int cmd_ctl_client(const cli_args *a)
 {
-    const char *module = NULL, *pin_file = NULL, *ca_path = NULL, *labels[MAX_TOKENS], *v;
+    const char *module = cli_str(a, "--module"), *pin_file = cli_str(a, "--pin-file"), *ca_path = cli_str(a, "--ca");
+    const char *labels[MAX_TOKENS], *v;
     size_t nl = 0;
-    int ex = EXIT_OK;
-    for (int i = 1; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--module", &v))) module = v;
-        else if ((m = cli_opt(argc, argv, &i, "--pin-file", &v))) pin_file = v;
-        else if ((m = cli_opt(argc, argv, &i, "--ca", &v))) ca_path = v;
-        else if ((m = cli_opt(argc, argv, &i, "--token", &v))) {
-            if (m > 0 && nl == MAX_TOKENS)
-                ex = cli_usage("ctl-client: at most %d tokens", MAX_TOKENS);
-            else if (m > 0)
-                labels[nl++] = v;
-        } else ex = cli_usage("ctl-client: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("ctl-client: %s needs a value", argv[i]);
+    int ex;
+    while ((v = cli_each(a, "--token", (int)nl))) {
+        if (nl == MAX_TOKENS)
+            return cli_usage("ctl-client: at most %d tokens", MAX_TOKENS);
+        labels[nl++] = v;
     }
-    if (!ex && (!module || !nl))
-        ex = cli_usage("ctl-client --module PKCS11_LIB --token LABEL [--token LABEL]... [--pin-file FILE] [--ca PEM]");
-    if (ex)
-        return ex;
     pt_cluster *c;
     pt_node self;
-    if ((ex = cli_open_cluster_node(&c, &self)))
+    if ((ex = cli_open_cluster(&c, &self)))
         return ex;
     if (!self.publisher) {
         fprintf(stderr, "This is not a publisher node\n");

@@ -15,29 +15,14 @@
 #include <time.h>
 #define _XOPEN_SOURCE_EXTENDED 1
 
-int cli_open_cluster_node(pt_cluster **c, pt_node *self);
-
-static int device_add(pt_cluster *c, int argc, char **argv, pt_diag *d)
+static int device_add(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *name = NULL, *model = NULL, *pool = NULL, *profile = NULL, *v;
-    long count = 0;
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--model", &v))) model = v;
-        else if ((m = cli_opt(argc, argv, &i, "--pool", &v))) pool = v;
-        else if ((m = cli_opt(argc, argv, &i, "--profile", &v))) profile = v;
-        else if ((m = cli_opt(argc, argv, &i, "--count", &v))) {
-            if (m > 0 && cli_parse_int(v, 1, 1000000, &count))
-                return cli_usage("device add: --count is 1 to 1000000");
-        } else if (argv[i][0] == '-') return cli_usage("device add: unknown option %s", argv[i]);
-        else if (!name) name = argv[i];
-        else return cli_usage("device add: unexpected argument %s", argv[i]);
-        if (m < 0)
-            return cli_usage("device add: %s needs a value", argv[i]);
-    }
-    if (!name || !model)
-        return cli_usage("device add SEP<MAC> --model MODEL [--pool NAME] [--profile NAME] | "
-                         "device add SEP<MAC> --count N --model MODEL[,MODEL...] ...");
+    (void)self;
+    const char *name = cli_arg(a, 0), *model = cli_str(a, "--model"), *pool = cli_str(a, "--pool");
+    const char *profile = cli_str(a, "--profile");
+    long count = cli_num(a, "--count", 0);
+    pt_diag dd, *d = &dd;
+    pt_diag_clear(d);
     int rc = count ? pt_cluster_device_add_range(c, name, (size_t)count, model, pool, profile, d)
                    : pt_cluster_device_add(c, name, model, pool, profile, d);
     if (rc)
@@ -52,6 +37,52 @@ static int device_add(pt_cluster *c, int argc, char **argv, pt_diag *d)
 }
 
 static pt_capf_op cur_capf;
+
+static void device_json(json *j, const pt_device *v, const pt_capf_op *op)
+{
+    int sbd = 0;
+    pt_model_known(v->model, &sbd);
+    json_obj(j);
+    json_key(j, "device"), json_str(j, v->name);
+    json_key(j, "model"), json_str(j, v->model);
+    json_key(j, "security_by_default"), json_bool(j, sbd);
+    json_key(j, "pool"), json_str(j, v->pool);
+    json_key(j, "profile"), json_str(j, v->profile);
+    json_key(j, "lsc"), json_bool(j, v->has_lsc);
+    if (op) {
+        json_key(j, "mic"), json_bool(j, v->has_mic);
+        json_key(j, "capf_operation");
+        if (op->op[0]) {
+            json_obj(j);
+            json_key(j, "op"), json_str(j, op->op);
+            json_key(j, "auth"), json_str(j, op->auth);
+            json_key(j, "status"), json_str(j, op->status);
+            json_end_obj(j);
+        } else {
+            json_null(j);
+        }
+        json_key(j, "settings_access"), json_bool(j, v->settings_access);
+        json_key(j, "web_access"), json_bool(j, v->web_access);
+        json_key(j, "ssh_access"), json_bool(j, v->ssh_access);
+        json_key(j, "span_to_pc"), json_bool(j, v->span_to_pc);
+        json_key(j, "directory_url"), json_str(j, v->directory_url);
+        json_key(j, "services_url"), json_str(j, v->services_url);
+        json_key(j, "authentication_url"), json_str(j, v->authentication_url);
+        json_key(j, "locale"), json_str(j, v->locale);
+        json_key(j, "last_report");
+        if (v->reported) {
+            json_obj(j);
+            json_key(j, "itl_sha1"), v->itl_sha1[0] ? json_str(j, v->itl_sha1) : json_null(j);
+            json_key(j, "ctl_sha1"), v->ctl_sha1[0] ? json_str(j, v->ctl_sha1) : json_null(j);
+            json_key(j, "tftp"), json_str(j, v->reported_tftp);
+            json_key(j, "time"), json_int(j, (long long)v->reported);
+            json_end_obj(j);
+        } else {
+            json_null(j);
+        }
+    }
+    json_end_obj(j);
+}
 
 static void show_device(const pt_device *v)
 {
@@ -86,86 +117,76 @@ static void show_device(const pt_device *v)
     }
 }
 
-static int device_cert(pt_cluster *c, int argc, char **argv, pt_diag *d)
+static int device_cert(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    if (argc != 5 || (strcmp(argv[3], "lsc") && strcmp(argv[3], "mic")))
-        return cli_usage("device cert SEP<MAC> lsc|mic FILE|--delete");
+    (void)self;
+    const char *kind = cli_arg(a, 1), *file = cli_arg(a, 2);
+    if (strcmp(kind, "lsc") && strcmp(kind, "mic"))
+        return cli_usage("device cert DEVICE lsc|mic FILE, or DEVICE lsc|mic --delete");
+    if (!file == !cli_on(a, "--delete"))
+        return cli_usage("device cert: give FILE, or --delete");
+    pt_diag d;
+    pt_diag_clear(&d);
     X509 *x = NULL;
     int rc;
-    if (strcmp(argv[4], "--delete") && (rc = pt_pem_load(argv[4], NULL, &x, d)))
-        return cli_fail(NULL, rc, d);
-    rc = pt_cluster_device_set_cert(c, argv[2], argv[3], x, d);
+    if (file && (rc = pt_pem_load(file, NULL, &x, &d)))
+        return cli_fail(NULL, rc, &d);
+    rc = pt_cluster_device_set_cert(c, cli_arg(a, 0), kind, x, &d);
     X509_free(x);
-    return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
-static int device_report(pt_cluster *c, int argc, char **argv, pt_diag *d)
+static int device_report(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *name = NULL, *itl = NULL, *ctl = NULL, *tftp = NULL, *v;
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--itl-sha1", &v))) itl = v;
-        else if ((m = cli_opt(argc, argv, &i, "--ctl-sha1", &v))) ctl = v;
-        else if ((m = cli_opt(argc, argv, &i, "--tftp", &v))) tftp = v;
-        else if (argv[i][0] == '-') return cli_usage("device report: unknown option %s", argv[i]);
-        else if (!name) name = argv[i];
-        else return cli_usage("device report: unexpected argument %s", argv[i]);
-        if (m < 0)
-            return cli_usage("device report: %s needs a value", argv[i]);
-    }
-    if (!name)
-        return cli_usage("device report SEP<MAC> --itl-sha1 SHA1 [--ctl-sha1 SHA1] [--tftp HOST]");
-    int rc = pt_cluster_device_report(c, name, itl, ctl, tftp, d);
-    return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+    (void)self;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_device_report(c, cli_arg(a, 0), cli_str(a, "--itl-sha1"), cli_str(a, "--ctl-sha1"),
+                                      cli_str(a, "--tftp"), &d);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
-static int pool_or_profile(pt_cluster *c, int argc, char **argv, pt_diag *d)
+static int device_pool(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *v;
-    if (argc < 3)
-        return cli_usage("device %s NAME ...", argv[1]);
+    (void)self;
+    const char *name = cli_arg(a, 0), *group = cli_str(a, "--group");
+    pt_diag d;
+    pt_diag_clear(&d);
     int rc;
-    if (!strcmp(argv[1], "pool")) {
-        const char *group = NULL;
-        for (int i = 3; i < argc; i++) {
-            int m = cli_opt(argc, argv, &i, "--group", &v);
-            if (m <= 0)
-                return cli_usage("device pool NAME --group NODE[,NODE...]");
-            group = v;
-        }
-        if (!group) {
-            char g[256];
-            if ((rc = pt_cluster_pool_group(c, argv[2], g, sizeof g, d)))
-                return cli_fail(NULL, rc, d);
-            printf("%s: CallManager group %s\n", argv[2], g);
-            return EXIT_OK;
-        }
-        rc = pt_cluster_pool_set(c, argv[2], group, d);
-        if (!rc)
-            printf("Device pool %s: CallManager group %s\n", argv[2], group);
-        return rc ? cli_fail(NULL, rc, d) : EXIT_OK;
+    if (!group) {
+        char g[256];
+        if ((rc = pt_cluster_pool_group(c, name, g, sizeof g, &d)))
+            return cli_fail(NULL, rc, &d);
+        printf("%s: CallManager group %s\n", name, g);
+        return EXIT_OK;
     }
+    rc = pt_cluster_pool_set(c, name, group, &d);
+    if (!rc)
+        printf("Device pool %s: CallManager group %s\n", name, group);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+static int device_profile(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    const char *name = cli_arg(a, 0), *v;
+    pt_diag dd, *d = &dd;
+    pt_diag_clear(d);
+    int rc;
     pt_secprofile p;
-    if (pt_cluster_profile(c, argv[2], &p, NULL)) {
+    if (pt_cluster_profile(c, name, &p, NULL)) {
         memset(&p, 0, sizeof p);
-        snprintf(p.name, sizeof p.name, "%s", argv[2]);
+        snprintf(p.name, sizeof p.name, "%s", name);
         p.mode = PT_MODE_NON_SECURE;
         snprintf(p.capf_auth, sizeof p.capf_auth, "null-string");
     }
-    for (int i = 3; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--mode", &v)) > 0) {
-            p.mode = !strcmp(v, "non-secure") ? PT_MODE_NON_SECURE : !strcmp(v, "authenticated") ? PT_MODE_AUTHENTICATED
-                   : !strcmp(v, "encrypted") ? PT_MODE_ENCRYPTED : 0;
-        } else if (!m && (m = cli_opt(argc, argv, &i, "--encrypted-config", &v)) > 0) {
-            p.encrypted_config = !strcasecmp(v, "on") || !strcasecmp(v, "true");
-        } else if (!m && (m = cli_opt(argc, argv, &i, "--capf-auth", &v)) > 0) {
-            snprintf(p.capf_auth, sizeof p.capf_auth, "%s", v);
-        } else {
-            return cli_usage("device profile NAME [--mode non-secure|authenticated|encrypted] "
-                             "[--encrypted-config on|off] [--capf-auth null-string|auth-string|lsc|mic|lsc-or-mic]");
-        }
-    }
+    if ((v = cli_str(a, "--mode")))
+        p.mode = !strcmp(v, "non-secure") ? PT_MODE_NON_SECURE : !strcmp(v, "authenticated") ? PT_MODE_AUTHENTICATED
+               : PT_MODE_ENCRYPTED;
+    if ((v = cli_str(a, "--encrypted-config")))
+        p.encrypted_config = !strcmp(v, "on");
+    if ((v = cli_str(a, "--capf-auth")))
+        snprintf(p.capf_auth, sizeof p.capf_auth, "%s", v);
     rc = pt_cluster_profile_set(c, &p, d);
     if (!rc)
         printf("Security profile %s: mode %d, encrypted config %s, CAPF authentication %s\n", p.name, p.mode,
@@ -221,30 +242,23 @@ static void warn_null_string(const char *who)
 /* device capf NAME|--model MODEL --op OP [--auth MODE] [--password DIGITS] [--key KEY] [--deadline TIME]
  * With --auth auth-string and no --password, the string is read from the
  * terminal (no echo) or standard input: argv is visible to every local user. */
-static int device_capf(pt_cluster *c, int argc, char **argv, pt_diag *d)
+static int device_capf(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *name = NULL, *model = NULL, *v;
+    (void)self;
+    const char *name = cli_arg(a, 0), *model = cli_str(a, "--model"), *v;
+    pt_diag dd, *d = &dd;
+    pt_diag_clear(d);
     pt_capf_op op;
     memset(&op, 0, sizeof op);
-    snprintf(op.op, sizeof op.op, "install");
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--model", &v)) > 0) model = v;
-        else if (!m && (m = cli_opt(argc, argv, &i, "--op", &v)) > 0) snprintf(op.op, sizeof op.op, "%s", v);
-        else if (!m && (m = cli_opt(argc, argv, &i, "--auth", &v)) > 0) snprintf(op.auth, sizeof op.auth, "%s", v);
-        else if (!m && (m = cli_opt(argc, argv, &i, "--password", &v)) > 0)
-            snprintf(op.password, sizeof op.password, "%s", v);
-        else if (!m && (m = cli_opt(argc, argv, &i, "--key", &v)) > 0) snprintf(op.key, sizeof op.key, "%s", v);
-        else if (!m && (m = cli_opt(argc, argv, &i, "--deadline", &v)) > 0) {
-            if (parse_deadline(v, &op.deadline))
-                return cli_usage("--deadline %s: use \"YYYY-MM-DD HH:MM\", +Nd/+Nh/+Nm or Unix seconds", v);
-        } else if (m < 0)
-            return cli_usage("device capf: %s needs a value", argv[i]);
-        else if (argv[i][0] == '-' || name)
-            return cli_usage("device capf: unexpected argument %s", argv[i]);
-        else
-            name = argv[i];
-    }
+    snprintf(op.op, sizeof op.op, "%s", cli_on(a, "--op") ? cli_str(a, "--op") : "install");
+    if ((v = cli_str(a, "--auth")))
+        snprintf(op.auth, sizeof op.auth, "%s", v);
+    if ((v = cli_str(a, "--password")))
+        snprintf(op.password, sizeof op.password, "%s", v);
+    if ((v = cli_str(a, "--key")))
+        snprintf(op.key, sizeof op.key, "%s", v);
+    if ((v = cli_str(a, "--deadline")) && parse_deadline(v, &op.deadline))
+        return cli_usage("--deadline %s: use \"YYYY-MM-DD HH:MM\", +Nd/+Nh/+Nm or Unix seconds", v);
     if (!name == !model)
         return cli_usage("device capf SEP<MAC>|--model MODEL --op install|delete|fetch|none [--auth MODE] "
                          "[--password DIGITS] [--key KEY] [--deadline TIME]");
@@ -279,82 +293,102 @@ static int device_capf(pt_cluster *c, int argc, char **argv, pt_diag *d)
     return EXIT_OK;
 }
 
-int cmd_device(int argc, char **argv)
+static int device_list(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    if (argc < 2)
-        return cli_usage("device: expected add, list, show, set, cert, remove, report, pool or profile");
-    pt_cluster *c;
-    pt_node self;
-    int ex = cli_open_cluster_node(&c, &self);
-    if (ex)
-        return ex;
+    (void)self;
+    pt_device *v;
+    size_t n;
     pt_diag d;
     pt_diag_clear(&d);
-    const char *sub = argv[1];
-    int rc = PT_OK;
-    if (!strcmp(sub, "add")) {
-        ex = device_add(c, argc, argv, &d);
-    } else if (!strcmp(sub, "list")) {
-        pt_device *v;
-        size_t n;
-        if (!(rc = pt_cluster_devices(c, &v, &n, &d))) {
-            printf("%-16s %-6s %-16s %-24s %s\n", "DEVICE", "MODEL", "POOL", "SECURITY PROFILE", "LSC");
-            for (size_t i = 0; i < n; i++)
-                printf("%-16s %-6s %-16s %-24s %s\n", v[i].name, v[i].model, v[i].pool, v[i].profile,
-                       v[i].has_lsc ? "Installed" : "None");
-            free(v);
-        }
-    } else if (!strcmp(sub, "show") && argc == 3) {
-        pt_device v;
-        if (!(rc = pt_cluster_device(c, argv[2], &v, &d))) {
-            pt_cluster_capf_get(c, v.name, &cur_capf, NULL);
-            show_device(&v);
-        }
-    } else if (!strcmp(sub, "remove") && argc == 3) {
-        if (!(rc = pt_cluster_device_remove(c, argv[2], &d)))
-            printf("Device %s removed\n", argv[2]);
-    } else if (!strcmp(sub, "set") && argc == 5) {
-        rc = pt_cluster_device_set(c, argv[2], argv[3], argv[4], &d);
-    } else if (!strcmp(sub, "cert")) {
-        ex = device_cert(c, argc, argv, &d);
-    } else if (!strcmp(sub, "report")) {
-        ex = device_report(c, argc, argv, &d);
-    } else if (!strcmp(sub, "capf")) {
-        ex = device_capf(c, argc, argv, &d);
-    } else if (!strcmp(sub, "pool") || !strcmp(sub, "profile")) {
-        ex = pool_or_profile(c, argc, argv, &d);
+    int rc = pt_cluster_devices(c, &v, &n, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    if (cli_on(a, "--json")) {
+        json j;
+        json_init(&j, stdout);
+        json_arr(&j);
+        for (size_t i = 0; i < n; i++)
+            device_json(&j, &v[i], NULL);
+        json_end_arr(&j);
+        json_done(&j);
     } else {
-        ex = cli_usage("device: expected add, list, show NAME, set NAME KEY VALUE, cert, remove NAME, report, "
-                       "pool or profile");
+        printf("%-16s %-6s %-16s %-24s %s\n", "DEVICE", "MODEL", "POOL", "SECURITY PROFILE", "LSC");
+        for (size_t i = 0; i < n; i++)
+            printf("%-16s %-6s %-16s %-24s %s\n", v[i].name, v[i].model, v[i].pool, v[i].profile,
+                   v[i].has_lsc ? "Installed" : "None");
     }
-    pt_cluster_close(c);
-    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+    free(v);
+    return EXIT_OK;
 }
+
+static int device_show(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    pt_device v;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_device(c, cli_arg(a, 0), &v, &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    pt_cluster_capf_get(c, v.name, &cur_capf, NULL);
+    if (cli_on(a, "--json")) {
+        json j;
+        json_init(&j, stdout);
+        device_json(&j, &v, &cur_capf);
+        json_done(&j);
+    } else {
+        show_device(&v);
+    }
+    return EXIT_OK;
+}
+
+static int device_remove(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_device_remove(c, cli_arg(a, 0), &d);
+    if (rc)
+        return cli_fail(NULL, rc, &d);
+    printf("Device %s removed\n", cli_arg(a, 0));
+    return EXIT_OK;
+}
+
+static int device_set(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    (void)self;
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = pt_cluster_device_set(c, cli_arg(a, 0), cli_arg(a, 1), cli_arg(a, 2), &d);
+    return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+#define DEVICE_CMD(fn)                                                                                             \
+    int cmd_##fn(const cli_args *a) { return cli_with_cluster(a, 0, fn); }
+DEVICE_CMD(device_add)
+DEVICE_CMD(device_list)
+DEVICE_CMD(device_show)
+DEVICE_CMD(device_remove)
+DEVICE_CMD(device_set)
+DEVICE_CMD(device_cert)
+DEVICE_CMD(device_report)
+DEVICE_CMD(device_capf)
+DEVICE_CMD(device_pool)
+DEVICE_CMD(device_profile)
 
 /* show itl-status [--json] [--node NODE] [--status Match|MisMatch|"Not Installed"|Unknown]:
  * each device's ITL against its TFTP server's, from the phones' verified
  * reports (guard.c), with the time of the last one. */
-int cluster_itl_status(int argc, char **argv)
+int cmd_itl_status(const cli_args *a)
 {
-    int as_json = 0, want = -1;
+    int as_json = cli_on(a, "--json"), want = -1;
     const char *node = cli_node; /* the global --node: that TFTP server's phones */
-    for (int i = 2; i < argc; i++) {
-        const char *v;
-        int m;
-        if (cli_flag(argv, i, "--json")) {
-            as_json = 1;
-        } else if ((m = cli_opt(argc, argv, &i, "--status", &v))) {
-            for (int k = PT_ITL_MATCH; m > 0 && k <= PT_ITL_UNKNOWN; k++)
-                if (!strcasecmp(v, pt_itl_status_name(k)))
-                    want = k;
-            if (m < 0 || want < 0)
-                return cli_usage("show itl-status --status Match|MisMatch|\"Not Installed\"|Unknown");
-        } else {
-            return cli_usage("show itl-status [--json] [--node NODE] [--status STATUS]: unknown argument %s", argv[i]);
-        }
-    }
+    const char *st = cli_str(a, "--status");
+    for (int k = PT_ITL_MATCH; st && k <= PT_ITL_UNKNOWN; k++)
+        if (!strcasecmp(st, pt_itl_status_name(k)))
+            want = k;
     pt_cluster *c;
-    int ex = cli_open_cluster_node(&c, NULL);
+    int ex = cli_open_cluster(&c, NULL);
     if (ex)
         return ex;
     pt_diag d;

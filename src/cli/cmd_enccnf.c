@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,34 +24,29 @@ static int default_stub(const char *out, char *stub, size_t n)
     return snprintf(stub, n, "%.*s.sgn", (int)(len - sl), out) < (int)n;
 }
 
-static int enc_encrypt(int argc, char **argv)
+int cmd_enccnf_encrypt(const cli_args *a)
 {
-    const char *in = NULL, *out = NULL, *phone = NULL, *stub = NULL, *v;
-    int no_stub = 0, ex = EXIT_OK;
+    const char *in = cli_arg(a, 0), *out = cli_arg(a, 1), *phone = cli_str(a, "--phone-cert");
+    const char *stub = cli_str(a, "--stub");
+    int no_stub = cli_on(a, "--no-stub");
     cli_signing sg;
-    cli_signing_init(&sg);
-    for (int i = 2; i < argc && !ex; i++) {
-        int m = 0;
-        if (cli_signing_opt(argc, argv, &i, &sg, 0, &ex)) continue;
-        else if ((m = cli_opt(argc, argv, &i, "--phone-cert", &v))) phone = v;
-        else if ((m = cli_opt(argc, argv, &i, "--stub", &v))) stub = v;
-        else if (cli_flag(argv, i, "--no-stub")) no_stub = 1;
-        else if (argv[i][0] == '-') ex = cli_usage("enccnf encrypt: unknown option %s", argv[i]);
-        else if (!in) in = argv[i];
-        else if (!out) out = argv[i];
-        else ex = cli_usage("enccnf encrypt: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("enccnf encrypt: %s needs a value", argv[i]);
-    }
-    if (!ex && (!in || !out || !sg.signer_path || !phone))
-        ex = cli_usage("enccnf encrypt: usage: enccnf encrypt IN OUT --signer PEM --phone-cert PEM");
+    int ex = cli_signing_read(a, &sg, 0);
     if (ex)
         return ex;
+    if (stub && no_stub)
+        return cli_usage("enccnf encrypt: --stub and --no-stub: one or the other");
     char stub_buf[PATH_MAX];
     if (!stub && !no_stub && default_stub(out, stub_buf, sizeof stub_buf))
         stub = stub_buf;
     if (no_stub)
         stub = NULL;
+    /* an existing stub is what a phone may be told to fetch right now: replaced only when asked */
+    struct stat st;
+    if (stub && !cli_on(a, "--force") && stat(stub, &st) == 0) {
+        fprintf(stderr, "phonetrust: enccnf encrypt: %s exists: give --force to replace it, or --stub PATH / "
+                        "--no-stub\n", stub);
+        return EXIT_REFUSED;
+    }
 
     EVP_PKEY *key = NULL;
     X509 *cert = NULL, *phone_cert = NULL;
@@ -109,25 +105,11 @@ done:
     return ex;
 }
 
-static int enc_decrypt(int argc, char **argv)
+int cmd_enccnf_decrypt(const cli_args *a)
 {
-    const char *in = NULL, *out = NULL, *key_path = NULL, *cert_path = NULL, *v;
+    const char *in = cli_arg(a, 0), *out = cli_arg(a, 1), *key_path = cli_str(a, "--key");
+    const char *cert_path = cli_str(a, "--cert");
     int ex = EXIT_OK;
-    for (int i = 2; i < argc && !ex; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--key", &v))) key_path = v;
-        else if ((m = cli_opt(argc, argv, &i, "--cert", &v))) cert_path = v;
-        else if (argv[i][0] == '-') ex = cli_usage("enccnf decrypt: unknown option %s", argv[i]);
-        else if (!in) in = argv[i];
-        else if (!out) out = argv[i];
-        else ex = cli_usage("enccnf decrypt: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("enccnf decrypt: %s needs a value", argv[i]);
-    }
-    if (!ex && (!in || !out || !key_path))
-        ex = cli_usage("enccnf decrypt: usage: enccnf decrypt IN OUT --key PEM [--cert PEM]");
-    if (ex)
-        return ex;
     pt_diag d;
     pt_diag_clear(&d);
     EVP_PKEY *key = NULL;
@@ -162,15 +144,4 @@ static int enc_decrypt(int argc, char **argv)
     EVP_PKEY_free(key);
     X509_free(tftp);
     return ex;
-}
-
-int cmd_enccnf(int argc, char **argv)
-{
-    if (argc < 2)
-        return cli_usage("enccnf: expected encrypt or decrypt");
-    if (!strcmp(argv[1], "encrypt"))
-        return enc_encrypt(argc, argv);
-    if (!strcmp(argv[1], "decrypt"))
-        return enc_decrypt(argc, argv);
-    return cli_usage("enccnf %s: expected encrypt or decrypt", argv[1]);
 }

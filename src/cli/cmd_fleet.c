@@ -12,10 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "fleet boot [--count N] [--first-mac MAC] [--model MODEL[,MODEL...]] --tftp HOST[:PORT] [--http-port N|0] "
-    "[--concurrency C] [--timeout MS] [--auth-string DIGITS] [--state DIR] [--json] [--no-progress] | "
-    "fleet status [--state DIR] [--json]";
 
 static void counts_json(json *j, const pt_fleet_report *r)
 {
@@ -103,46 +99,16 @@ static void boot_json(json *j, const pt_fleet_report *r)
     json_int(j, (long long)(kb_per_phone(r) + 0.5));
 }
 
-int cmd_fleet(int argc, char **argv)
+static int fleet(const cli_args *a, const char *sub)
 {
-    if (argc < 2)
-        return cli_usage("%s", usage);
-    const char *sub = argv[1], *tftp = NULL, *state = NULL, *first_mac = NULL, *models = NULL, *auth = NULL, *v;
-    long count = 0, http_port = 6970, timeout = 2000, concurrency = 200;
-    int as_json = 0, no_progress = 0;
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--tftp", &v)) > 0)
-            tftp = v;
-        else if ((m = cli_opt(argc, argv, &i, "--state", &v)) > 0)
-            state = v;
-        else if ((m = cli_opt(argc, argv, &i, "--first-mac", &v)) > 0)
-            first_mac = v;
-        else if ((m = cli_opt(argc, argv, &i, "--model", &v)) > 0)
-            models = v;
-        else if ((m = cli_opt(argc, argv, &i, "--auth-string", &v)) > 0)
-            auth = v;
-        else if ((m = cli_opt(argc, argv, &i, "--count", &v)) > 0) {
-            if (cli_parse_int(v, 1, 1000000, &count))
-                return cli_usage("--count: 1 to 1000000 phones");
-        } else if ((m = cli_opt(argc, argv, &i, "--http-port", &v)) > 0) {
-            if (cli_parse_int(v, 0, 65535, &http_port))
-                return cli_usage("--http-port: 0 to 65535");
-        } else if ((m = cli_opt(argc, argv, &i, "--timeout", &v)) > 0) {
-            if (cli_parse_int(v, 10, 60000, &timeout))
-                return cli_usage("--timeout: 10 to 60000 milliseconds");
-        } else if ((m = cli_opt(argc, argv, &i, "--concurrency", &v)) > 0) {
-            if (cli_parse_int(v, 1, 100000, &concurrency))
-                return cli_usage("--concurrency: 1 to 100000 phones in flight");
-        } else if (m < 0)
-            return cli_usage("%s needs a value", argv[i]);
-        else if (cli_flag(argv, i, "--json"))
-            as_json = 1;
-        else if (cli_flag(argv, i, "--no-progress"))
-            no_progress = 1;
-        else
-            return cli_usage("fleet %s: unexpected argument %s", sub, argv[i]);
-    }
+    int boot = !strcmp(sub, "boot");
+    const char *state = cli_str(a, "--state"), *tftp = boot ? cli_str(a, "--tftp") : NULL;
+    const char *first_mac = boot ? cli_mac(a, "--first-mac") : NULL, *models = boot ? cli_str(a, "--model") : NULL;
+    const char *auth = boot ? cli_str(a, "--auth-string") : NULL;
+    long count = boot ? cli_num(a, "--count", 0) : 0, http_port = boot ? cli_num(a, "--http-port", 6970) : 6970;
+    long timeout = boot ? cli_ms(a, "--timeout", 2000) : 2000;
+    long concurrency = boot ? cli_num(a, "--concurrency", 200) : 200;
+    int as_json = cli_on(a, "--json"), no_progress = boot && cli_on(a, "--no-progress");
     char buf[4096];
     if (!state)
         state = cli_phones_dir(buf, sizeof buf);
@@ -150,13 +116,9 @@ int cmd_fleet(int argc, char **argv)
     pt_diag_clear(&d);
     pt_fleet_report r;
     int rc;
-    if (!strcmp(sub, "status")) {
-        if (tftp || count || first_mac || models || auth)
-            return cli_usage("fleet status takes --state and --json only");
+    if (!boot) {
         rc = pt_fleet_status(state, &r, &d);
-    } else if (!strcmp(sub, "boot")) {
-        if (!tftp)
-            return cli_usage("fleet boot: --tftp HOST[:PORT] is required");
+    } else {
         pt_fleet_opts o = {.state = state,
                            .count = (size_t)count,
                            .first_mac = first_mac,
@@ -168,8 +130,6 @@ int cmd_fleet(int argc, char **argv)
                            .auth_string = auth,
                            .progress = !no_progress && isatty(STDERR_FILENO) ? stderr : NULL};
         rc = pt_fleet_boot(&o, &r, &d);
-    } else {
-        return cli_usage("%s", usage);
     }
     if (rc)
         return cli_fail(NULL, rc, &d);
@@ -192,4 +152,14 @@ int cmd_fleet(int argc, char **argv)
                                                               : EXIT_OK;
     pt_fleet_report_free(&r);
     return ex;
+}
+
+int cmd_fleet_boot(const cli_args *a)
+{
+    return fleet(a, "boot");
+}
+
+int cmd_fleet_status(const cli_args *a)
+{
+    return fleet(a, "status");
 }

@@ -11,40 +11,18 @@
 #include <stdio.h>
 #include <string.h>
 
-int cli_open_cluster_node(pt_cluster **c, pt_node *self);
-
-int cluster_import(int argc, char **argv)
+int cmd_import(const cli_args *a)
 {
-    /* argv: "utils" "import" "usecallmanager" ... */
-    if (argc < 3 || strcmp(argv[2], "usecallmanager"))
-        return cli_usage("utils import usecallmanager --sast PEM [--tftp PEM] [--tvs-db FILE] [--capf-db FILE] "
-                         "[--capf PEM] [--model MODEL]");
     pt_import_ucm in = {0};
-    struct { const char *opt; const char **dst; } opts[] = {
-        {"--sast", &in.sast},     {"--tftp", &in.tftp}, {"--tvs-db", &in.tvs_db},
-        {"--capf-db", &in.capf_db}, {"--capf", &in.capf}, {"--model", &in.model},
-    };
-    for (int i = 3; i < argc; i++) {
-        int matched = 0;
-        for (size_t k = 0; !matched && k < sizeof opts / sizeof opts[0]; k++) {
-            const char *v;
-            int m = cli_opt(argc, argv, &i, opts[k].opt, &v);
-            if (m < 0)
-                return cli_usage("utils import usecallmanager: %s needs a value", opts[k].opt);
-            if (m > 0) {
-                *opts[k].dst = v;
-                matched = 1;
-            }
-        }
-        if (!matched)
-            return cli_usage("utils import usecallmanager: unexpected argument %s", argv[i]);
-    }
-    if (!in.sast)
-        return cli_usage("utils import usecallmanager: --sast PEM (the key and certificate that signed the ITL "
-                         "your phones hold) is needed");
+    in.sast = cli_str(a, "--sast");
+    in.tftp = cli_str(a, "--tftp");
+    in.tvs_db = cli_str(a, "--tvs-db");
+    in.capf_db = cli_str(a, "--capf-db");
+    in.capf = cli_str(a, "--capf");
+    in.model = cli_str(a, "--model");
     pt_cluster *c;
     pt_node self;
-    int ex = cli_open_cluster_node(&c, &self);
+    int ex = cli_open_cluster(&c, &self);
     if (ex)
         return ex;
     if (!self.publisher) {

@@ -14,8 +14,9 @@
 
 #define MAX_ARGS 64
 
-int cmd_interactive(void)
+int cmd_interactive(const cli_args *a)
 {
+    (void)a;
     int last = EXIT_OK;
     for (;;) {
         char *line = readline("admin:");

@@ -7,6 +7,7 @@
  * `utils service restart "Cisco Tftp"` / `utils ctl update CTLFile`).
  */
 #include "cli.h"
+#include "json.h"
 
 #include "phonetrust/cert.h"
 #include "phonetrust/cluster.h"
@@ -24,13 +25,12 @@ static int role_arg(const char *s, int *role)
     return EXIT_OK;
 }
 
-static int record_add(pt_cluster *c, int argc, char **argv)
+static int record_add(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    const char *role_s, *file, *name;
-    int ex = cli_kind_file_name(argc, argv, 3, "set itl record add", "set itl record add ROLE FILE [--name NAME]",
-                                &role_s, &file, &name);
-    int role;
-    if (ex || (ex = role_arg(role_s, &role)))
+    (void)self;
+    const char *file = cli_arg(a, 1), *name = cli_str(a, "--name");
+    int role, ex = role_arg(cli_arg(a, 0), &role);
+    if (ex)
         return ex;
     X509 *x;
     char base[128];
@@ -47,14 +47,36 @@ static int record_add(pt_cluster *c, int argc, char **argv)
     return EXIT_OK;
 }
 
-static int records_show(pt_cluster *c)
+static int records_show(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
+    (void)self;
     pt_itl_record *r;
     size_t n;
     pt_diag d;
     int rc = pt_cluster_itl_records(c, &r, &n, &d);
     if (rc)
         return cli_fail(NULL, rc, &d);
+    if (cli_on(a, "--json")) {
+        json j;
+        json_init(&j, stdout);
+        json_arr(&j);
+        for (size_t i = 0; i < n; i++) {
+            char subject[256];
+            X509_NAME_oneline(X509_get_subject_name(r[i].cert), subject, sizeof subject);
+            json_obj(&j);
+            json_key(&j, "name");
+            json_str(&j, r[i].name);
+            json_key(&j, "role");
+            json_str(&j, pt_role_name(r[i].role));
+            json_key(&j, "subject");
+            json_str(&j, subject);
+            json_end_obj(&j);
+        }
+        json_end_arr(&j);
+        json_done(&j);
+        pt_itl_records_free(r, n);
+        return EXIT_OK;
+    }
     printf("%-24s %-11s %s\n", "Name", "Role", "Subject");
     for (size_t i = 0; i < n; i++) {
         char subject[256];
@@ -67,27 +89,33 @@ static int records_show(pt_cluster *c)
     return EXIT_OK;
 }
 
-int cluster_itl_records(pt_cluster *c, int argc, char **argv)
+static int record_delete(pt_cluster *c, const pt_node *self, const cli_args *a)
 {
-    /* argv: "itl" "record" ... (set) or "itl" "records" (show) */
-    if (argc == 2 && !strcmp(argv[1], "records"))
-        return records_show(c);
-    if (argc >= 3 && !strcmp(argv[1], "record") && !strcmp(argv[2], "add"))
-        return record_add(c, argc, argv);
-    if (argc >= 3 && !strcmp(argv[1], "record") && !strcmp(argv[2], "delete")) {
-        if (argc != 5)
-            return cli_usage("set itl record delete ROLE NAME");
-        int role, ex = role_arg(argv[3], &role);
-        if (ex)
-            return ex;
-        pt_diag d;
-        int rc = pt_cluster_itl_record_delete(c, argv[4], role, &d);
-        if (rc)
-            return cli_fail("set itl record delete", rc, &d);
-        printf("Deleted %s (%s) from the ITL; every TFTP node drops it after utils service restart \"Cisco Tftp\"\n",
-               argv[4], pt_role_name(role));
-        return EXIT_OK;
-    }
-    return cli_usage("expected 'set itl record add ROLE FILE [--name NAME]', 'set itl record delete ROLE NAME' "
-                     "or 'show itl records'");
+    (void)self;
+    const char *name = cli_arg(a, 1);
+    int role, ex = role_arg(cli_arg(a, 0), &role);
+    if (ex)
+        return ex;
+    pt_diag d;
+    int rc = pt_cluster_itl_record_delete(c, name, role, &d);
+    if (rc)
+        return cli_fail("set itl record delete", rc, &d);
+    printf("Deleted %s (%s) from the ITL; every TFTP node drops it after utils service restart \"Cisco Tftp\"\n",
+           name, pt_role_name(role));
+    return EXIT_OK;
+}
+
+int cmd_itl_record_add(const cli_args *a)
+{
+    return cli_with_cluster(a, 1, record_add);
+}
+
+int cmd_itl_record_delete(const cli_args *a)
+{
+    return cli_with_cluster(a, 1, record_delete);
+}
+
+int cmd_show_itl_records(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, records_show);
 }

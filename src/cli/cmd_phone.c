@@ -15,11 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "phone boot --mac MAC --model MODEL --tftp HOST[:PORT] [--http-port N|0] [--timeout MS] [--auth-string DIGITS] "
-    "[--state DIR] | "
-    "phone show --mac MAC [--state DIR] [--json] | phone erase-trust-list --mac MAC [--state DIR] | "
-    "phone factory-reset --mac MAC [--state DIR] | phone https-check --mac MAC URL [--state DIR]";
 
 typedef struct list_info {
     char sha1[41], md5[33], signer[200];
@@ -153,53 +148,24 @@ static int show(const char *state, const char *mac, int as_json)
     return EXIT_OK;
 }
 
-int cmd_phone(int argc, char **argv)
+static int phone(const cli_args *a, const char *sub)
 {
-    if (argc < 2)
-        return cli_usage("%s", usage);
-    const char *sub = argv[1], *mac = NULL, *model = NULL, *tftp = NULL, *state = NULL, *url = NULL, *auth_string = NULL, *v;
-    long http_port = 6970, timeout = 1000;
-    int as_json = 0;
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--mac", &v)) > 0)
-            mac = v;
-        else if ((m = cli_opt(argc, argv, &i, "--model", &v)) > 0)
-            model = v;
-        else if ((m = cli_opt(argc, argv, &i, "--tftp", &v)) > 0)
-            tftp = v;
-        else if ((m = cli_opt(argc, argv, &i, "--state", &v)) > 0)
-            state = v;
-        else if ((m = cli_opt(argc, argv, &i, "--auth-string", &v)) > 0)
-            auth_string = v;
-        else if ((m = cli_opt(argc, argv, &i, "--http-port", &v)) > 0) {
-            if (cli_parse_int(v, 0, 65535, &http_port))
-                return cli_usage("--http-port: 0 to 65535");
-        } else if ((m = cli_opt(argc, argv, &i, "--timeout", &v)) > 0) {
-            if (cli_parse_int(v, 10, 60000, &timeout))
-                return cli_usage("--timeout: 10 to 60000 milliseconds");
-        } else if (m < 0)
-            return cli_usage("%s needs a value", argv[i]);
-        else if (cli_flag(argv, i, "--json"))
-            as_json = 1;
-        else if (!strcmp(sub, "https-check") && !url && argv[i][0] != '-')
-            url = argv[i];
-        else
-            return cli_usage("phone %s: unexpected argument %s", sub, argv[i]);
-    }
+    const char *mac = cli_mac(a, "--mac"), *state = cli_str(a, "--state"), *url = cli_arg(a, 0);
+    int boot = !strcmp(sub, "boot"), https = !strcmp(sub, "https-check");
+    const char *model = boot ? cli_str(a, "--model") : NULL, *tftp = boot ? cli_str(a, "--tftp") : NULL;
+    const char *auth_string = boot ? cli_str(a, "--auth-string") : NULL;
+    long http_port = boot ? cli_num(a, "--http-port", 6970) : 6970;
+    long timeout = boot || https ? cli_ms(a, "--timeout", 1000) : 1000;
+    int as_json = !strcmp(sub, "show") && cli_on(a, "--json");
     char buf[4096];
     if (!state)
         state = cli_phones_dir(buf, sizeof buf);
-    if (!mac)
-        return cli_usage("phone %s: --mac is required", sub);
     pt_diag d;
     pt_diag_clear(&d);
     int rc;
     if (!strcmp(sub, "show"))
         return show(state, mac, as_json);
     if (!strcmp(sub, "https-check")) {
-        if (!url)
-            return cli_usage("phone https-check --mac MAC https://HOST[:PORT]/...");
         pt_ph_verdict vd;
         rc = pt_phone_https_check(state, mac, url, (int)timeout, &vd, &d);
         if (rc)
@@ -215,13 +181,11 @@ int cmd_phone(int argc, char **argv)
     else if (!strcmp(sub, "factory-reset"))
         rc = pt_phone_factory_reset(state, mac, stdout, &d);
     else if (!strcmp(sub, "boot")) {
-        if (!tftp)
-            return cli_usage("phone boot: --tftp HOST[:PORT] is required");
-        char host[64];
+        char host[64], *end;
         long port = 69;
         const char *colon = strchr(tftp, ':');
         snprintf(host, sizeof host, "%.*s", (int)(colon ? (size_t)(colon - tftp) : strlen(tftp)), tftp);
-        if (colon && cli_parse_int(colon + 1, 1, 65535, &port))
+        if (colon && ((port = strtol(colon + 1, &end, 10)) < 1 || port > 65535 || *end || !colon[1]))
             return cli_usage("--tftp %s: the port is 1 to 65535", tftp);
         pt_phone_boot_opts o = {state, mac, model, host, (int)port, (int)http_port, (int)timeout, auth_string};
         pt_phone_result res;
@@ -239,6 +203,31 @@ int cmd_phone(int argc, char **argv)
             return res.locked || res.config_refused || res.files_refused ? EXIT_VERIFY : EXIT_OK;
         }
     } else
-        return cli_usage("%s", usage);
+        return cli_usage("phone %s: unknown", sub);
     return rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+int cmd_phone_boot(const cli_args *a)
+{
+    return phone(a, "boot");
+}
+
+int cmd_phone_show(const cli_args *a)
+{
+    return phone(a, "show");
+}
+
+int cmd_phone_erase(const cli_args *a)
+{
+    return phone(a, "erase-trust-list");
+}
+
+int cmd_phone_factory_reset(const cli_args *a)
+{
+    return phone(a, "factory-reset");
+}
+
+int cmd_phone_https_check(const cli_args *a)
+{
+    return phone(a, "https-check");
 }

@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] = "rehearse PLAN [--state FLEET_DIR] [--tftp HOST[:PORT][,...]] [--json] [--keep]";
-
 /* one step of the plan, in the child process the rehearsal made for it */
 static int run_on_copy(const char *home, const char *node, int argc, char **argv, int ask_fd, const char *label)
 {
@@ -135,29 +133,10 @@ static void as_json(const char *plan, const pt_rehearse_report *r)
     json_done(&j);
 }
 
-int cmd_rehearse(int argc, char **argv)
+int cmd_rehearse(const cli_args *a)
 {
-    const char *plan_path = NULL, *state = NULL, *tftp = NULL, *v;
-    int json_out = 0, keep = 0;
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--state", &v)) > 0)
-            state = v;
-        else if (!m && (m = cli_opt(argc, argv, &i, "--tftp", &v)) > 0)
-            tftp = v;
-        else if (m < 0)
-            return cli_usage("%s needs a value", argv[i]);
-        else if (cli_flag(argv, i, "--json"))
-            json_out = 1;
-        else if (cli_flag(argv, i, "--keep"))
-            keep = 1;
-        else if (argv[i][0] != '-' && !plan_path)
-            plan_path = argv[i];
-        else
-            return cli_usage("rehearse: unexpected argument %s\nusage: phonetrust %s", argv[i], usage);
-    }
-    if (!plan_path)
-        return cli_usage("usage: phonetrust %s", usage);
+    const char *plan_path = cli_arg(a, 0), *state = cli_str(a, "--state"), *tftp = cli_str(a, "--tftp");
+    int json_out = cli_on(a, "--json"), keep = cli_on(a, "--keep");
     char buf[4096], exe[PATH_MAX];
     if (!state)
         state = cli_phones_dir(buf, sizeof buf);

@@ -97,40 +97,61 @@ static int activate(pt_cluster *c, const pt_node *self, const char *svc, int on,
     return EXIT_OK;
 }
 
-int cli_utils_service(pt_cluster *c, const pt_node *self, int argc, char **argv, pt_diag *d, int *rc)
+enum { RESTART, ACTIVATE, DEACTIVATE };
+
+/* utils service VERB SERVICE (the row's choices, spelled as CUCM does) */
+static int service(pt_cluster *c, const pt_node *self, const cli_args *a, int verb)
 {
-    /* utils service VERB NAME [--force] */
-    const char *verb = argv[2];
-    int is_restart = !strcmp(verb, "restart"), on = !strcmp(verb, "activate");
-    if (!is_restart && !on && strcmp(verb, "deactivate"))
-        return cli_usage("utils service %s: expected restart, activate or deactivate", verb);
-    if (argc < 4)
-        return cli_usage("utils service %s: which service? (\"%s\", \"%s\" or \"%s\")", verb, PT_SERVICE_TFTP,
-                         PT_SERVICE_TVS, PT_SERVICE_CAPF);
-    const char *svc = service_name(argv[3]);
-    if (!svc && is_restart)
+    const char *typed = cli_arg(a, 0), *svc = service_name(typed);
+    pt_diag d;
+    pt_diag_clear(&d);
+    int rc = PT_OK, ex;
+    if (!svc && verb == RESTART)
         for (size_t k = 0; k < sizeof elsewhere / sizeof elsewhere[0]; k++)
-            if (!strcasecmp(argv[3], elsewhere[k].name)) {
+            if (!strcasecmp(typed, elsewhere[k].name)) {
                 printf("%s: nothing to restart here. %s\n", elsewhere[k].name, elsewhere[k].means);
                 return EXIT_OK;
             }
-    if (!svc)
-        return cli_usage("utils service %s \"%s\": expected \"%s\", \"%s\" or \"%s\"", verb, argv[3],
-                         PT_SERVICE_TFTP, PT_SERVICE_TVS, PT_SERVICE_CAPF);
-    int force = is_restart && argc == 5 && !strcmp(argv[4], "--force");
-    if (argc > 5 || (argc == 5 && !force))
-        return cli_usage("utils service %s \"%s\": unknown argument %s", verb, svc, argv[argc - 1]);
-    if (is_restart)
-        return restart(c, self, svc, force, d, rc);
-    if (pt_service_bit(svc) != PT_SVC_CAPF)
+    if (verb == RESTART) {
+        ex = restart(c, self, svc, cli_on(a, "--force"), &d, &rc);
+    } else if (!svc || pt_service_bit(svc) != PT_SVC_CAPF) {
         return cli_usage("utils service %s: only \"%s\" is activated and deactivated here; a node's other\n"
                          "services are given when it is added (node add HOST --services ...)",
-                         verb, PT_SERVICE_CAPF);
-    if (!self->publisher) {
-        fprintf(stderr, "This is not a publisher node\n");
-        return EXIT_REFUSED;
+                         verb == ACTIVATE ? "activate" : "deactivate", PT_SERVICE_CAPF);
+    } else if (!(ex = cli_require_publisher(self))) {
+        ex = activate(c, self, svc, verb == ACTIVATE, &d, &rc);
     }
-    return activate(c, self, svc, on, d, rc);
+    return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
+}
+
+static int service_restart(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    return service(c, self, a, RESTART);
+}
+
+static int service_activate(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    return service(c, self, a, ACTIVATE);
+}
+
+static int service_deactivate(pt_cluster *c, const pt_node *self, const cli_args *a)
+{
+    return service(c, self, a, DEACTIVATE);
+}
+
+int cmd_service_restart(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, service_restart);
+}
+
+int cmd_service_activate(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, service_activate);
+}
+
+int cmd_service_deactivate(const cli_args *a)
+{
+    return cli_with_cluster(a, 0, service_deactivate);
 }
 
 void cli_tftp_restart_hint(pt_cluster *c, const char *what)

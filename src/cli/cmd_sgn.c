@@ -2,6 +2,7 @@
  * cmd_sgn.c - `sgn build`, `sgn verify`, `sgn strip` (spec §3).
  */
 #include "cli.h"
+#include "json.h"
 
 #include "phonetrust/fileio.h"
 #include "phonetrust/sgn.h"
@@ -12,11 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-static int sgn_build(int argc, char **argv)
+int cmd_sgn_build(const cli_args *a)
 {
-    const char *in, *out;
+    const char *in = cli_arg(a, 0), *out = cli_arg(a, 1);
     cli_signing sg;
-    int ex = cli_parse_in_out_signing(argc, argv, "sgn build", 0, &in, &out, &sg);
+    int ex = cli_signing_read(a, &sg, 0);
     if (ex)
         return ex;
     EVP_PKEY *key = NULL;
@@ -46,6 +47,26 @@ static int sgn_build(int argc, char **argv)
     return ex;
 }
 
+static void describe_json(json *j, const char *path, const pt_header *h)
+{
+    char serial[130];
+    json_key(j, "file");
+    json_str(j, path);
+    json_key(j, "signer");
+    json_strn(j, (const char *)h->signer_name.p, h->signer_name.n);
+    json_key(j, "serial");
+    json_str(j, pt_hex(h->serial.p, h->serial.n > 64 ? 64 : h->serial.n, serial));
+    json_key(j, "hash");
+    json_str(j, pt_hash_name(h->hash));
+    json_key(j, "timestamp");
+    if (h->has_timestamp)
+        json_int(j, h->timestamp);
+    else
+        json_null(j);
+    json_key(j, "header_filename");
+    json_strn(j, (const char *)h->filename.p, h->filename.n);
+}
+
 static void describe(const char *path, const pt_header *h)
 {
     char when[40] = "no timestamp";
@@ -62,32 +83,51 @@ static void describe(const char *path, const pt_header *h)
            pt_hash_name(h->hash), when, (int)h->filename.n, h->filename.p);
 }
 
-static int sgn_verify(int argc, char **argv)
+/* sgn verify's JSON: the header, checked or not, valid or not, and why */
+static void verify_json(const char *path, const pt_header *h, int checked, int valid, int record,
+                        const char *error)
 {
-    const char *file = NULL, *cert_path = NULL, *v;
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--cert", &v))) {
-            if (m < 0)
-                return cli_usage("sgn verify: --cert needs a value");
-            cert_path = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("sgn verify: unknown option %s", argv[i]);
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            return cli_usage("sgn verify: one file at a time");
-        }
+    json j;
+    json_init(&j, stdout);
+    json_obj(&j);
+    if (h)
+        describe_json(&j, path, h);
+    else {
+        json_key(&j, "file");
+        json_str(&j, path);
     }
-    if (!file)
-        return cli_usage("sgn verify: usage: sgn verify FILE [--cert PEM]");
+    json_key(&j, "checked");
+    json_bool(&j, checked);
+    json_key(&j, "valid");
+    json_bool(&j, valid);
+    if (record > 0) {
+        json_key(&j, "trust_list_record");
+        json_int(&j, record);
+    }
+    json_key(&j, "error");
+    if (error)
+        json_str(&j, error);
+    else
+        json_null(&j);
+    json_end_obj(&j);
+    json_done(&j);
+}
+
+int cmd_sgn_verify(const cli_args *a)
+{
+    const char *file = cli_arg(a, 0), *cert_path = cli_str(a, "--cert");
+    int as_json = cli_on(a, "--json");
+    char msg[600];
     pt_diag d;
     pt_diag_clear(&d);
     uint8_t *data;
     size_t len;
     int rc = pt_file_read(file, &data, &len, PT_FILE_MAX, &d);
-    if (rc)
+    if (rc) {
+        if (as_json)
+            verify_json(file, NULL, 0, 0, 0, pt_diag_format(&d, rc, msg, sizeof msg));
         return cli_fail(file, rc, &d);
+    }
     int ex;
     if (cert_path) {
         X509 *cert = NULL;
@@ -98,11 +138,13 @@ static int sgn_verify(int argc, char **argv)
         }
         pt_header h;
         rc = pt_sgn_verify(data, len, cert, &h, &d);
-        if (!rc || h.n_items)
+        if (as_json)
+            verify_json(file, !rc || h.n_items ? &h : NULL, 1, !rc, 0, rc ? pt_diag_format(&d, rc, msg, sizeof msg) : NULL);
+        else if (!rc || h.n_items)
             describe(file, &h);
         pt_header_free(&h);
         X509_free(cert);
-        if (!rc)
+        if (!rc && !as_json)
             puts("signature valid");
         ex = rc ? cli_fail(file, rc, &d) : EXIT_OK;
     } else {
@@ -114,19 +156,27 @@ static int sgn_verify(int argc, char **argv)
             pt_diag hd;
             rc = pt_header_parse(data, len, &h, &hd);
             if (rc) {
+                if (as_json)
+                    verify_json(file, NULL, 0, 0, 0, pt_diag_format(&hd, rc, msg, sizeof msg));
                 ex = cli_fail(file, rc, &hd);
             } else {
-                describe(file, &h);
+                if (as_json)
+                    verify_json(file, &h, 0, 0, 0, "signature not checked: give --cert PEM");
+                else
+                    describe(file, &h);
                 fprintf(stderr, "phonetrust: %s: signature not checked: give --cert PEM "
                                 "(the certificate that signed it)\n", file);
-                ex = EXIT_VERIFY;
+                ex = EXIT_UNCHECKED;
             }
             pt_header_free(&h);
         } else {
             int signer;
-            describe(file, &tl.hdr);
             rc = pt_tl_verify(&tl, &signer, &d);
-            if (!rc)
+            if (as_json)
+                verify_json(file, &tl.hdr, 1, !rc, rc ? 0 : signer + 1, rc ? pt_diag_format(&d, rc, msg, sizeof msg) : NULL);
+            else
+                describe(file, &tl.hdr);
+            if (!rc && !as_json)
                 printf("signature valid (trust list record %d)\n", signer + 1);
             ex = rc ? cli_fail(file, rc, &d) : EXIT_OK;
             pt_tl_free(&tl);
@@ -136,27 +186,9 @@ static int sgn_verify(int argc, char **argv)
     return ex;
 }
 
-static int sgn_strip(int argc, char **argv)
+int cmd_sgn_strip(const cli_args *a)
 {
-    const char *in = NULL, *out = NULL, *cert_path = NULL, *v;
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--cert", &v))) {
-            if (m < 0)
-                return cli_usage("sgn strip: --cert needs a value");
-            cert_path = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("sgn strip: unknown option %s", argv[i]);
-        } else if (!in) {
-            in = argv[i];
-        } else if (!out) {
-            out = argv[i];
-        } else {
-            return cli_usage("sgn strip: unexpected argument %s", argv[i]);
-        }
-    }
-    if (!in || !out)
-        return cli_usage("sgn strip: usage: sgn strip IN OUT [--cert PEM]");
+    const char *in = cli_arg(a, 0), *out = cli_arg(a, 1), *cert_path = cli_str(a, "--cert");
     pt_diag d;
     pt_diag_clear(&d);
     uint8_t *data;
@@ -181,17 +213,4 @@ static int sgn_strip(int argc, char **argv)
     pt_header_free(&h);
     free(data);
     return ex;
-}
-
-int cmd_sgn(int argc, char **argv)
-{
-    if (argc < 2)
-        return cli_usage("sgn: expected build, verify or strip");
-    if (!strcmp(argv[1], "build"))
-        return sgn_build(argc, argv);
-    if (!strcmp(argv[1], "verify"))
-        return sgn_verify(argc, argv);
-    if (!strcmp(argv[1], "strip"))
-        return sgn_strip(argc, argv);
-    return cli_usage("sgn %s: expected build, verify or strip", argv[1]);
 }

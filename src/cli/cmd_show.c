@@ -450,42 +450,9 @@ static int show_file(const char *path, const char *kind, int as_json, int from_c
     return cli_exit_code(vrc);
 }
 
-int cmd_show(int argc, char **argv)
+static int show_list(const cli_args *a, const char *kind)
 {
-    if (argc < 2)
-        return cli_usage("show: expected itl, ctl, cert or param");
-    const char *what = argv[1];
-    if (!strcmp(what, "cert"))
-        return cluster_show_cert(argc, argv);
-    if (!strcmp(what, "param"))
-        return cluster_show_param(argc, argv);
-    if (!strcmp(what, "alerts"))
-        return argc == 2 ? cluster_show_alerts() : cli_usage("show alerts");
-    if (!strcmp(what, "audit"))
-        return cli_show_audit(argc, argv);
-    if (!strcmp(what, "itl-status"))
-        return cluster_itl_status(argc, argv);
-    if (!strcmp(what, "itl") && argc == 3 && !strcmp(argv[2], "records"))
-        return cluster_show_itl_records();
-    const char *kind;
-    if (!strcmp(what, "itl"))
-        kind = "ITL";
-    else if (!strcmp(what, "ctl"))
-        kind = "CTL";
-    else
-        return cli_usage("show %s: expected itl or ctl", what);
-    const char *file = NULL;
-    int as_json = 0;
-    for (int i = 2; i < argc; i++) {
-        if (cli_flag(argv, i, "--json"))
-            as_json = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage("show %s: unknown option %s", what, argv[i]);
-        else if (!file)
-            file = argv[i];
-        else
-            return cli_usage("show %s: one file at a time", what);
-    }
+    const char *file = cli_arg(a, 0);
     char served[4200];
     if (!file) { /* the file this node serves */
         int ex = cluster_tftp_file(!strcmp(kind, "ITL") ? "ITLFile.tlv" : "CTLFile.tlv", served, sizeof served);
@@ -493,5 +460,15 @@ int cmd_show(int argc, char **argv)
             return ex;
         file = served;
     }
-    return show_file(file, kind, as_json, file == served);
+    return show_file(file, kind, cli_on(a, "--json"), file == served);
+}
+
+int cmd_show_itl(const cli_args *a)
+{
+    return show_list(a, "ITL");
+}
+
+int cmd_show_ctl(const cli_args *a)
+{
+    return show_list(a, "CTL");
 }

@@ -3,6 +3,7 @@
  * walk of any signed file: every TLV with its offset, tag and length).
  */
 #include "cli.h"
+#include "json.h"
 
 #include "phonetrust/constants.h"
 #include "phonetrust/fileio.h"
@@ -119,7 +120,92 @@ static void dump_record(const pt_record *r)
     }
 }
 
-static int tlv_dump(const char *path)
+/* tlv dump --json: every item with its offset, tag, name and length */
+static void json_item(json *j, const pt_item *it, const char *name, int is_text)
+{
+    json_obj(j);
+    json_key(j, "offset");
+    json_int(j, (long long)it->offset);
+    json_key(j, "tag");
+    json_int(j, it->tag);
+    json_key(j, "name");
+    json_str(j, name);
+    json_key(j, "length");
+    json_int(j, it->kind == PT_ITEM_PADDING ? 0 : it->len);
+    if (it->kind == PT_ITEM_CONTAINER) {
+        json_key(j, "container");
+        json_bool(j, 1);
+    } else if (it->kind != PT_ITEM_PADDING) {
+        json_key(j, is_text ? "text" : "hex");
+        if (is_text) {
+            pt_bytes b = until_nul(it->val, it->len);
+            json_strn(j, (const char *)b.p, b.n);
+        } else {
+            char hex[2 * 64 + 1];
+            size_t n = it->len > 64 ? 64 : it->len;
+            json_str(j, pt_hex(it->val, n, hex));
+        }
+    }
+    json_end_obj(j);
+}
+
+static void dump_json(const char *path, size_t len, const pt_header *h, const pt_trustlist *tl)
+{
+    json j;
+    json_init(&j, stdout);
+    json_obj(&j);
+    json_key(&j, "file");
+    json_str(&j, path);
+    json_key(&j, "bytes");
+    json_int(&j, (long long)len);
+    json_key(&j, "version");
+    char v[16];
+    snprintf(v, sizeof v, "%u.%u", h->version[0], h->version[1]);
+    json_str(&j, v);
+    json_key(&j, "header_length");
+    json_int(&j, h->length);
+    json_key(&j, "header");
+    json_arr(&j);
+    for (size_t i = 0; i < h->n_items; i++) {
+        const pt_item *it = &h->items[i];
+        int text = it->tag == PT_HDR_SIGNER_NAME || it->tag == PT_HDR_ISSUER_NAME || it->tag == PT_HDR_FILENAME;
+        json_item(&j, it, pt_header_tag_name(it->tag), text);
+    }
+    json_end_arr(&j);
+    if (tl) {
+        json_key(&j, "records");
+        json_arr(&j);
+        for (size_t r = 0; r < tl->n_recs; r++) {
+            const pt_record *rec = &tl->recs[r];
+            json_obj(&j);
+            json_key(&j, "offset");
+            json_int(&j, (long long)rec->offset);
+            json_key(&j, "length");
+            json_int(&j, rec->length);
+            json_key(&j, "role");
+            json_str(&j, dump_role(rec));
+            json_key(&j, "items");
+            json_arr(&j);
+            for (size_t i = 1; i < rec->n_items; i++) {
+                const pt_item *it = &rec->items[i];
+                int text = it->tag == PT_REC_DNS_NAME || it->tag == PT_REC_SUBJECT_NAME || it->tag == PT_REC_ISSUER_NAME;
+                json_item(&j, it, pt_record_tag_name(it->tag), text);
+            }
+            json_end_arr(&j);
+            json_end_obj(&j);
+        }
+        json_end_arr(&j);
+    } else {
+        json_key(&j, "payload_offset");
+        json_int(&j, h->length);
+        json_key(&j, "payload_bytes");
+        json_int(&j, (long long)(len - h->length));
+    }
+    json_end_obj(&j);
+    json_done(&j);
+}
+
+static int tlv_dump(const char *path, int as_json)
 {
     uint8_t *data;
     size_t len;
@@ -141,6 +227,15 @@ static int tlv_dump(const char *path)
     if (rc) {
         free(data);
         return cli_fail(path, rc, &d);
+    }
+    if (as_json) {
+        dump_json(path, len, &h, is_list ? &tl : NULL);
+        if (is_list)
+            pt_tl_free(&tl);
+        else
+            pt_header_free(&h);
+        free(data);
+        return EXIT_OK;
     }
     printf("%s: %zu bytes, header version %u.%u, header length %u\n", path, len, h.version[0],
            h.version[1], h.length);
@@ -199,35 +294,30 @@ static int add_entry(build_list *l, const char *spec, int hash_only, const char 
     return EXIT_OK;
 }
 
-static int tlv_build(int argc, char **argv)
+int cmd_tlv_build(const cli_args *a)
 {
-    const char *out = NULL, *v;
+    const char *out = cli_arg(a, 0), *v;
     cli_signing sg;
-    cli_signing_init(&sg);
     build_list list = {0};
-    int ex = EXIT_OK;
+    int ex = cli_signing_read(a, &sg, 1);
+    if (ex)
+        return ex;
     /* slot 0 is the signer's SAST record */
     list.cap = 8;
     list.e = calloc(list.cap, sizeof *list.e);
     if (!list.e)
         return EXIT_OTHER;
     list.n = 1;
-    for (int i = 2; i < argc && !ex; i++) {
-        int m = 0;
-        if ((m = cli_opt(argc, argv, &i, "--record", &v))) ex = m > 0 ? add_entry(&list, v, 0, "--record") : 0;
-        else if ((m = cli_opt(argc, argv, &i, "--hash-only", &v))) ex = m > 0 ? add_entry(&list, v, 1, "--hash-only") : 0;
-        else if (cli_signing_opt(argc, argv, &i, &sg, 1, &ex)) continue;
-        else if (argv[i][0] == '-') ex = cli_usage("tlv build: unknown option %s", argv[i]);
-        else if (!out) out = argv[i];
-        else ex = cli_usage("tlv build: unexpected argument %s", argv[i]);
-        if (m < 0)
-            ex = cli_usage("tlv build: %s needs a value", argv[i]);
+    /* in the order given, --record and --hash-only interleaved */
+    for (int k = 0; !ex && k < a->nvals; k++) {
+        const char *name = a->vals[k].opt->name;
+        v = a->vals[k].text;
+        if (!strcmp(name, "--record") || !strcmp(name, "--hash-only"))
+            ex = add_entry(&list, v, name[2] == 'h', name);
     }
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     pt_signer signer = {0};
-    if (!ex && (!out || !sg.signer_path))
-        ex = cli_usage("tlv build: usage: tlv build OUT --signer PEM [--record ROLE=PEM]...");
     if (!ex)
         ex = cli_load_signer(sg.signer_path, &key, &cert, &signer);
     if (!ex) {
@@ -265,11 +355,24 @@ static int detect_layout(const pt_header *h)
     return PT_LAYOUT_CURRENT;
 }
 
-static int tlv_resign(int argc, char **argv)
+/* 1 when cert is one of the list's SAST records: phones accept a list
+ * re-signed only by a signer the list they hold names */
+static int is_sast_of(const pt_trustlist *tl, X509 *cert)
 {
-    const char *in, *out;
+    unsigned char *der = NULL;
+    int n = i2d_X509(cert, &der);
+    int found = 0;
+    for (size_t i = 0; n > 0 && !found && i < tl->n_recs; i++)
+        found = tl->recs[i].role == PT_ROLE_SAST && pt_record_matches_cert(&tl->recs[i], der, (size_t)n);
+    OPENSSL_free(der);
+    return found;
+}
+
+int cmd_tlv_resign(const cli_args *a)
+{
+    const char *in = cli_arg(a, 0), *out = cli_arg(a, 1);
     cli_signing sg;
-    int ex = cli_parse_in_out_signing(argc, argv, "tlv resign", 1, &in, &out, &sg);
+    int ex = cli_signing_read(a, &sg, 1);
     if (ex)
         return ex;
     uint8_t *data;
@@ -301,7 +404,15 @@ static int tlv_resign(int argc, char **argv)
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     pt_signer signer = {0};
-    if (!(ex = cli_load_signer(sg.signer_path, &key, &cert, &signer))) {
+    if (!(ex = cli_load_signer(sg.signer_path, &key, &cert, &signer)) && !cli_on(a, "--force") && !is_sast_of(&tl, cert)) {
+        fprintf(stderr,
+                "phonetrust: tlv resign: %s is not a SAST record of %s: a phone holding %s would refuse the "
+                "re-signed list (sign with one of its System Administrator Security Tokens, e.g. the "
+                "ITLRecovery key; --force writes it anyway)\n",
+                sg.signer_path, in, in);
+        ex = EXIT_REFUSED;
+    }
+    if (!ex) {
         pt_buf b;
         pt_buf_init(&b);
         rc = pt_tl_resign(&b, &signer, &opts, &tl, &d);
@@ -316,18 +427,7 @@ static int tlv_resign(int argc, char **argv)
     return ex;
 }
 
-int cmd_tlv(int argc, char **argv)
+int cmd_tlv_dump(const cli_args *a)
 {
-    if (argc < 2)
-        return cli_usage("tlv: expected 'tlv build', 'tlv resign' or 'tlv dump'");
-    if (!strcmp(argv[1], "build"))
-        return tlv_build(argc, argv);
-    if (!strcmp(argv[1], "resign"))
-        return tlv_resign(argc, argv);
-    if (!strcmp(argv[1], "dump")) {
-        if (argc != 3)
-            return cli_usage("tlv dump: usage: tlv dump FILE");
-        return tlv_dump(argv[2]);
-    }
-    return cli_usage("tlv %s: expected build, resign or dump", argv[1]);
+    return tlv_dump(cli_arg(a, 0), cli_on(a, "--json"));
 }

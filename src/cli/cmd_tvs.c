@@ -3,6 +3,7 @@
  * certificate, and from which cache (database first, then the CTL).
  */
 #include "cli.h"
+#include "json.h"
 
 #include "phonetrust/certcache.h"
 #include "phonetrust/fileio.h"
@@ -12,31 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_open_cluster_node(pt_cluster **c, pt_node *self);
 
-/* tvs add CERT --roles ROLE[,ROLE...] [--ttl SECONDS] | tvs remove CERT */
-static int tvs_edit(int argc, char **argv)
+/* tvs add CERT --roles ROLE[,ROLE...] [--ttl DURATION] | tvs remove CERT */
+static int tvs_edit(const cli_args *a, int add)
 {
-    const char *file = NULL, *roles_arg = NULL, *v;
-    long ttl = PT_TVS_DEFAULT_TTL;
-    int add = !strcmp(argv[1], "add");
-    for (int i = 2; i < argc; i++) {
-        int m;
-        if (add && (m = cli_opt(argc, argv, &i, "--roles", &v))) {
-            if (m < 0)
-                return cli_usage("--roles needs a value");
-            roles_arg = v;
-        } else if (add && (m = cli_opt(argc, argv, &i, "--ttl", &v))) {
-            if (m < 0 || cli_parse_int(v, 1, 2592000, &ttl))
-                return cli_usage("--ttl: 1 to 2592000 seconds");
-        } else if (argv[i][0] == '-' || file) {
-            return cli_usage("tvs %s: unexpected argument %s", argv[1], argv[i]);
-        } else {
-            file = argv[i];
-        }
-    }
-    if (!file || (add && !roles_arg))
-        return cli_usage("tvs add CERTIFICATE --roles ROLE[,ROLE...] [--ttl SECONDS] | tvs remove CERTIFICATE");
+    const char *file = cli_arg(a, 0), *roles_arg = add ? cli_str(a, "--roles") : NULL;
+    long ttl = add ? cli_ms(a, "--ttl", PT_TVS_DEFAULT_TTL * 1000L) / 1000 : 0;
     uint8_t roles[PT_MAX_ROLES];
     size_t n = 0;
     if (add) {
@@ -57,7 +39,7 @@ static int tvs_edit(int argc, char **argv)
     if (rc)
         return cli_fail(NULL, rc, &d);
     pt_cluster *c;
-    int ex = cli_open_cluster_node(&c, NULL);
+    int ex = cli_open_cluster(&c, NULL);
     if (!ex) {
         rc = add ? pt_cluster_tvs_add(c, x, roles, n, (uint32_t)ttl, &d) : pt_cluster_tvs_remove(c, x, &d);
         pt_cluster_close(c);
@@ -66,22 +48,58 @@ static int tvs_edit(int argc, char **argv)
     return ex ? ex : rc ? cli_fail(NULL, rc, &d) : EXIT_OK;
 }
 
-int cmd_tvs(int argc, char **argv)
+int cmd_tvs_add(const cli_args *a)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "add") || !strcmp(argv[1], "remove")))
-        return tvs_edit(argc, argv);
-    if (argc != 3 || strcmp(argv[1], "lookup"))
-        return cli_usage("tvs lookup CERTIFICATE | tvs add CERTIFICATE --roles ROLE[,ROLE...] [--ttl SECONDS] | "
-                         "tvs remove CERTIFICATE");
+    return tvs_edit(a, 1);
+}
+
+int cmd_tvs_remove(const cli_args *a)
+{
+    return tvs_edit(a, 0);
+}
+
+static void lookup_json(const char *file, const char *node, int known, const uint8_t *roles, size_t n,
+                        const char *source, uint32_t ttl)
+{
+    json j;
+    json_init(&j, stdout);
+    json_obj(&j);
+    json_key(&j, "certificate");
+    json_str(&j, file);
+    json_key(&j, "node");
+    json_str(&j, node);
+    json_key(&j, "known");
+    json_bool(&j, known);
+    json_key(&j, "status");
+    json_int(&j, known ? 0 : 1);
+    if (known) {
+        json_key(&j, "cache");
+        json_str(&j, source);
+        json_key(&j, "roles");
+        json_arr(&j);
+        for (size_t i = 0; i < n; i++)
+            json_str(&j, pt_role_name(roles[i]));
+        json_end_arr(&j);
+        json_key(&j, "ttl_seconds");
+        json_int(&j, ttl);
+    }
+    json_end_obj(&j);
+    json_done(&j);
+}
+
+int cmd_tvs_lookup(const cli_args *a)
+{
+    const char *file = cli_arg(a, 0);
+    int as_json = cli_on(a, "--json");
     pt_diag d;
     pt_diag_clear(&d);
     X509 *x = NULL;
-    int rc = pt_pem_load(argv[2], NULL, &x, &d);
+    int rc = pt_pem_load(file, NULL, &x, &d);
     if (rc)
         return cli_fail(NULL, rc, &d);
     pt_cluster *c;
     pt_node self;
-    int ex = cli_open_cluster_node(&c, &self);
+    int ex = cli_open_cluster(&c, &self);
     if (ex) {
         X509_free(x);
         return ex;
@@ -103,13 +121,17 @@ int cmd_tvs(int argc, char **argv)
         size_t n;
         const char *source;
         uint32_t ttl;
-        if (pt_tvs_lookup(db, ctl, der.data, der.len, roles, &n, &ttl, &source)) {
-            printf("%s: known to TVS on %s (%s certificate cache): roles", argv[2], self.name, source);
+        int known = pt_tvs_lookup(db, ctl, der.data, der.len, roles, &n, &ttl, &source);
+        if (as_json) {
+            lookup_json(file, self.name, known, roles, n, source, ttl);
+            ex = known ? EXIT_OK : EXIT_VERIFY;
+        } else if (known) {
+            printf("%s: known to TVS on %s (%s certificate cache): roles", file, self.name, source);
             for (size_t i = 0; i < n; i++)
                 printf("%s %s", i ? "," : "", pt_role_name(roles[i]));
             printf(", TTL %u\n", ttl);
         } else {
-            printf("%s: not known to TVS on %s: it answers status 1 (invalid)\n", argv[2], self.name);
+            printf("%s: not known to TVS on %s: it answers status 1 (invalid)\n", file, self.name);
             ex = EXIT_VERIFY;
         }
     }

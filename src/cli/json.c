@@ -46,6 +46,36 @@ void json_end_arr(json *j)
     j->depth--;
 }
 
+/* the length of the well-formed UTF-8 sequence at p (n bytes left), or 0 */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned cp;
+    size_t len;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        len = 2, cp = p[0] & 0x1f;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        len = 3, cp = p[0] & 0x0f;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        len = 4, cp = p[0] & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0; /* overlong, a surrogate, or beyond Unicode */
+    return len;
+}
+
+/* Bytes that are not UTF-8 (a certificate's T61String, a hostile file name)
+ * are written as \u00XX - their Latin-1 reading - never copied: the output
+ * is always valid JSON. */
 void json_strn(json *j, const char *s, size_t n)
 {
     sep(j);
@@ -60,8 +90,17 @@ void json_strn(json *j, const char *s, size_t n)
             fputs("\\t", j->out);
         else if (c < 0x20 || c == 0x7f)
             fprintf(j->out, "\\u%04x", c);
-        else
+        else if (c < 0x80)
             fputc(c, j->out);
+        else {
+            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            if (!len) {
+                fprintf(j->out, "\\u%04x", c);
+            } else {
+                fwrite(s + i, 1, len, j->out);
+                i += len - 1;
+            }
+        }
     }
     fputc('"', j->out);
 }

@@ -97,6 +97,15 @@ int cli_ask_yes(const char *prompt, const char *yes_word)
     return yes;
 }
 
+int cli_confirm(const cli_args *a, const char *prompt, const char *yes_word)
+{
+    if (cli_on(a, "--yes")) {
+        printf("%s%s\n", prompt, yes_word);
+        return 1;
+    }
+    return cli_ask_yes(prompt, yes_word);
+}
+
 char *cli_ask_line(const char *prompt, const char *dflt)
 {
     ask(prompt);

@@ -67,135 +67,35 @@ int cli_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *value = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
-int cli_flag(char **argv, int i, const char *name)
-{
-    return strcmp(argv[i], name) == 0;
-}
-
-int cli_parse_hash(const char *s, int *hash)
-{
-    int h = pt_hash_from_name(s);
-    if (h < 0)
-        return cli_usage("--hash %s: use sha1, sha256 or sha512", s);
-    *hash = h;
-    return 0;
-}
-
-int cli_parse_layout(const char *s, int *layout)
-{
-    if (!strcmp(s, "current"))
-        *layout = PT_LAYOUT_CURRENT;
-    else if (!strcmp(s, "legacy") || !strcmp(s, "cucm"))
-        *layout = PT_LAYOUT_LEGACY;
-    else
-        return cli_usage("--layout %s: use current or legacy", s);
-    return 0;
-}
-
-int cli_parse_signer_version(const char *s, int *sv)
-{
-    if (!strcmp(s, "none")) {
-        *sv = PT_SIGNER_VERSION_NONE;
-        return 0;
-    }
-    unsigned maj, min;
-    char extra;
-    if (sscanf(s, "%u.%u%c", &maj, &min, &extra) != 2 || maj > 255 || min > 255)
-        return cli_usage("--signer-version %s: use X.Y (1.0 or 1.1) or none", s);
-    *sv = (int)((maj << 8) | min);
-    return 0;
-}
-
-int cli_parse_int(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int cli_parse_timestamp(const char *s, uint32_t *ts)
-{
-    long v;
-    if (cli_parse_int(s, 0, 0xffffffffL, &v))
-        return cli_usage("--timestamp %s: use Unix seconds (0-4294967295)", s);
-    *ts = (uint32_t)v;
-    return 0;
-}
-
-void cli_signing_init(cli_signing *s)
+int cli_signing_read(const cli_args *a, cli_signing *s, int with_sv)
 {
     memset(s, 0, sizeof *s);
     pt_sign_opts_init(&s->opts);
-}
-
-int cli_signing_opt(int argc, char **argv, int *i, cli_signing *s, int with_sv, int *ex)
-{
-    const char *name = argv[*i], *v = NULL;
-    int m;
-    if ((m = cli_opt(argc, argv, i, "--signer", &v)) > 0) {
-        s->signer_path = v;
-    } else if (!m && (m = cli_opt(argc, argv, i, "--hash", &v)) > 0) {
-        *ex = cli_parse_hash(v, &s->opts.hash);
+    s->signer_path = cli_str(a, "--signer");
+    s->filename = cli_str(a, "--filename");
+    const char *v;
+    if ((v = cli_str(a, "--hash"))) {
+        s->opts.hash = pt_hash_from_name(v);
         s->hash_given = 1;
-    } else if (!m && (m = cli_opt(argc, argv, i, "--timestamp", &v)) > 0) {
-        *ex = cli_parse_timestamp(v, &s->opts.timestamp);
-    } else if (!m && (m = cli_opt(argc, argv, i, "--filename", &v)) > 0) {
-        s->filename = v;
-    } else if (!m && (m = cli_opt(argc, argv, i, "--layout", &v)) > 0) {
-        *ex = cli_parse_layout(v, &s->opts.layout);
+    }
+    if (cli_on(a, "--timestamp"))
+        s->opts.timestamp = (uint32_t)cli_num(a, "--timestamp", 0);
+    if ((v = cli_str(a, "--layout"))) {
+        s->opts.layout = !strcmp(v, "legacy") ? PT_LAYOUT_LEGACY : PT_LAYOUT_CURRENT;
         s->layout_given = 1;
-    } else if (!m && with_sv && (m = cli_opt(argc, argv, i, "--signer-version", &v)) > 0) {
-        *ex = cli_parse_signer_version(v, &s->opts.signer_version);
+    }
+    if (with_sv && (v = cli_str(a, "--signer-version"))) {
+        unsigned maj, min;
+        char extra;
+        if (!strcmp(v, "none"))
+            s->opts.signer_version = PT_SIGNER_VERSION_NONE;
+        else if (sscanf(v, "%u.%u%c", &maj, &min, &extra) == 2 && maj <= 255 && min <= 255)
+            s->opts.signer_version = (int)((maj << 8) | min);
+        else
+            return cli_usage("%s: --signer-version %s: use X.Y (1.0 or 1.1) or none", a->cmd->words, v);
         s->signer_version_given = 1;
     }
-    if (m < 0)
-        *ex = cli_usage("%s needs a value", name);
-    return m != 0;
-}
-
-int cli_parse_in_out_signing(int argc, char **argv, const char *cmd, int with_sv,
-                             const char **in, const char **out, cli_signing *sg)
-{
-    int ex = EXIT_OK;
-    *in = *out = NULL;
-    cli_signing_init(sg);
-    for (int i = 2; i < argc && !ex; i++) {
-        if (cli_signing_opt(argc, argv, &i, sg, with_sv, &ex))
-            continue;
-        else if (argv[i][0] == '-')
-            ex = cli_usage("%s: unknown option %s", cmd, argv[i]);
-        else if (!*in)
-            *in = argv[i];
-        else if (!*out)
-            *out = argv[i];
-        else
-            ex = cli_usage("%s: unexpected argument %s", cmd, argv[i]);
-    }
-    if (!ex && (!*in || !*out || !sg->signer_path))
-        ex = cli_usage("%s: usage: %s IN OUT --signer PEM", cmd, cmd);
-    return ex;
+    return EXIT_OK;
 }
 
 int cli_load_signer(const char *path, EVP_PKEY **key, X509 **cert, pt_signer *s)
@@ -231,30 +131,6 @@ const char *cli_phones_dir(char *buf, size_t n)
     const char *home = getenv("HOME");
     snprintf(buf, n, "%s/.phonetrust-phones", home && *home ? home : ".");
     return buf;
-}
-
-int cli_kind_file_name(int argc, char **argv, int first, const char *cmd, const char *usage, const char **kind,
-                       const char **file, const char **name)
-{
-    *kind = *file = *name = NULL;
-    for (int i = first; i < argc; i++) {
-        const char *v;
-        int m;
-        if ((m = cli_opt(argc, argv, &i, "--name", &v))) {
-            if (m < 0)
-                return cli_usage("%s: --name needs a value", cmd);
-            *name = v;
-        } else if (argv[i][0] == '-') {
-            return cli_usage("%s: unknown option %s", cmd, argv[i]);
-        } else if (!*kind) {
-            *kind = argv[i];
-        } else if (!*file) {
-            *file = argv[i];
-        } else {
-            return cli_usage("%s: unexpected argument %s", cmd, argv[i]);
-        }
-    }
-    return *kind && *file ? EXIT_OK : cli_usage("%s", usage);
 }
 
 int cli_load_named_cert(const char *file, const char *name, X509 **x, char *base, size_t n)

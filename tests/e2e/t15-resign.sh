@@ -20,7 +20,10 @@ expect_no_out "no signer version added" "SIGNER_VERSION"
 expect_out "file name kept" "'ITLFile.tlv'"
 expect_exit 0 "a phone holding the old ITL checks the new signer against its ITLRecovery record" $PT sgn verify reset.tlv --cert rec.pem
 expect_exit 1 "a key the old ITL does not list is no good" $PT sgn verify reset.tlv --cert cm.pem
-expect_exit 0 "a stranger can re-sign..." $PT tlv resign ITLFile.tlv evil.tlv --signer other.pem
+expect_exit 6 "a signer that is not a SAST of the list is refused" $PT tlv resign ITLFile.tlv evil.tlv --signer other.pem
+expect_err "saying phones would refuse it" "is not a SAST record of ITLFile.tlv"
+expect_true "and nothing is written" test ! -e evil.tlv
+expect_exit 0 "--force writes it (to try on phones)..." $PT tlv resign ITLFile.tlv evil.tlv --signer other.pem --force
 expect_exit 1 "...but its list has no SAST record for it" $PT show itl evil.tlv
 expect_out "and says so" "no SAST record with a certificate has the signer's serial number"
 expect_exit 3 "resigning a non-trust-list fails" $PT tlv resign $V/sgn/hello.txt x.tlv --signer rec.pem

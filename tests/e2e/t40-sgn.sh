@@ -30,8 +30,12 @@ expect_exit 1 "tampered payload fails" $PT sgn verify t.sgn --cert tftp.pem
 expect_err "says the signature does not match" "signature does not match the file"
 expect_exit 1 "strip refuses a tampered file when --cert is given" $PT sgn strip t.sgn out.xml --cert tftp.pem
 expect_true "and writes nothing" test ! -e out.xml
-expect_exit 1 "a .sgn without --cert is not verified" $PT sgn verify SEP001122334455.cnf.xml.sgn
+expect_exit 9 "a .sgn without --cert is not verified: its own exit status, not a bad signature's" $PT sgn verify SEP001122334455.cnf.xml.sgn
 expect_err "explains why" "signature not checked: give --cert PEM"
+expect_exit 9 "the same in JSON" $PT sgn verify SEP001122334455.cnf.xml.sgn --json
+expect_true "which says checked false" sh -c "python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"checked\"] is False and d[\"valid\"] is False else 1)' < $SCRATCH/out"
+expect_exit 1 "a tampered file in JSON" $PT sgn verify t.sgn --cert tftp.pem --json
+expect_true "says checked and not valid" sh -c "python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"checked\"] and not d[\"valid\"] and d[\"error\"] else 1)' < $SCRATCH/out"
 expect_exit 0 "a trust list verifies with its own signer" $PT sgn verify $V/tlv/ITLFile.tlv
 expect_out "names the record" "signature valid (trust list record 1)"
 expect_exit 3 "not a signed file" $PT sgn verify SEP001122334455.cnf.xml --cert tftp.pem

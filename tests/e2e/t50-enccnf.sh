@@ -20,6 +20,11 @@ cp $V/sgn/SEP001122334455.cnf.xml.plain SEP001122334455.cnf.xml
 expect_exit 0 "encrypt" $PT enccnf encrypt SEP001122334455.cnf.xml SEP001122334455.cnf.xml.enc.sgn --signer tftp.pem --phone-cert phone.pem
 expect_true "stub written beside it" test -f SEP001122334455.cnf.xml.sgn
 expect_exit 0 "stub verifies" $PT sgn verify SEP001122334455.cnf.xml.sgn --cert tftp.pem
+sha1sum SEP001122334455.cnf.xml.sgn > stub.sum
+expect_exit 6 "encrypting again refuses to replace the stub" $PT enccnf encrypt SEP001122334455.cnf.xml again.enc.sgn --signer tftp.pem --phone-cert phone.pem --stub SEP001122334455.cnf.xml.sgn
+expect_err "saying how" "exists: give --force to replace it"
+expect_true "the stub is untouched, nothing else written" sh -c "sha1sum -c stub.sum >/dev/null && [ ! -e again.enc.sgn ]"
+expect_exit 0 "--force replaces it" $PT enccnf encrypt SEP001122334455.cnf.xml again.enc.sgn --signer tftp.pem --phone-cert phone.pem --stub SEP001122334455.cnf.xml.sgn --force
 $PT sgn strip SEP001122334455.cnf.xml.sgn stub.xml
 expect_true "stub says encrConfig" grep -q "<encrConfig>true</encrConfig>" stub.xml
 expect_true "stub keeps capfList" grep -q "<processNodeName>capf.example.net</processNodeName>" stub.xml

@@ -11,7 +11,7 @@ ports=$(free_ports 3)
 set -- $ports
 TFTP=$1 HTTP=$2 TVS=$3
 LOG=$SCRATCH/serve.log
-$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2 --max-clients 200 --log $LOG &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2s --max-clients 200 --log $LOG &
 SERVE=$!
 at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
@@ -176,7 +176,7 @@ expect_true "SIGTERM: exit 0" test $? -eq 0
 expect_true "and says so" grep -q "SERVE stopped" $LOG
 
 # --workers 2: two event loops share the ports; every request still answered exactly
-$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600 >/dev/null   # what valid.json asks
+$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 1h >/dev/null   # what valid.json asks
 ports=$(free_ports 3)
 set -- $ports
 LOG2=$SCRATCH/serve2.log

@@ -11,7 +11,7 @@ for d in SEP001122334455 SEP00112233AABB SEP0011223344CC SEP0011223344DD SEP0011
 done
 CAPF=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 LOG=$SCRATCH/serve.log
-$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5 --log $LOG &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5s --log $LOG &
 SERVE=$!
 at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done

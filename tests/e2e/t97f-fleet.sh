@@ -27,7 +27,9 @@ expect_counts() { # DESCRIPTION phones trusted locked no_itl lsc_installed pendi
 }
 
 expect_exit 0 "help" $PT help
-expect_out "documents fleet boot" "fleet boot [--count N] [--first-mac MAC]"
+expect_out "lists fleet boot" "  fleet boot "
+expect_exit 0 "its own help" $PT fleet boot --help
+expect_out "documents --first-mac" "--first-mac MAC"
 expect_exit 2 "no fleet yet" $PT fleet status
 expect_err "says how to make one" "fleet boot --count N"
 expect_exit 2 "fleet boot without a count on an empty state" fleet
@@ -122,7 +124,7 @@ expect_exit 3 "a damaged fleet file" $PT fleet status --state $SCRATCH/bad
 expect_err "names the file and line" "bad/fleet: line 2"
 
 # failed: nothing answers TFTP; the phones keep their state and are counted as failed
-expect_exit 1 "no TFTP server" $PT fleet boot --state $SCRATCH/phones --tftp 127.0.0.1:9 --http-port 0 --timeout 50 --json
+expect_exit 1 "no TFTP server" $PT fleet boot --state $SCRATCH/phones --tftp 127.0.0.1:9 --http-port 0 --timeout 50ms --json
 expect_counts "33 failed, the states kept" 33 23 0 10 20 0 33
 expect_out "why, for one of them" "no answer"
 expect_exit 0 "and a good boot clears it" fleet --json
@@ -135,7 +137,7 @@ expect_exit 0 "--no-progress on a terminal" script -qec "$PT fleet boot --tftp 1
 expect_no_out "no bar" "33/33 phones"
 # phones spread over TFTP servers (as device pools give them theirs): phone i
 # boots from server i mod n - here every second phone from a silent one
-expect_exit 1 "two TFTP servers, the second silent" fleet --tftp 127.0.0.1:$TFTP,127.0.0.1:9 --timeout 50 --json
+expect_exit 1 "two TFTP servers, the second silent" fleet --tftp 127.0.0.1:$TFTP,127.0.0.1:9 --timeout 50ms --json
 expect_counts "the 16 odd phones failed, the others booted" 33 23 0 10 20 0 16
 expect_exit 0 "the first phone's server" $PT phone show --mac 001EF7000001
 expect_out "was the live one" "from TFTP 127.0.0.1:$TFTP"
@@ -146,7 +148,7 @@ expect_exit 0 "all from the live one again" fleet --json
 expect_counts "none failed" 33 23 0 10 20 0 0
 
 # Ctrl-C during a storm: stops at once, the phones keep their state, exit 130
-$PT fleet boot --tftp 127.0.0.1:9 --http-port 0 --timeout 5000 --concurrency 5 --json >$SCRATCH/int.json 2>&1 &
+$PT fleet boot --tftp 127.0.0.1:9 --http-port 0 --timeout 5000ms --concurrency 5 --json >$SCRATCH/int.json 2>&1 &
 FB=$!
 sleep 1
 kill -INT $FB

@@ -13,7 +13,7 @@ $PT set param "TVS Port" $TVS >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 LOG=$SCRATCH/serve.log
 serve() { start_serve $LOG --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0; }
-fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --timeout ${FLEET_TIMEOUT:-2000} --json "$@"; }
+fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP --http-port $HTTP --timeout ${FLEET_TIMEOUT:-2000}ms --json "$@"; }
 
 # one sender must not silence the services: each service has its own
 # capacity (a flood from ten addresses fills CAPF, not TVS), and one
@@ -23,7 +23,7 @@ $PT device capf SEP0011223344C1 --op none >/dev/null
 set -- $(free_ports 2)
 CAPF=$1
 LOG2=$SCRATCH/serve2.log
-start_serve $LOG2 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --max-clients 100 --max-per-peer 20 --timeout 30
+start_serve $LOG2 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port $CAPF --max-clients 100 --max-per-peer 20 --timeout 30s
 E2E=$(dirname "$PT_TESTLIB")
 python3 - $TFTP $HTTP $CAPF <<'PY' &
 import socket, sys, time
@@ -71,7 +71,7 @@ kill $SERVE; wait $SERVE 2>/dev/null
 set -- $(free_ports 3)
 LOG3=$SCRATCH/serve3.log
 sh -c "ulimit -n 64; exec $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --capf-port 0 \
-    --timeout 30 --max-per-peer 1000 --log $LOG3" 2>serve3.err &
+    --timeout 30s --max-per-peer 1000 --log $LOG3" 2>serve3.err &
 srv=$!
 at_exit "kill $srv 2>/dev/null"
 for _ in $(seq 50); do grep -q "SERVE node" $LOG3 2>/dev/null && break; sleep 0.1; done

@@ -17,7 +17,7 @@ done
 set -- $(free_ports 1)
 CAPF=$1
 LOG=$SCRATCH/serve.log
-start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5
+start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5s
 . $E2E/capf_lib.sh
 expected $C/wrongpw.json > wrongpw.want
 # the vectors' LSCs were issued by the vectors' CAPF: trust it

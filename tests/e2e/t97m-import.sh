@@ -59,7 +59,7 @@ c.commit()
 EOF
 
 # the fleet as it is today: 20 phones holding that ITL
-$PT fleet boot --count 20 --first-mac 001EF7000001 --model 8845 --tftp 127.0.0.1:$DEAD --timeout 200 >/dev/null 2>&1
+$PT fleet boot --count 20 --first-mac 001EF7000001 --model 8845 --tftp 127.0.0.1:$DEAD --timeout 200ms >/dev/null 2>&1
 for p in $PHONETRUST_PHONES/SEP*; do cp $OLD/ITLFile.tlv $p/ITLFile.tlv; done
 
 # the new cluster

@@ -37,7 +37,7 @@ expect_out "two SBD phones match" "2 Match"
 expect_exit 2 "an unknown model" boot 0011223344CC 1234
 expect_err "names the models" "expected one of"
 expect_exit 2 "a bad MAC" boot 00112233 8845
-expect_exit 4 "no TFTP server there" $PT phone boot --mac 0011223344DD --model 8845 --tftp 127.0.0.1:9 --timeout 100 --http-port 0
+expect_exit 4 "no TFTP server there" $PT phone boot --mac 0011223344DD --model 8845 --tftp 127.0.0.1:9 --timeout 100ms --http-port 0
 expect_err "says which file and server" "TFTP 127.0.0.1:9 CTLSEP0011223344DD.tlv: no answer"
 expect_exit 0 "TFTP by host name" $PT phone boot --mac 0011223344DE --model 8845 --tftp localhost:$TFTP --http-port 0
 expect_out "the same cluster, trusted" "SEP0011223344DE: trusted, new ITL"
@@ -52,7 +52,7 @@ at_exit "kill $! 2>/dev/null"
 sleep 0.5
 expect_exit 1 "an unknown application server" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
 expect_out "not trusted, and why" "not trusted: HTTPS: the server's certificate is in no trust list and TVS does not vouch for it"
-$PT tvs add app.pem --roles app-server --ttl 3600 >/dev/null
+$PT tvs add app.pem --roles app-server --ttl 1h >/dev/null
 settle
 expect_exit 0 "once TVS knows it" $PT phone https-check --mac 001122334455 https://127.0.0.1:$1/
 expect_out "trusted through TVS" "trusted (signer vouched for by TVS)"

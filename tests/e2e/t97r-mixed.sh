@@ -60,7 +60,7 @@ expect_true "TVS vouched for the token" grep -q "CP-8865-SEP001122334455 certifi
 # a CTL signed by a token nobody uploaded is refused
 make_token Stranger full
 cp $PHONETRUST_HOME/tftp/pub/CTLFile.tlv etoken.tlv
-$PT tlv resign etoken.tlv $PHONETRUST_HOME/tftp/pub/CTLFile.tlv --signer Stranger.pem >/dev/null
+$PT tlv resign etoken.tlv $PHONETRUST_HOME/tftp/pub/CTLFile.tlv --signer Stranger.pem --force >/dev/null
 expect_exit 1 "a CTL signed by an unknown token: refused" boot 001122334455
 expect_out "the summary says so" "locked (Trust List Update Failed)"
 expect_true "still the eToken CTL" test "$(ctl_of 001122334455)" = "$(sha1sum etoken.tlv | cut -c1-40)"

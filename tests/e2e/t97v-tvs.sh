@@ -13,7 +13,7 @@ D=$PHONETRUST_HOME/tftp/pub
 set -- $(free_ports 1)
 TVS=$1
 LOG=$SCRATCH/serve.log
-start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port $TVS --capf-port 0 --timeout 2 --trace-tvs
+start_serve $LOG --tftp-port 0 --http-port 0 --tvs-port $TVS --capf-port 0 --timeout 2s --trace-tvs
 expect_true "the server is up" grep -q "SERVE node pub on 127.0.0.1" $LOG
 # tvs_req PEM SESSION: a VERIFY_REQUEST for PEM's certificate from an 8865, in hex
 tvs_req() { python3 -c "
@@ -23,7 +23,7 @@ body = bytes([1, 0, 24]) + b'\x01CP-8865-SEP001122334455' + bytes([2]) + len(der
 print((bytes([0x57, 1, 1, 0]) + int(sys.argv[2]).to_bytes(4, 'big') + len(body).to_bytes(2, 'big') + body).hex())" "$1" "$2"; }
 
 # TVS: the vectors' transcripts, byte for byte (§5.6)
-$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 3600
+$PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 1h
 settle   # the service notices the database change within a second
 # a write that changes no certificate (a device setting, a DeviceTLInfo report) is not a recache
 before=$(grep -c "Recaching the certificate cache" $LOG)

@@ -42,6 +42,8 @@ expect_true "systemd's exposure level of the unit is low (${exposure:-?} of 10, 
 expect_exit 0 "mandoc -Tlint: phonetrust(1) has no warning" mandoc -Tlint -W warning $TOP/man/phonetrust.1
 expect_exit 0 "mandoc -Tlint: phonetrust-serve(8) has no warning" mandoc -Tlint -W warning $TOP/man/phonetrust-serve.8
 expect_exit 0 "man --warnings: nothing to say" sh -c "MANWIDTH=80 man --warnings -l $TOP/man/phonetrust.1 2>&1 >/dev/null | grep . && exit 1 || exit 0"
+expect_exit 0 "phonetrust(1)'s command reference is what the command table says (make man)" \
+    $TOP/scripts/man-commands.sh $PT $TOP/man/phonetrust.1 --check
 $PT help >help.txt
 python3 $E2E/commands_of_help.py <help.txt >commands.txt
 python3 $E2E/commands_of_help.py --options <help.txt >options.txt
@@ -71,10 +73,11 @@ expect_true "every exit status of help is in phonetrust(1)" sh -c "for n in 0 1 
 # bash completion offers each command word after the ones before it
 expect_true "completion offers every command word of help" bash -c '
 . "$1"
+pt=$3
 fail=0
 while read -r line; do
     set -f; set -- $line; set +f
-    words=(phonetrust)
+    words=("$pt")
     for w in "$@"; do
         case $w in \"*) break ;; esac
         COMP_WORDS=("${words[@]}" "${w:0:1}"); COMP_CWORD=${#words[@]}; COMPREPLY=()
@@ -83,7 +86,7 @@ while read -r line; do
         words+=("$w")
     done
 done <"$2"
-exit $fail' _ $TOP/dist/phonetrust.bash-completion commands.txt
+exit $fail' _ $TOP/dist/phonetrust.bash-completion commands.txt $PT
 
 # the package: built once, in the normal build
 if [ "${PT_SANITIZE:-OFF}" = ON ]; then

@@ -33,7 +33,7 @@ at_exit "kill $P1 $P2 2>/dev/null"
 for _ in $(seq 50); do [ "$(cat $LOG sub.log 2>/dev/null | grep -c 'SERVE node')" = 2 ] && break; sleep 0.1; done
 settle_init $LOG
 # phone i boots from the publisher (even i) or the subscriber (odd i)
-fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP,127.0.0.2:$TFTP --http-port $HTTP --timeout 1000 --no-progress "$@" >fleet.out 2>&1; }
+fleet() { $PT fleet boot --tftp 127.0.0.1:$TFTP,127.0.0.2:$TFTP --http-port $HTTP --timeout 1000ms --no-progress "$@" >fleet.out 2>&1; }
 status() { pt show itl-status | tail -1; }
 
 expect_exit 0 "20 phones boot, half on each node" fleet --count 20 --first-mac 001EF7100001 --model 8845

@@ -50,7 +50,7 @@ at_exit "kill $P1 $P2 2>/dev/null"
 for _ in $(seq 50); do [ "$(cat $LOG sub.log 2>/dev/null | grep -c 'SERVE node')" = 2 ] && break; sleep 0.1; done
 SERVERS=127.0.0.1:$TFTP,127.0.0.2:$TFTP
 expect_exit 0 "$N phones boot, half on each node" sh -c "$PT fleet boot --count $N --first-mac 001EF7200001 --model 8845 \
-    --tftp $SERVERS --http-port $HTTP --timeout 1000 --no-progress >fleet.out 2>&1"
+    --tftp $SERVERS --http-port $HTTP --timeout 1000ms --no-progress >fleet.out 2>&1"
 expect_true "they all reported the ITL their node serves" sh -c "$PT show itl-status | tail -1 | grep -q '$N Match'"
 
 # what must not change: the home (the database's contents, keys, served
