@@ -178,7 +178,8 @@ static const cli_option o_rehearse[] = {
     OPT("--state", CLI_DIR, "FLEET_DIR", "the fleet to copy (default: the phones' state directory)"),
     OPT("--tftp", CLI_STR, "HOST[:PORT][,...]", "the fleet's TFTP servers (default: each node's own)"),
     FLAG("--keep", "keep the copy afterwards"), END};
-static const cli_option o_help[] = {FLAG("--man", "the man page's command section (roff)"), END};
+static const cli_option o_help[] = {FLAG("--man", "the man page's command reference (mdoc)"),
+                                    FLAG("--commands", "every command's words, one per line (for scripts)"), END};
 
 #define S_FILES "Trust lists and signed files"
 #define S_CLUSTER "The cluster (--home DIR or PHONETRUST_HOME; --node HOST, default the publisher)"

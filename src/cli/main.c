@@ -65,6 +65,11 @@ int cli_dispatch(int argc, char **argv)
 /* help [WORDS...] [--man] */
 int cmd_help(const cli_args *a)
 {
+    if (cli_on(a, "--commands")) {
+        for (size_t i = 0; i < cli_n_commands; i++)
+            puts(cli_commands[i].words);
+        return EXIT_OK;
+    }
     if (cli_on(a, "--man")) {
         cli_help_man(stdout);
         return EXIT_OK;

@@ -20,4 +20,14 @@ if command -v script >/dev/null 2>&1; then
     expect_true "the password is not echoed" sh -c "! grep -q adminpw1 tty.txt"
     expect_true "the reset ran" grep -q "Cisco Tftp service restarted on host pub" tty.txt
 fi
+# on a pseudo-terminal: the banner, ? and Tab, Ctrl-C, history, help WORDS
+python3 "$(dirname "$PT_TESTLIB")/cli_pty.py" $PT $SCRATCH >pty.txt 2>&1
+while read -r verdict what; do
+    case $verdict in
+        PASS) ok "$what" ;;
+        FAIL) not_ok "$what" ;;
+        *) not_ok "the pseudo-terminal driver: $verdict $what" ;;
+    esac
+done <pty.txt
+expect_true "the pseudo-terminal driver ran its checks ($(grep -c '^PASS' pty.txt) passed)" test "$(grep -c '^PASS' pty.txt)" -ge 17
 finish
