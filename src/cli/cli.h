@@ -113,6 +113,9 @@ int cluster_ctl_stale(void);
 const char *cli_phones_dir(char *buf, size_t n);
 /* The path of the current node's served FILE; returns an exit code. */
 int cluster_tftp_file(const char *file, char *out, size_t n);
+/* progress.c: long work's progress bar, on a terminal only */
+void cli_progress_begin(void);
+void cli_progress_end(void);
 /* Runs one command line (argv[0] is the program name). */
 int cli_dispatch(int argc, char **argv);
 

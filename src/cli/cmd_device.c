@@ -23,14 +23,18 @@ static int device_add(pt_cluster *c, const pt_node *self, const cli_args *a)
     long count = cli_num(a, "--count", 0);
     pt_diag dd, *d = &dd;
     pt_diag_clear(d);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = count ? pt_cluster_device_add_range(c, name, (size_t)count, model, pool, profile, d)
                    : pt_cluster_device_add(c, name, model, pool, profile, d);
     if (rc)
         return cli_fail(NULL, rc, d);
     char canon[16];
     pt_device_name_valid(name, canon);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (count)
-        printf("%ld devices added from %s (%s)\n", count, canon, model);
+        printf("%ld devices added from %s (%s), their configuration files served, in %.1f s\n", count, canon, model,
+               (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     else
         printf("Device %s added (%s)\n", canon, model);
     return EXIT_OK;

@@ -54,8 +54,11 @@ int cli_dispatch(int argc, char **argv)
     cli_args a;
     int help;
     int ex = cli_parse(argc, argv, &a, &help);
-    if (!ex && !help)
+    if (!ex && !help) {
+        cli_progress_begin();
         ex = a.cmd->run(&a);
+        cli_progress_end();
+    }
     if (a.cmd && !help && (a.cmd->flags & CLI_CHANGES))
         cli_audit(&a, ex);
     cli_args_free(&a);

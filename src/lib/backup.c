@@ -10,6 +10,7 @@
  * bytes.  Reading goes through pt_reader; names are checked.
  */
 #include "cluster_internal.h"
+#include "phonetrust/progress.h"
 
 #include "phonetrust/fileio.h"
 
@@ -45,6 +46,8 @@ static void add_entry(pt_buf *b, const char *name, mode_t mode, const uint8_t *d
     pt_buf_put(b, data, len);
 }
 
+static size_t packed; /* files so far, for the progress bar */
+
 static int add_dir(pt_cluster *c, pt_buf *b, const char *rel, pt_diag *d)
 {
     char path[PATH_MAX];
@@ -77,6 +80,7 @@ static int add_dir(pt_cluster *c, pt_buf *b, const char *rel, pt_diag *d)
         add_entry(b, sub, st.st_mode & 0777, data, len);
         pt_wipe(data, len);
         free(data);
+        pt_progress("files backed up", ++packed, 0);
     }
     closedir(dir);
     return rc;
@@ -91,6 +95,7 @@ static int pack(pt_cluster *c, const char *snapdir, pt_buf *plain, pt_diag *d)
     if (pt_path_join(snap, sizeof snap, snapdir, "backup-snapshot.db"))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the cluster home's path is too long");
     unlink(snap);
+    packed = 0;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?", -1, &st, NULL) != SQLITE_OK)
         return pt__db_err(c, d, "snapshotting the database");
@@ -203,6 +208,7 @@ static int unpack(const pt_buf *plain, const char *home, const char *what, int d
     int rc = PT_OK, have_db = 0;
     while (!rc && !pt_rd_eof(&r)) {
         size_t off = pt_rd_pos(&r);
+        pt_progress("bytes restored", off, plain->len);
         uint16_t nlen;
         uint32_t mode, dlen;
         const uint8_t *name, *bytes;

@@ -4,6 +4,7 @@
  * TFTP node serves them (M11), signed or encrypted.
  */
 #include "cluster_internal.h"
+#include "phonetrust/progress.h"
 
 #include "phonetrust/enccnf.h"
 #include "phonetrust/fileio.h"
@@ -322,6 +323,7 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     for (size_t i = 0; !rc && i < count; i++) {
         snprintf(canon, sizeof canon, "SEP%012llX", mac + i);
         rc = device_insert(c, canon, model[i % n_models], pool, profile, d);
+        pt_progress("devices", i + 1, count);
     }
     if (rc) {
         pt__rollback(c);
@@ -335,6 +337,7 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     for (size_t i = 0; !rc && i < count; i++) {
         snprintf(canon, sizeof canon, "SEP%012llX", mac + i);
         rc = refresh_device_files(c, canon, d);
+        pt_progress("configuration files", i + 1, count);
     }
     c->defer_sync = 0;
     if (!rc && count > 1)
@@ -626,8 +629,11 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
             rc = pt_cluster_devices(c, &devs, &nd, d);
         }
     }
-    for (size_t i = 0; !rc && i < nd; i++)
+    for (size_t i = 0; !rc && i < nd; i++) {
         rc = write_one(c, &s, dir, &devs[i], d);
+        if (!device)
+            pt_progress("configuration files", i + 1, nd);
+    }
     if (!rc && !device) {
         /* auto-registration defaults: signed for Security By Default models, unsigned for the others */
         char auto_reg[16];
@@ -788,9 +794,11 @@ int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op,
                              devs[i].name, p.name, p.capf_auth, op->auth);
     }
     if (!rc && !(rc = pt__begin(c, d))) {
-        for (size_t i = 0; !rc && i < nd; i++)
+        for (size_t i = 0; !rc && i < nd; i++) {
             if (!strcmp(devs[i].model, model) && !(rc = capf_store(c, devs[i].name, op, deadline, d)))
                 (*n)++;
+            pt_progress("devices scheduled", i + 1, nd);
+        }
         if (!rc)
             rc = pt__commit(c, d);
         else

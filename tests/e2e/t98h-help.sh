@@ -69,6 +69,11 @@ expect_err "that already exists" "already exists"
 expect_exit 2 "not a MAC" $PT phone show --mac 00:11:22:33:44
 expect_err "says so" "not a MAC address"
 
+# no progress bar when standard error is not a terminal: the summary line only
+expect_exit 0 "device add --count to a file" $PT device add SEP003EF7000001 --count 50 --model 8845
+expect_true "no progress bar in it" sh -c "! grep -q '#' $SCRATCH/err && ! grep -q \"\$(printf '\\r')\" $SCRATCH/err"
+expect_out "the summary line" "50 devices added from SEP003EF7000001 (8845), their configuration files served, in"
+
 # every --json is valid JSON
 json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"; }
 bad=""
