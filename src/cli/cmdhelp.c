@@ -17,6 +17,28 @@ static const char exit_text[] =
     "             7 no cluster home, or its database is unusable; 8 an address is in use;\n"
     "             9 a signed file whose signature was not checked (sgn verify without --cert)\n";
 
+/* text from column col on, wrapped before column 100 (continuations at col) */
+static void wrapped(const char *text, int col, FILE *out)
+{
+    int at = col;
+    while (*text) {
+        size_t w = strcspn(text, " ");
+        if (at > col && at + 1 + (int)w > 100) {
+            fprintf(out, "\n%*s", col, "");
+            at = col;
+        } else if (at > col) {
+            fputc(' ', out);
+            at++;
+        }
+        fwrite(text, 1, w, out);
+        at += (int)w;
+        text += w;
+        while (*text == ' ')
+            text++;
+    }
+    fputc('\n', out);
+}
+
 static void opt_words(const cli_option *o, char *out, size_t n)
 {
     if (o->type == CLI_FLAG)
@@ -32,14 +54,11 @@ static void print_opt(const cli_option *o, FILE *out)
     fprintf(out, "  %-30s ", w);
     if (strlen(w) > 30)
         fprintf(out, "\n  %-30s ", "");
-    fputs(o->help ? o->help : "", out);
-    if (o->dflt)
-        fprintf(out, " (default %s)", o->dflt);
-    if (o->required)
-        fputs(" (required)", out);
-    if (o->repeat)
-        fputs(" (may be repeated)", out);
-    fputc('\n', out);
+    char text[512];
+    snprintf(text, sizeof text, "%s%s%s%s%s%s", o->help ? o->help : "", o->dflt ? " (default " : "",
+             o->dflt ? o->dflt : "", o->dflt ? ")" : "", o->required ? " (required)" : "",
+             o->repeat ? " (may be repeated)" : "");
+    wrapped(text, 33, out);
 }
 
 void cli_help_command(const cli_command *c, FILE *out)
@@ -96,7 +115,7 @@ static void list_line(const cli_command *c, FILE *out)
     fprintf(out, "  %-44s ", w);
     if (strlen(w) > 44)
         fprintf(out, "\n  %-44s ", "");
-    fprintf(out, "%s\n", c->help);
+    wrapped(c->help, 47, out);
 }
 
 int cli_help_list(int argc, char **argv, FILE *out)
