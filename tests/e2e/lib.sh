@@ -53,12 +53,35 @@ settle() {
 }
 # N free ports on loopback (bound together, so distinct), space-separated
 free_ports() {
+    # below the kernel's ephemeral range (32768-60999 here): an outgoing
+    # socket of another test running at the same time (a fleet's TFTP
+    # clients) can never be given one of these between our pick and the
+    # server's bind; each free for TCP and UDP on 127.0.0.1 and 127.0.0.2
     python3 -c '
-import socket, sys
-ss = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
+import random, socket, sys
+lo, hi = 20000, 32000
+try:
+    lo_e = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    hi = min(hi, lo_e)
+except (OSError, ValueError):
+    pass
+def free(p):
+    for addr in ("127.0.0.1", "127.0.0.2"):
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            s = socket.socket(socket.AF_INET, kind)
+            try:
+                s.bind((addr, p))
+            except OSError:
+                return False
+            finally:
+                s.close()
+    return True
+got = []
+while len(got) < int(sys.argv[1]):
+    p = random.randrange(lo, hi)
+    if p not in got and free(p):
+        got.append(p)
+print(" ".join(map(str, got)))' "$1"
 }
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }

@@ -12,7 +12,7 @@ ssh-keygen -q -t ecdsa -b 256 -m PEM -N '' -f "$SFTP_DIR/host_key" </dev/null
 ssh-keygen -q -t ecdsa -b 256 -m PEM -N '' -f "$SFTP_KEY" </dev/null
 cp "$SFTP_KEY.pub" "$SFTP_DIR/authorized_keys"
 chmod 600 "$SFTP_DIR/authorized_keys"
-SFTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SFTP_PORT=$(free_ports 1)
 cat > "$SFTP_DIR/sshd_config" <<CONF
 Port $SFTP_PORT
 ListenAddress 127.0.0.1

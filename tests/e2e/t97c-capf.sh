@@ -9,7 +9,7 @@ $PT install --publisher pub --domain lab.example --ip 127.0.0.1 --org Lab --unit
 for d in SEP001122334455 SEP00112233AABB SEP0011223344CC SEP0011223344DD SEP0011223344EE; do
     $PT device add $d --model 8845 >/dev/null
 done
-CAPF=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+CAPF=$(free_ports 1)
 LOG=$SCRATCH/serve.log
 $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port 0 --http-port 0 --tvs-port 0 --capf-port $CAPF --timeout 5s --log $LOG &
 SERVE=$!
