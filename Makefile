@@ -39,7 +39,7 @@ $(ASAN_BUILD)/Makefile: CMakeLists.txt
 
 asan: deps $(ASAN_BUILD)/Makefile
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(TEST_JOBS)
 
 # Every test, in the normal build and again under ASan + UBSan.
@@ -64,6 +64,7 @@ bench: deps build
 	./bench/run.sh $(BUILD)
 	./bench/services.sh $(BUILD)
 	./bench/storm.sh $(BUILD)
+	./bench/bulk.sh $(BUILD)
 
 # the command, phonetrust(1), phonetrust-serve(8), phonetrust.service, bash
 # completion under PREFIX (default /usr/local), inside DESTDIR when given

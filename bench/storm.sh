@@ -42,7 +42,8 @@ before=$(n)
 for _ in $(seq 100); do [ "$(n)" -gt "$before" ] && break; sleep 0.1; done
 sleep 1.1
 $PT fleet boot --tftp 127.0.0.1:$T --http-port $H --no-progress --json >$work/storm.json || true
-valid=$(grep -c "certificate Valid" $work/phones/SEP*/console.log | awk -F: '{s += $2} END {print s}')
+# (find, not a glob: 40,000 console logs are too many arguments for one grep)
+valid=$(find $work/phones -name console.log -exec cat {} + | grep -c "certificate Valid" || true)
 python3 - "$work/storm.json" "$build/bench-ceilings" "$valid" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

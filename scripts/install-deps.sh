@@ -9,7 +9,7 @@ PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev llvm
 libssl-dev openssl libsqlite3-dev sqlite3 libevent-dev libcurl4-openssl-dev libxml2-dev \
 libcmocka-dev libedit-dev libp11-kit-dev softhsm2 faketime \
 openssh-server openssh-client tftp-hpa tftpd-hpa curl xxd python3 opensc \
-debhelper dpkg-dev fakeroot lintian mandoc man-db systemd"
+debhelper dpkg-dev fakeroot lintian mandoc man-db systemd time"
 
 missing=""
 for p in $PKGS; do

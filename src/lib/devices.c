@@ -248,6 +248,8 @@ int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d)
     return rc;
 }
 
+static int write_configs(pt_cluster *c, const char *node, const char *from, const char *to, pt_diag *d);
+
 /* Rewrites name's files on every TFTP node (or removes them). */
 static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
 {
@@ -333,12 +335,17 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
         return rc;
     /* the rows are in: the files follow (flushed once at the end); if this
      * is interrupted, the same command again, or a TFTP restart, writes them */
+    char last[16];
+    snprintf(canon, sizeof canon, "SEP%012llX", mac);
+    snprintf(last, sizeof last, "SEP%012llX", mac + count - 1);
     c->defer_sync = count > 1;
-    for (size_t i = 0; !rc && i < count; i++) {
-        snprintf(canon, sizeof canon, "SEP%012llX", mac + i);
-        rc = refresh_device_files(c, canon, d);
-        pt_progress("configuration files", i + 1, count);
-    }
+    pt_node *nodes = NULL;
+    size_t nn = 0;
+    rc = pt_cluster_nodes(c, &nodes, &nn, d);
+    for (size_t i = 0; !rc && i < nn; i++)
+        if (nodes[i].services & PT_SVC_TFTP)
+            rc = write_configs(c, nodes[i].name, canon, last, d); /* one signer, one pass, per node */
+    free(nodes);
     c->defer_sync = 0;
     if (!rc && count > 1)
         rc = pt_sync_fs(c->home, d); /* the TFTP directories are under the home */
@@ -589,7 +596,12 @@ static int served_itl_holds(pt_cluster *c, const char *node, X509 *cert)
     return holds;
 }
 
-int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *device, pt_diag *d)
+/* The configuration files of the devices named from..to (inclusive; NULL:
+ * every device, and the auto-registration defaults) on node, signed by one
+ * signer loaded once.  Devices are read one row at a time from a cursor -
+ * memory does not grow with their number - and the progress is reported
+ * when there are many. */
+static int write_configs(pt_cluster *c, const char *node, const char *from, const char *to, pt_diag *d)
 {
     pt_node n;
     int rc = pt_cluster_node(c, node, &n, d);
@@ -597,6 +609,7 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
         return rc;
     if (!(n.services & PT_SVC_TFTP))
         return PT_OK;
+    int all = !from;
     /* never into a generation about to be replaced (generation.c) */
     int building = pt__gen_building(c, node), lock = -1;
     if (!building && (rc = pt__gen_lock(c, node, &lock, d)))
@@ -618,23 +631,48 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
     }
     if (!rc)
         rc = pt_signer_init_key(&s, key, cert, d);
-    pt_device *devs = NULL;
-    size_t nd = 0;
+    sqlite3_stmt *st = NULL;
+    size_t total = 0, done = 0;
     if (!rc) {
-        if (device) {
-            devs = malloc(sizeof *devs);
-            nd = devs ? 1 : 0;
-            rc = devs ? pt_cluster_device(c, device, devs, d) : PT_ERR_NOMEM;
-        } else {
-            rc = pt_cluster_devices(c, &devs, &nd, d);
+        sqlite3_stmt *cnt;
+        if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM devices WHERE ?1 IS NULL OR name BETWEEN ?1 AND ?2", -1,
+                               &cnt, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(cnt, 1, from, -1, SQLITE_STATIC);
+            sqlite3_bind_text(cnt, 2, to, -1, SQLITE_STATIC);
+            if (sqlite3_step(cnt) == SQLITE_ROW)
+                total = (size_t)sqlite3_column_int64(cnt, 0);
+            sqlite3_finalize(cnt);
+        }
+        if (sqlite3_prepare_v2(c->db,
+                               "SELECT " DEVICE_COLS " FROM devices WHERE ?1 IS NULL OR name BETWEEN ?1 AND ?2 "
+                               "ORDER BY name",
+                               -1, &st, NULL) != SQLITE_OK)
+            rc = pt__db_err(c, d, "listing devices");
+        else {
+            sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
         }
     }
-    for (size_t i = 0; !rc && i < nd; i++) {
-        rc = write_one(c, &s, dir, &devs[i], d);
-        if (!device)
-            pt_progress("configuration files", i + 1, nd);
+    while (!rc) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            break;
+        if (step != SQLITE_ROW) {
+            rc = pt__db_err(c, d, "listing devices");
+            break;
+        }
+        pt_device dev;
+        device_from_row(st, &dev);
+        rc = write_one(c, &s, dir, &dev, d);
+        if (total > 1)
+            pt_progress("configuration files", ++done, total);
     }
-    if (!rc && !device) {
+    sqlite3_finalize(st);
+    if (!rc && !all && !total) {
+        pt_device dev; /* a device that is not there: say so, as for one looked up */
+        rc = pt_cluster_device(c, from, &dev, d);
+    }
+    if (!rc && all) {
         /* auto-registration defaults: signed for Security By Default models, unsigned for the others */
         char auto_reg[16];
         pt_cluster_param_get(c, "Auto-registration", auto_reg, sizeof auto_reg, NULL);
@@ -664,11 +702,18 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
     if (!rc && !c->defer_sync)
         rc = pt_sync_fs(dir, d);
     pt__gen_unlock(lock);
-    free(devs);
     pt_signer_free(&s);
     EVP_PKEY_free(key);
     X509_free(cert);
     return rc;
+}
+
+int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *device, pt_diag *d)
+{
+    char canon[16];
+    if (device && !pt_device_name_valid(device, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", device);
+    return write_configs(c, node, device ? canon : NULL, device ? canon : NULL, d);
 }
 
 /* ---- CAPF operations (M14) ---- */

@@ -4,6 +4,7 @@
 #include "phonetrust/sftp.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,18 +60,52 @@ static int key_cb(CURL *easy, const struct curl_khkey *known, const struct curl_
     return CURLKHSTAT_REJECT;
 }
 
+/* libcurl, loaded the first time a transfer is made: 35 of the 49 shared
+ * libraries the command would load at every start are libcurl's (its
+ * LDAP, Kerberos, SSH, HTTP/2 ...), 10 ms of every command's start here,
+ * for the few commands that reach an SFTP server. */
+static struct {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    void (*easy_cleanup)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+} cu;
+
+static int curl_load(pt_diag *d)
+{
+    if (cu.easy_strerror)
+        return PT_OK;
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return pt_diag_set(d, PT_ERR_UNSUPPORTED, PT_NO_OFFSET, "SFTP needs libcurl (the libcurl4 package): %s",
+                           dlerror());
+    *(void **)&cu.global_init = dlsym(h, "curl_global_init");
+    *(void **)&cu.easy_init = dlsym(h, "curl_easy_init");
+    *(void **)&cu.easy_setopt = dlsym(h, "curl_easy_setopt");
+    *(void **)&cu.easy_perform = dlsym(h, "curl_easy_perform");
+    *(void **)&cu.easy_cleanup = dlsym(h, "curl_easy_cleanup");
+    *(void **)&cu.easy_strerror = dlsym(h, "curl_easy_strerror");
+    if (!cu.global_init || !cu.easy_init || !cu.easy_setopt || !cu.easy_perform || !cu.easy_cleanup ||
+        !cu.easy_strerror) {
+        cu.easy_strerror = NULL;
+        return pt_diag_set(d, PT_ERR_UNSUPPORTED, PT_NO_OFFSET, "libcurl.so.4 lacks the easy interface");
+    }
+    cu.global_init(CURL_GLOBAL_DEFAULT);
+    return PT_OK;
+}
+
 static int run(const pt_sftp *s, const char *remote_path, transfer *t, pt_diag *d)
 {
     if (!s->host || !*s->host || !s->user || !*s->user)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "SFTP needs a server and a user");
     if (!remote_path || !*remote_path)
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "SFTP needs a remote path");
-    static int inited;
-    if (!inited) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        inited = 1;
-    }
-    CURL *c = curl_easy_init();
+    int rc = curl_load(d);
+    if (rc)
+        return rc;
+    CURL *c = cu.easy_init();
     if (!c)
         return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "cannot start libcurl");
     char url[2048], known[1024];
@@ -84,38 +119,38 @@ static int run(const pt_sftp *s, const char *remote_path, transfer *t, pt_diag *
         snprintf(known, sizeof known, "%s/.ssh/known_hosts", home ? home : ".");
     }
     char err[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
+    cu.easy_setopt(c, CURLOPT_URL, url);
+    cu.easy_setopt(c, CURLOPT_USERNAME, s->user);
     if (s->password)
-        curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
+        cu.easy_setopt(c, CURLOPT_PASSWORD, s->password);
     if (s->identity) {
-        curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, s->identity);
-        curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PUBLICKEY | CURLSSH_AUTH_PASSWORD));
+        cu.easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, s->identity);
+        cu.easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PUBLICKEY | CURLSSH_AUTH_PASSWORD));
     } else {
-        curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
+        cu.easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PASSWORD | CURLSSH_AUTH_KEYBOARD));
     }
-    curl_easy_setopt(c, CURLOPT_SSH_KNOWNHOSTS, known);
-    curl_easy_setopt(c, CURLOPT_SSH_KEYFUNCTION, key_cb);
-    curl_easy_setopt(c, CURLOPT_SSH_KEYDATA, t);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, s->timeout > 0 ? s->timeout : 60L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "sftp");
+    cu.easy_setopt(c, CURLOPT_SSH_KNOWNHOSTS, known);
+    cu.easy_setopt(c, CURLOPT_SSH_KEYFUNCTION, key_cb);
+    cu.easy_setopt(c, CURLOPT_SSH_KEYDATA, t);
+    cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    cu.easy_setopt(c, CURLOPT_TIMEOUT, s->timeout > 0 ? s->timeout : 60L);
+    cu.easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "sftp");
     if (t->src) {
-        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-        curl_easy_setopt(c, CURLOPT_READDATA, t);
-        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->src_len);
-        curl_easy_setopt(c, CURLOPT_NEW_FILE_PERMS, 0600L);
+        cu.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        cu.easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+        cu.easy_setopt(c, CURLOPT_READDATA, t);
+        cu.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->src_len);
+        cu.easy_setopt(c, CURLOPT_NEW_FILE_PERMS, 0600L);
     } else {
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+        cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+        cu.easy_setopt(c, CURLOPT_WRITEDATA, t);
         if (t->list)
-            curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
+            cu.easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
     }
-    CURLcode res = curl_easy_perform(c);
-    curl_easy_cleanup(c);
+    CURLcode res = cu.easy_perform(c);
+    cu.easy_cleanup(c);
     char where[300];
     snprintf(where, sizeof where, "sftp://%s@%s:%d", s->user, s->host, s->port ? s->port : 22);
     if (res == CURLE_OK)
@@ -130,9 +165,9 @@ static int run(const pt_sftp *s, const char *remote_path, transfer *t, pt_diag *
     if (t->too_big)
         return pt_diag_set(d, PT_ERR_TOO_LARGE, PT_NO_OFFSET, "%s: %s is larger than %zu bytes", where,
                            remote_path, t->max);
-    int rc = res == CURLE_LOGIN_DENIED ? PT_ERR_AUTH : PT_ERR_IO;
+    rc = res == CURLE_LOGIN_DENIED ? PT_ERR_AUTH : PT_ERR_IO;
     return pt_diag_set(d, rc, PT_NO_OFFSET, "%s%s: %s", where, remote_path[0] == '/' ? remote_path : "",
-                       err[0] ? err : curl_easy_strerror(res));
+                       err[0] ? err : cu.easy_strerror(res));
 }
 
 int pt_sftp_put(const pt_sftp *s, const char *remote_path, const uint8_t *data, size_t len, pt_diag *d)
