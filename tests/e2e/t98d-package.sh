@@ -70,7 +70,10 @@ expect_true "every serve option is in phonetrust-serve(8)" sh -c "for o in --add
 expect_true "every exit status of help is in phonetrust(1)" sh -c "for n in 0 1 2 3 4 5 6 7 8; do \
     grep -Eq \"^ +\$n[[:space:]]+[A-Za-z]\" man1.txt || { echo \"    missing \$n\"; exit 1; }; done"
 
-# bash completion offers each command word after the ones before it
+# bash completion offers each command word after the ones before it (one
+# phonetrust per word: in the normal build's run; under the sanitizers, which
+# start each process ten times slower, the first word of each command only)
+[ "${PT_SANITIZE:-OFF}" = ON ] && awk '!seen[$1]++ {print $1}' commands.txt >commands.cut && mv commands.cut commands.txt
 expect_true "completion offers every command word of help" bash -c '
 . "$1"
 pt=$3
