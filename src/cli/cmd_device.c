@@ -76,8 +76,8 @@ static void device_json(json *j, const pt_device *v, const pt_capf_op *op)
         json_key(j, "last_report");
         if (v->reported) {
             json_obj(j);
-            json_key(j, "itl_sha1"), v->itl_sha1[0] ? json_str(j, v->itl_sha1) : json_null(j);
-            json_key(j, "ctl_sha1"), v->ctl_sha1[0] ? json_str(j, v->ctl_sha1) : json_null(j);
+            json_key(j, "itl_sha1"), json_str_or_null(j, v->itl_sha1);
+            json_key(j, "ctl_sha1"), json_str_or_null(j, v->ctl_sha1);
             json_key(j, "tftp"), json_str(j, v->reported_tftp);
             json_key(j, "time"), json_int(j, (long long)v->reported);
             json_end_obj(j);
@@ -424,9 +424,9 @@ int cmd_itl_status(const cli_args *a)
         if (as_json) {
             json_obj(&j);
             json_key(&j, "device"), json_str(&j, v[i].device);
-            json_key(&j, "tftp_server"), v[i].node[0] ? json_str(&j, v[i].node) : json_null(&j);
-            json_key(&j, "phone_itl_sha1"), v[i].phone_sha1[0] ? json_str(&j, v[i].phone_sha1) : json_null(&j);
-            json_key(&j, "server_itl_sha1"), v[i].server_sha1[0] ? json_str(&j, v[i].server_sha1) : json_null(&j);
+            json_key(&j, "tftp_server"), json_str_or_null(&j, v[i].node);
+            json_key(&j, "phone_itl_sha1"), json_str_or_null(&j, v[i].phone_sha1);
+            json_key(&j, "server_itl_sha1"), json_str_or_null(&j, v[i].server_sha1);
             json_key(&j, "status"), json_str(&j, pt_itl_status_name(v[i].status));
             json_key(&j, "current"), json_bool(&j, v[i].current);
             json_key(&j, "last_report");

@@ -105,10 +105,7 @@ static void verify_json(const char *path, const pt_header *h, int checked, int v
         json_int(&j, record);
     }
     json_key(&j, "error");
-    if (error)
-        json_str(&j, error);
-    else
-        json_null(&j);
+    json_str_or_null(&j, error);
     json_end_obj(&j);
     json_done(&j);
 }

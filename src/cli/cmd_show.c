@@ -351,10 +351,7 @@ static void emit_json(const facts *f, const pt_trustlist *tl, int parsed, int ve
     json_key(&j, "verified");
     json_bool(&j, verified);
     json_key(&j, "error");
-    if (error)
-        json_str(&j, error);
-    else
-        json_null(&j);
+    json_str_or_null(&j, error);
     json_end_obj(&j);
     json_done(&j);
 }

@@ -138,6 +138,14 @@ void json_null(json *j)
     fputs("null", j->out);
 }
 
+void json_str_or_null(json *j, const char *s)
+{
+    if (s && *s)
+        json_str(j, s);
+    else
+        json_null(j);
+}
+
 void json_done(json *j)
 {
     fputc('\n', j->out);

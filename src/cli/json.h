@@ -26,6 +26,8 @@ void json_strn(json *j, const char *s, size_t n);
 void json_int(json *j, long long v);
 void json_bool(json *j, int v);
 void json_null(json *j);
+/* s, or null when there is none (NULL or "") */
+void json_str_or_null(json *j, const char *s);
 /* Finishes the document with a newline. */
 void json_done(json *j);
 
