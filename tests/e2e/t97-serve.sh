@@ -11,7 +11,7 @@ ports=$(free_ports 3)
 set -- $ports
 TFTP=$1 HTTP=$2 TVS=$3
 LOG=$SCRATCH/serve.log
-$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --timeout 2s --max-clients 200 --log $LOG &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $TFTP --http-port $HTTP --tvs-port $TVS --capf-port 0 --timeout 2s --max-clients 200 --log $LOG &
 SERVE=$!
 at_exit 'kill $SERVE 2>/dev/null'
 for _ in $(seq 50); do grep -q "SERVE node" $LOG 2>/dev/null && break; sleep 0.1; done
@@ -180,7 +180,7 @@ $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 1h >/dev/null   # what
 ports=$(free_ports 3)
 set -- $ports
 LOG2=$SCRATCH/serve2.log
-$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --workers 2 --log $LOG2 &
+$PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $1 --http-port $2 --tvs-port $3 --capf-port 0 --workers 2 --log $LOG2 &
 SERVE=$!
 for _ in $(seq 50); do grep -q "SERVE node" $LOG2 2>/dev/null && break; sleep 0.1; done
 expect_true "two workers" grep -q "2 workers" $LOG2

@@ -2,7 +2,9 @@
 # (a home directory, the built phonetrust first on PATH, loopback only):
 # each command's exit status is what the README says (0, or its "exit N").
 # The blocks that need root, systemd, the package or another machine say
-# so and are left out (readme_run.py).
+# so and are left out (readme_run.py).  The README's servers listen on
+# fixed ports (TFTP 6969; HTTP 6970, TVS 2445, CAPF 3804, the defaults) on
+# 127.0.0.1 and 127.0.0.2: every other test gives serve free ports of its own.
 . "$PT_TESTLIB"
 if [ "${PT_SANITIZE:-OFF}" = ON ]; then
     ok "the README's examples: run by the normal build (their commands are each tested under the sanitizers)"
