@@ -8,6 +8,9 @@
  *   load tftp HOST PORT FILE TOTAL CONCURRENCY
  *             whole-file TFTP reads (blksize 1428)
  *
+ * LOAD_TLS=1.2 in the environment caps the client at TLS 1.2 (phones
+ * that speak no 1.3); otherwise client and server agree on 1.3.
+ *
  * CONCURRENCY processes share TOTAL requests; prints
  * "<ok> <failed> <seconds>" for the whole run.
  */
@@ -143,6 +146,10 @@ int main(int argc, char **argv)
     for (int p = 0; p < conc; p++) {
         if (fork() == 0) {
             SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+            /* LOAD_TLS=1.2: as phones that speak TLS 1.2 only (default: the best both speak, 1.3) */
+            const char *v = getenv("LOAD_TLS");
+            if (v && !strcmp(v, "1.2"))
+                SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
             int ok = 0, bad = 0, mine = total / conc + (p < total % conc);
             for (int i = 0; i < mine; i++) {
                 int r = !strcmp(kind, "tvs")   ? one_tvs(ctx, host, port, req, rlen)

@@ -372,6 +372,15 @@ int pt_cluster_capf_set(pt_cluster *c, const char *device, const pt_capf_op *op,
 int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op, int *n, pt_diag *d);
 /* Records an outcome; done clears the operation (back to none). */
 int pt_cluster_capf_result(pt_cluster *c, const char *device, const char *status, int done, pt_diag *d);
+/* The end of a device's CAPF operation, in one statement: its status, the
+ * operation over, and its LSC (lsc_change 1: now lsc; -1: none; 0: as it
+ * was).  Its configuration files are not rewritten: the caller does, with
+ * pt_cluster_write_configs_of (serve gathers them, several at a time). */
+int pt_cluster_capf_finish(pt_cluster *c, const char *device, int lsc_change, X509 *lsc, const char *status,
+                           pt_diag *d);
+/* The configuration files of these devices rewritten on every TFTP node:
+ * one signer and one flush per node; a device no longer there is left out. */
+int pt_cluster_write_configs_of(pt_cluster *c, const char *const *devices, size_t n, pt_diag *d);
 
 /* Authentication strings are guessed one at a time: at most one attempt per
  * device per PT_CAPF_ATTEMPT_SPACING seconds, and PT_CAPF_MAX_FAILURES wrong

@@ -103,7 +103,7 @@ static const cli_option o_serve[] = {
     OPTN("--http-port", "PORT", "the phones' HTTP file service", "6970", 0, 65535),
     OPTN("--tvs-port", "PORT", "TVS (TLS)", "2445", 0, 65535),
     OPTN("--capf-port", "PORT", "CAPF (TLS, on the publisher)", "3804", 0, 65535),
-    OPTN("--workers", "N", "TLS worker processes", "1", 1, 64),
+    OPTN("--workers", "N", "event loops (threads) sharing the ports", "1", 1, 64),
     OPTN("--max-clients", "N", "connections at once", "1000", 1, 100000),
     OPTN("--max-per-peer", "N", "connections at once from one address", "250", 1, 100000),
     {"--timeout", CLI_DUR, "DURATION", "a silent client is dropped after this", "10s", 1000, 3600000, 0, 0},

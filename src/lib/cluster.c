@@ -455,19 +455,16 @@ int pt_cluster_cert_key(pt_cluster *c, const char *node, const char *name, EVP_P
 {
     char owner[64], key_file[400], path[PATH_MAX];
     node = owner_of(c, node, name, owner, sizeof owner);
-    int rc = cert_row(c, node, name, NULL, NULL, key_file, sizeof key_file, NULL, d);
+    uint8_t *der;
+    size_t len;
+    int rc = cert_row(c, node, name, &der, &len, key_file, sizeof key_file, NULL, d);
     if (rc)
         return rc;
     if (home_path(c, "keys", key_file, path))
-        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the cluster home's path is too long");
-    rc = pt_pem_load(path, key, NULL, d);
-    if (rc)
-        return rc;
-    rc = pt_cluster_cert(c, node, name, cert, d);
-    if (rc) {
-        EVP_PKEY_free(*key);
-        *key = NULL;
-    }
+        rc = pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "the cluster home's path is too long");
+    else
+        rc = pt__key_load(c, key_file, path, der, len, key, cert, d);
+    free(der);
     return rc;
 }
 
@@ -923,6 +920,7 @@ void pt_cluster_close(pt_cluster *c)
         return;
     if (c->db)
         sqlite3_close(c->db);
+    pt__keycache_free(c->keys);
     free(c);
 }
 

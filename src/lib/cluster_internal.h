@@ -26,7 +26,16 @@ struct pt_cluster {
     char gen_node[64];
     char gen_dir[PATH_MAX];
     unsigned long gen_number;
+    struct pt__keycache *keys; /* keycache.c: keys decoded by this handle */
 };
+
+/* keycache.c: the key in key_file (at path) with its certificate der, as
+ * this handle last decoded them, or decoded now and kept; both are the
+ * caller's references. */
+typedef struct pt__keycache pt__keycache;
+int pt__key_load(pt_cluster *c, const char *key_file, const char *path, const uint8_t *der, size_t der_len,
+                 EVP_PKEY **key, X509 **cert, pt_diag *d);
+void pt__keycache_free(pt__keycache *k);
 
 int pt__db_err(pt_cluster *c, pt_diag *d, const char *what);
 int pt__exec(pt_cluster *c, const char *sql, pt_diag *d);

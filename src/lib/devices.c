@@ -248,7 +248,15 @@ int pt_cluster_devices(pt_cluster *c, pt_device **out, size_t *n, pt_diag *d)
     return rc;
 }
 
-static int write_configs(pt_cluster *c, const char *node, const char *from, const char *to, pt_diag *d);
+/* The devices whose configuration files write_configs writes: from..to
+ * (inclusive; from NULL: every device, and the auto-registration
+ * defaults), or the n named in list. */
+typedef struct devset {
+    const char *from, *to;
+    const char *const *list;
+    size_t n;
+} devset;
+static int write_configs(pt_cluster *c, const char *node, const devset *set, pt_diag *d);
 
 /* Rewrites name's files on every TFTP node (or removes them). */
 static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
@@ -344,7 +352,7 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     rc = pt_cluster_nodes(c, &nodes, &nn, d);
     for (size_t i = 0; !rc && i < nn; i++)
         if (nodes[i].services & PT_SVC_TFTP)
-            rc = write_configs(c, nodes[i].name, canon, last, d); /* one signer, one pass, per node */
+            rc = write_configs(c, nodes[i].name, &(devset){canon, last, NULL, 0}, d); /* one signer, one pass, per node */
     free(nodes);
     c->defer_sync = 0;
     if (!rc && count > 1)
@@ -596,20 +604,21 @@ static int served_itl_holds(pt_cluster *c, const char *node, X509 *cert)
     return holds;
 }
 
-/* The configuration files of the devices named from..to (inclusive; NULL:
- * every device, and the auto-registration defaults) on node, signed by one
- * signer loaded once.  Devices are read one row at a time from a cursor -
- * memory does not grow with their number - and the progress is reported
- * when there are many. */
-static int write_configs(pt_cluster *c, const char *node, const char *from, const char *to, pt_diag *d)
+/* The configuration files of the devices of set on node, signed by one
+ * signer loaded once, flushed once.  A range's devices are read one row at
+ * a time from a cursor - memory does not grow with their number - and the
+ * progress is reported when there are many; a listed device that is no
+ * longer there is left out. */
+static int write_configs(pt_cluster *c, const char *node, const devset *set, pt_diag *d)
 {
+    const char *from = set->from, *to = set->to;
     pt_node n;
     int rc = pt_cluster_node(c, node, &n, d);
     if (rc)
         return rc;
     if (!(n.services & PT_SVC_TFTP))
         return PT_OK;
-    int all = !from;
+    int all = !from && !set->list;
     /* never into a generation about to be replaced (generation.c) */
     int building = pt__gen_building(c, node), lock = -1;
     if (!building && (rc = pt__gen_lock(c, node, &lock, d)))
@@ -633,7 +642,12 @@ static int write_configs(pt_cluster *c, const char *node, const char *from, cons
         rc = pt_signer_init_key(&s, key, cert, d);
     sqlite3_stmt *st = NULL;
     size_t total = 0, done = 0;
-    if (!rc) {
+    for (size_t i = 0; !rc && set->list && i < set->n; i++) {
+        pt_device dev;
+        if (pt_cluster_device(c, set->list[i], &dev, NULL) == PT_OK)
+            rc = write_one(c, &s, dir, &dev, d);
+    }
+    if (!rc && !set->list) {
         sqlite3_stmt *cnt;
         if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM devices WHERE ?1 IS NULL OR name BETWEEN ?1 AND ?2", -1,
                                &cnt, NULL) == SQLITE_OK) {
@@ -653,7 +667,7 @@ static int write_configs(pt_cluster *c, const char *node, const char *from, cons
             sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
         }
     }
-    while (!rc) {
+    while (!rc && st) {
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE)
             break;
@@ -668,7 +682,7 @@ static int write_configs(pt_cluster *c, const char *node, const char *from, cons
             pt_progress("configuration files", ++done, total);
     }
     sqlite3_finalize(st);
-    if (!rc && !all && !total) {
+    if (!rc && !all && !set->list && !total) {
         pt_device dev; /* a device that is not there: say so, as for one looked up */
         rc = pt_cluster_device(c, from, &dev, d);
     }
@@ -713,7 +727,21 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
     char canon[16];
     if (device && !pt_device_name_valid(device, canon))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", device);
-    return write_configs(c, node, device ? canon : NULL, device ? canon : NULL, d);
+    return write_configs(c, node, &(devset){device ? canon : NULL, device ? canon : NULL, NULL, 0}, d);
+}
+
+int pt_cluster_write_configs_of(pt_cluster *c, const char *const *devices, size_t n, pt_diag *d)
+{
+    if (!n)
+        return PT_OK;
+    pt_node *nodes;
+    size_t nn;
+    int rc = pt_cluster_nodes(c, &nodes, &nn, d);
+    for (size_t i = 0; !rc && i < nn; i++)
+        if (nodes[i].services & PT_SVC_TFTP)
+            rc = write_configs(c, nodes[i].name, &(devset){NULL, NULL, devices, n}, d);
+    free(nodes);
+    return rc;
 }
 
 /* ---- CAPF operations (M14) ---- */
@@ -889,6 +917,33 @@ int pt_cluster_capf_wrong(pt_cluster *c, const char *device, int *failures, pt_d
     if (!rc)
         *failures = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
+    return rc;
+}
+
+int pt_cluster_capf_finish(pt_cluster *c, const char *device, int lsc_change, X509 *lsc, const char *status,
+                           pt_diag *d)
+{
+    char canon[16];
+    if (!pt_device_name_valid(device, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", device);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           lsc_change ? "UPDATE devices SET capf_status = ?1, capf_op = 'none', lsc = ?3 WHERE name = ?2"
+                                      : "UPDATE devices SET capf_status = ?1, capf_op = 'none' WHERE name = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return pt__db_err(c, d, "recording a CAPF result");
+    pt_buf der;
+    pt_buf_init(&der);
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, canon, -1, SQLITE_STATIC);
+    if (lsc_change > 0 && lsc && pt_cert_der(lsc, &der) == PT_OK)
+        sqlite3_bind_blob(st, 3, der.data, (int)der.len, SQLITE_STATIC);
+    else if (lsc_change)
+        sqlite3_bind_null(st, 3);
+    /* one statement, one transaction: the LSC and the operation's end together */
+    int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a CAPF result");
+    sqlite3_finalize(st);
+    pt_buf_free(&der);
     return rc;
 }
 

@@ -41,6 +41,12 @@ enum { ST_AUTH, ST_KEYGEN, ST_STORE, ST_FETCH, ST_DELETE, ST_DONE };
 
 #define CAPF_HDR 8
 #define KEYGEN_TIMEOUT 120 /* phones take tens of seconds to make an RSA-2048 key */
+/* A device whose operation ended gets its configuration rewritten (it no
+ * longer asks for the operation) this long after, together with the others
+ * that ended meanwhile: one signer and one file-system flush for all of them
+ * instead of one each.  A phone asking again in between is told no
+ * operation is scheduled, as after the rewrite. */
+#define CONFIGS_AFTER_MS 20
 
 typedef struct capf_conn {
     struct capf_conn *next, *prev;
@@ -109,6 +115,55 @@ static void fail(capf_conn *c, const char *status, const char *why)
         pt_cluster_capf_result(c->s->cl, c->device, full, 0, NULL);
     srv_log(c->s, "CAPF %s %s: %s (%s)", c->peer, c->device[0] ? c->device : "-", full, why);
     end_session(c, R_INVALID);
+}
+
+/* Rewrites the configurations of the devices whose operation ended. */
+static void configs_now(evutil_socket_t fd, short ev, void *arg)
+{
+    (void)fd, (void)ev;
+    server *s = arg;
+    if (!s->capf_done_n)
+        return;
+    const char **names = malloc(s->capf_done_n * sizeof *names);
+    pt_diag d;
+    int rc = names ? PT_OK : pt_diag_set(&d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
+    for (size_t i = 0; names && i < s->capf_done_n; i++)
+        names[i] = s->capf_done[i];
+    if (!rc)
+        rc = pt_cluster_write_configs_of(s->cl, names, s->capf_done_n, &d);
+    if (rc)
+        srv_logl(s, LOG_WARNING, "CAPF: the configurations of %zu devices whose operation ended were not rewritten "
+                                 "(utils service restart \"Cisco Tftp\" rewrites them): %s",
+                 s->capf_done_n, d.msg);
+    free(names);
+    s->capf_done_n = 0;
+}
+
+/* The operation of c's device ended (recorded): its configuration is
+ * rewritten shortly, with the others'. */
+static void configs_later(capf_conn *c)
+{
+    server *s = c->s;
+    for (size_t i = 0; i < s->capf_done_n; i++)
+        if (!strcmp(s->capf_done[i], c->device))
+            return;
+    if (s->capf_done_n == s->capf_done_cap) {
+        size_t cap = s->capf_done_cap ? 2 * s->capf_done_cap : 64;
+        char(*grown)[16] = realloc(s->capf_done, cap * sizeof *grown);
+        if (!grown) {
+            configs_now(-1, 0, s); /* no room to gather: now, with those gathered */
+            const char *one = c->device;
+            pt_cluster_write_configs_of(s->cl, &one, 1, NULL);
+            return;
+        }
+        s->capf_done = grown;
+        s->capf_done_cap = cap;
+    }
+    snprintf(s->capf_done[s->capf_done_n++], 16, "%s", c->device);
+    if (s->capf_done_n == 1 && s->capf_done_ev) {
+        struct timeval tv = {0, CONFIGS_AFTER_MS * 1000};
+        evtimer_add(s->capf_done_ev, &tv);
+    }
 }
 
 /* The DER inside a wrapped certificate (§6.6): offset 5 of the element. */
@@ -474,8 +529,8 @@ static void on_store(capf_conn *c, const msg *m)
     }
     if (m->reason == R_UPDATE && lsc) {
         /* only now is the operation done (§6.9: not before the phone stored it) */
-        pt_cluster_device_set_cert(c->s->cl, c->device, "lsc", lsc, NULL);
-        pt_cluster_capf_result(c->s->cl, c->device, "Upgrade Success", 1, NULL);
+        if (pt_cluster_capf_finish(c->s->cl, c->device, 1, lsc, "Upgrade Success", NULL) == PT_OK)
+            configs_later(c);
         srv_log(c->s, "CAPF %s %s: LSC installed%s", c->peer, c->device,
                 !strcmp(c->op.auth, "null-string") ? " by null string: to whoever named the device, unproven" : "");
         end_session(c, R_UPDATE);
@@ -495,18 +550,17 @@ static void on_fetch_or_delete(capf_conn *c, const msg *m)
     }
     if (fetch) {
         X509 *x = m->reason == R_UPDATE ? unwrap(m->cert) : NULL;
-        if (x)
-            pt_cluster_device_set_cert(s->cl, c->device, "lsc", x, NULL);
-        pt_cluster_capf_result(s->cl, c->device, x ? "Troubleshoot Success" : "Troubleshoot Failed: Invalid LSC", 1,
-                               NULL);
+        if (pt_cluster_capf_finish(s->cl, c->device, x ? 1 : 0, x,
+                                   x ? "Troubleshoot Success" : "Troubleshoot Failed: Invalid LSC", NULL) == PT_OK)
+            configs_later(c);
         srv_log(s, "CAPF %s %s: fetch %s", c->peer, c->device, x ? "stored the phone's LSC" : "failed");
         X509_free(x);
         end_session(c, R_NO_ACTION);
     } else {
         int ok = m->reason == R_UPDATE;
-        if (ok)
-            pt_cluster_device_set_cert(s->cl, c->device, "lsc", NULL, NULL);
-        pt_cluster_capf_result(s->cl, c->device, ok ? "Delete Success" : "Delete Failed: Invalid LSC", 1, NULL);
+        if (pt_cluster_capf_finish(s->cl, c->device, ok ? -1 : 0, NULL,
+                                   ok ? "Delete Success" : "Delete Failed: Invalid LSC", NULL) == PT_OK)
+            configs_later(c);
         srv_log(s, "CAPF %s %s: delete %s", c->peer, c->device, ok ? "done" : "failed");
         end_session(c, R_UPDATE);
     }
@@ -632,6 +686,8 @@ int capf_start(server *s, pt_diag *d)
     int rc = srv_tls_ctx(s, NULL, PT_CERT_CAPF, "CAPF", &s->capf_ctx, d);
     if (rc)
         return rc;
+    if (!(s->capf_done_ev = evtimer_new(s->base, configs_now, s)))
+        return pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
     rc = srv_listen(s, s->o->capf_port, on_accept, s, &s->capf_listener, d);
     if (rc)
         return pt_diag_prefix(d, rc, "CAPF");
@@ -642,6 +698,13 @@ void capf_stop(server *s)
 {
     while (s->capf_conns)
         conn_free(s->capf_conns);
+    configs_now(-1, 0, s); /* those gathered are written before serve ends */
+    if (s->capf_done_ev)
+        event_free(s->capf_done_ev);
+    free(s->capf_done);
+    s->capf_done_ev = NULL;
+    s->capf_done = NULL;
+    s->capf_done_n = s->capf_done_cap = 0;
     if (s->capf_listener)
         evconnlistener_free(s->capf_listener);
     if (s->capf_ctx)

@@ -161,6 +161,9 @@ typedef struct server {
     SSL_CTX *capf_ctx;
     struct evconnlistener *capf_listener;
     uint32_t capf_sid;
+    char (*capf_done)[16];       /* devices whose operation ended: configs to rewrite */
+    size_t capf_done_n, capf_done_cap;
+    struct event *capf_done_ev;  /* capf.c: rewrites them a moment later, together */
     volatile int reload;    /* SIGHUP seen: refresh at the next tick */
     int accept_pauses;      /* listeners paused (out of descriptors) since the last line */
     time_t accept_logged;

@@ -72,6 +72,12 @@ t = datetime.strptime(out.split('=', 1)[1].strip(), '%b %d %H:%M:%S %Y GMT').rep
 assert abs(t - time.time()) < 600, t"
 expect_true "status Upgrade Success" test "$(status SEP001122334455)" = "Upgrade Success"
 expect_true "LSC Installed" sh -c "$PT device show SEP001122334455 | grep -q 'LSC:                  Installed'"
+# serve rewrites the configurations of finished operations a moment later, together
+cfg_asks() { grep -q '<certificateOperation>' $PHONETRUST_HOME/tftp/pub/$1.cnf.xml; }
+for _ in $(seq 30); do cfg_asks SEP001122334455 || break; sleep 0.1; done
+expect_true "the config no longer asks for the operation once it is done" sh -c "! grep -q '<certificateOperation>' $PHONETRUST_HOME/tftp/pub/SEP001122334455.cnf.xml"
+expect_true "nor for its CAPF mode" grep -q '<capfAuthMode>0</capfAuthMode>' $PHONETRUST_HOME/tftp/pub/SEP001122334455.cnf.xml
+expect_true "its signed config says the same" sh -c "$PT sgn strip $PHONETRUST_HOME/tftp/pub/SEP001122334455.cnf.xml.sgn done.xml && grep -q '<capfAuthMode>0</capfAuthMode>' done.xml"
 replay install-ec
 expect_true "EC install by null string: the vector's exchange" same_but_store install-ec
 expect_true "the serve log names the LSC given by null string" grep -q "SEP00112233AABB: LSC installed by null string" $LOG
