@@ -31,6 +31,13 @@ int pt_file_read(const char *path, uint8_t **data, size_t *len, size_t max, pt_d
  * leaves half a file), but no fsync: for the simulated phones' state, where
  * ten thousand phones would otherwise wait on the disk. */
 #define PT_WRITE_NO_SYNC 1
+/* PT_WRITE_FRESH (with PT_WRITE_NO_SYNC): for a directory nobody reads yet
+ * (a generation of served files being built, generation.c): the old entry
+ * is unlinked and the file written in its place - no temporary file, no
+ * rename (ext4 starts writing a file renamed over another at once: most of
+ * a TFTP restart's time went there).  A crash leaves a partial file in a
+ * directory that is never put in force and is swept by the next build. */
+#define PT_WRITE_FRESH 2
 int pt_file_write_atomic_flags(const char *path, const void *data, size_t len, mode_t mode, int flags,
                                pt_diag *d);
 /* = pt_file_write_atomic_flags(..., 0, d) */

@@ -544,16 +544,19 @@ int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sh
 
 /* ---- configuration files (M11): their contents are configs.c's ---- */
 
-static int write_in(const char *dir, const char *file, const uint8_t *data, size_t len, mode_t mode, pt_diag *d)
+static int write_in(const char *dir, const char *file, const uint8_t *data, size_t len, mode_t mode, int fresh,
+                    pt_diag *d)
 {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    /* temp + rename each; the one flush for all of them is sync_dir's */
-    int rc = pt_file_write_atomic_flags(path, data, len, mode, PT_WRITE_NO_SYNC, d);
+    /* temp + rename each (fresh: in place, the directory is not served yet);
+     * the one flush for all of them is sync_dir's */
+    int rc = pt_file_write_atomic_flags(path, data, len, mode, PT_WRITE_NO_SYNC | (fresh ? PT_WRITE_FRESH : 0), d);
     return rc ? pt_diag_prefix(d, rc, "%s", path) : PT_OK;
 }
 
-static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const pt_device *dev, pt_diag *d)
+static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const pt_device *dev, int fresh,
+                     pt_diag *d)
 {
     pt_config_out out;
     int rc = pt_cluster_config_out(c, s, dev, NULL, 0, NULL, &out, d);
@@ -564,11 +567,11 @@ static int write_one(pt_cluster *c, const pt_signer *s, const char *dir, const p
     int encrypted = out.enc.len > 0;
     /* encrypted: the .enc.sgn first, then the stub that points at it; no plain file */
     if (!rc && encrypted)
-        rc = write_in(dir, f_enc, out.enc.data, out.enc.len, 0644, d);
+        rc = write_in(dir, f_enc, out.enc.data, out.enc.len, 0644, fresh, d);
     if (!rc && !encrypted)
-        rc = write_in(dir, f_xml, out.plain.data, out.plain.len, 0644, d);
+        rc = write_in(dir, f_xml, out.plain.data, out.plain.len, 0644, fresh, d);
     if (!rc)
-        rc = write_in(dir, f_sgn, out.sgn.data, out.sgn.len, 0644, d);
+        rc = write_in(dir, f_sgn, out.sgn.data, out.sgn.len, 0644, fresh, d);
     if (!rc) {
         char path[PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s", dir, encrypted ? f_xml : f_enc);
@@ -645,7 +648,7 @@ static int write_configs(pt_cluster *c, const char *node, const devset *set, pt_
     for (size_t i = 0; !rc && set->list && i < set->n; i++) {
         pt_device dev;
         if (pt_cluster_device(c, set->list[i], &dev, NULL) == PT_OK)
-            rc = write_one(c, &s, dir, &dev, d);
+            rc = write_one(c, &s, dir, &dev, building, d);
     }
     if (!rc && !set->list) {
         sqlite3_stmt *cnt;
@@ -677,7 +680,7 @@ static int write_configs(pt_cluster *c, const char *node, const devset *set, pt_
         }
         pt_device dev;
         device_from_row(st, &dev);
-        rc = write_one(c, &s, dir, &dev, d);
+        rc = write_one(c, &s, dir, &dev, building, d);
         if (total > 1)
             pt_progress("configuration files", ++done, total);
     }
@@ -703,9 +706,9 @@ static int write_configs(pt_cluster *c, const char *node, const devset *set, pt_
             if (!rc)
                 rc = pt_sgn_build(&sgn, &s, &o, xml.data, xml.len, d);
             if (!rc)
-                rc = write_in(dir, "XMLDefault.cnf.xml", xml.data, xml.len, 0644, d);
+                rc = write_in(dir, "XMLDefault.cnf.xml", xml.data, xml.len, 0644, building, d);
             if (!rc)
-                rc = write_in(dir, "XMLDefault.cnf.xml.sgn", sgn.data, sgn.len, 0644, d);
+                rc = write_in(dir, "XMLDefault.cnf.xml.sgn", sgn.data, sgn.len, 0644, building, d);
             pt_buf_free(&xml);
             pt_buf_free(&sgn);
         } else {

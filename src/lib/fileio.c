@@ -120,6 +120,23 @@ int pt_file_write_atomic_flags(const char *path, const void *data, size_t len, m
                                pt_diag *d)
 {
     int sync = !(flags & PT_WRITE_NO_SYNC);
+    if ((flags & PT_WRITE_FRESH) && !sync) {
+        int fd = -1, err = 0;
+        if (unlink(path) != 0 && errno != ENOENT)
+            err = errno;
+        else if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)) < 0)
+            err = errno;
+        else if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0)
+            err = errno;
+        if (fd >= 0 && close(fd) != 0 && !err)
+            err = errno;
+        if (err) {
+            if (fd >= 0)
+                unlink(path);
+            return pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "write failed: %s", strerror(err));
+        }
+        return PT_OK;
+    }
     /* ".<name>.tmp.XXXXXX" beside it: hidden, so a crash's leftover is never served */
     char tmp[PATH_MAX];
     const char *base = pt_basename(path);

@@ -16,7 +16,10 @@ $PT --node sub utils service restart "Cisco Tftp" >/dev/null
 SEED=${PT_CRASH_SEED:-$(date +%s)}
 echo "# PT_CRASH_SEED=$SEED"
 # delays N MS: N random instants within MS milliseconds, in seconds
-delays() { python3 -c "import random, sys; random.seed($SEED + $1); print(' '.join('%.3f' % (random.uniform(0, $2) / 1000) for _ in range($1)))"; }
+# delays N MS: N kill instants spread over the first 80% of a command that
+# took MS once (sleep's own start adds to each, and the next run may be
+# quicker: over the whole of MS too many would land after the command ended)
+delays() { python3 -c "import random, sys; random.seed($SEED + $1); print(' '.join('%.3f' % (random.uniform(0, 0.8 * $2) / 1000) for _ in range($1)))"; }
 # kill_at DELAY CMD...: CMD in the background, killed -9 after DELAY; counts kills that landed
 landed=0
 kill_at() { delay=$1; shift; "$@" >/dev/null 2>&1 & pid=$!; sleep $delay; kill -9 $pid 2>/dev/null && landed=$((landed + 1)); wait $pid 2>/dev/null; }
