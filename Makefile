@@ -63,6 +63,8 @@ mutate: deps
 bench: deps build
 	./bench/run.sh $(BUILD)
 	./bench/services.sh $(BUILD)
+	./bench/workers.sh $(BUILD)
+	./bench/capf.sh $(BUILD)
 	./bench/storm.sh $(BUILD)
 	./bench/bulk.sh $(BUILD)
 

@@ -3,8 +3,9 @@
 # concurrent clients) and TFTP reads (5 KB, 8 concurrent clients) per
 # second of wall clock for N = 1, 2, ... up to the number of cores, and the
 # server's CPU per request.  The clients run on the same machine and take
-# their share of the cores: on a machine of C cores the gain from N
-# workers is bounded by what the clients leave.
+# their share of the cores, so the wall-clock rates say little about
+# scaling; the CPU per request does: N workers on N cores of their own
+# serve N x 1,000,000 / (CPU us per request) a second ("per N cores").
 #   usage: bench/workers.sh BUILD_DIR [MAX_WORKERS]
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -33,7 +34,7 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))')
 T=$1 H=$2 S=$3 C=$4
 TICK=$(getconf CLK_TCK)
 echo "== serve --workers N on $cores cores (clients on the same machine) =="
-printf '%-8s %14s %16s %14s %16s\n' workers "TVS /s" "TVS CPU us/req" "TFTP files/s" "TFTP CPU us/file"
+printf '%-8s %10s %10s %12s %12s %10s %12s\n' workers "TVS /s" "CPU us" "per N cores" "TFTP /s" "CPU us" "per N cores"
 w=1
 while [ $w -le "$MAX" ]; do
     $PT serve $SERVE_AS --workers $w --addr 127.0.0.1 --tftp-port $T --http-port $H --tvs-port $S --capf-port $C \
@@ -46,7 +47,8 @@ while [ $w -le "$MAX" ]; do
     tftp=$($LOAD tftp 127.0.0.1 $T bench5k.tlv $N 8); c2=$(cpu)
     kill $SRV; wait $SRV 2>/dev/null || true
     echo "$w $N $tvs $tftp $c0 $c1 $c2 $TICK" | awk '{
-        printf "%-8d %14.0f %16.0f %14.0f %16.0f\n", $1, $3 / $5, 1e6 * ($10 - $9) / $12 / $2,
-               $6 / $8, 1e6 * ($11 - $10) / $12 / $2 }'
+        tvs = 1e6 * ($10 - $9) / $12 / $2; tftp = 1e6 * ($11 - $10) / $12 / $2
+        printf "%-8d %10.0f %10.0f %12.0f %12.0f %10.0f %12.0f\n", $1, $3 / $5, tvs, $1 * 1e6 / tvs,
+               $6 / $8, tftp, $1 * 1e6 / tftp }'
     w=$((w + 1))
 done
