@@ -5,7 +5,7 @@
 # the same fleet with nothing scheduled (the same TFTP, HTTP and TVS work);
 # printed per server CPU-second against the target, beside the RSA-2048 sign
 # rate of `openssl speed` (one TLS handshake and one LSC signature each).
-#   usage: bench/capf.sh BUILD_DIR [PHONES]
+#   usage: bench/capf.sh BUILD_DIR [PHONES]   (KEEP=1: the work directory, serve.log included, is left)
 set -eu
 build=$(cd "${1:-build}" && pwd)
 PT=$build/phonetrust
@@ -13,7 +13,7 @@ PT=$build/phonetrust
 N=${2:-${BENCH_CAPF_PHONES:-2000}}
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-capf.XXXXXX")
 pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+trap 'for p in $pids; do kill $p 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export PHONETRUST_HOME=$work/cluster PHONETRUST_PHONES=$work/phones
 set -- $(python3 -c '
 import socket

@@ -15,7 +15,7 @@ PT=$build/phonetrust
 N=${2:-${BENCH_PHONES:-10000}}
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-storm.XXXXXX")
 pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'for p in $pids; do kill $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 export PHONETRUST_HOME=$work/cluster PHONETRUST_PHONES=$work/phones
 set -- $(python3 -c '
 import socket

@@ -19,7 +19,7 @@ MAX=${2:-$cores}
 N=${BENCH_REQUESTS:-3000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-workers.XXXXXX")
 pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$work"' EXIT
+trap 'for p in $pids; do kill $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 export PHONETRUST_HOME=$work/cluster
 $PT install --publisher pub --domain bench.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null
 $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 1h
