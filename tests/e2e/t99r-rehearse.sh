@@ -74,6 +74,52 @@ print(h.hexdigest())' "$PHONETRUST_HOME" "$PHONETRUST_PHONES"
 echo secpw123 | $PT utils disaster_recovery backup $SCRATCH/old.bak >/dev/null
 state >before
 
+# (the stop and the restore first: a planted bug in either shows in seconds)
+# stopped (TERM, as Ctrl-C or a hang-up): after the step it is in, its
+# copy - the keys in it - and its servers gone, ended by the signal
+printf 'reset\nwait 6m\nreset\nreset\nreset\nreset\nreset\nreset\n' >long.plan
+$PT rehearse long.plan --tftp $SERVERS >int.out 2>int.err &
+R=$!
+for _ in $(seq 100); do ls $TMPDIR/phonetrust-rehearse-*/logs/* >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 0.5
+kill -TERM $R
+wait $R
+expect_true "ended by the signal ($?)" test $? -eq 143
+expect_true "it says so, and stopped after the step it was in, not at the end of the plan" \
+    sh -c "n=\$(sed -n 's/.*interrupted after step \([0-9]*\);.*/\1/p' int.err); [ -n \"\$n\" ] && [ \"\$n\" -lt 8 ]"
+expect_true "its copy is gone" sh -c "[ -z \"\$(ls -A $TMPDIR)\" ]"
+expect_true "and its servers" sh -c "! pgrep -f '$TMPDIR/phonetrust-rehears[e]-' >/dev/null"
+
+# restoring a backup from before a CallManager and TVS change (seed 003):
+# refused, then forced; the restored copy served from the next reset
+cat >restore.plan <<PLAN
+set cert regen TVS
+--node sub set cert regen TVS
+utils service restart "Cisco Trust Verification Service"
+--node sub utils service restart "Cisco Trust Verification Service"
+utils service restart "Cisco Tftp"
+--node sub utils service restart "Cisco Tftp"
+reset
+wait 6m
+set cert regen CallManager
+utils service restart "Cisco Tftp"
+reset
+utils disaster_recovery restore $SCRATCH/old.bak
+utils disaster_recovery restore $SCRATCH/old.bak --force
+reset
+PLAN
+expect_exit 1 "an old backup restored: exit 1" sh -c "printf 'secpw123\nsecpw123\n' | $PT rehearse restore.plan --tftp $SERVERS --json >res.json 2>res.err"
+expect_true "refused, then forced: the predicted count is the count that locks" python3 -c '
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+s = r["steps"]
+assert s[10]["locked"] == 0 and s[10]["trusted"] == int(sys.argv[2]), s[10]
+assert s[11]["result"] == "refused" and "Restoring this backup now would strand" in s[11]["message"], s[11]
+assert s[12]["result"] == "ok", s[12]
+predicted = int(re.search(r"--force: (\d+) phones", s[12]["message"]).group(1))
+assert predicted > 0 and s[13]["locked"] == predicted == r["locked_at_end"], (predicted, s[13])' res.json $N
+
+
 cat >safe.plan <<'PLAN'
 # TVS first; the phones take the ITL that holds it; then CallManager
 set cert regen TVS
@@ -148,50 +194,6 @@ n, half = int(sys.argv[2]), int(sys.argv[3])
 assert s[8]["locked"] == half, s[8]
 assert s[9]["result"] == "ok" and s[10]["locked"] == 0, (s[9], s[10])
 assert s[12]["trusted"] == n and r["locked_at_end"] == 0, s[12]' rec.json $N $HALF
-
-# restoring a backup from before a CallManager and TVS change (seed 003):
-# refused, then forced; the restored copy served from the next reset
-cat >restore.plan <<PLAN
-set cert regen TVS
---node sub set cert regen TVS
-utils service restart "Cisco Trust Verification Service"
---node sub utils service restart "Cisco Trust Verification Service"
-utils service restart "Cisco Tftp"
---node sub utils service restart "Cisco Tftp"
-reset
-wait 6m
-set cert regen CallManager
-utils service restart "Cisco Tftp"
-reset
-utils disaster_recovery restore $SCRATCH/old.bak
-utils disaster_recovery restore $SCRATCH/old.bak --force
-reset
-PLAN
-expect_exit 1 "an old backup restored: exit 1" sh -c "printf 'secpw123\nsecpw123\n' | $PT rehearse restore.plan --tftp $SERVERS --json >res.json 2>res.err"
-expect_true "refused, then forced: the predicted count is the count that locks" python3 -c '
-import json, re, sys
-r = json.load(open(sys.argv[1]))
-s = r["steps"]
-assert s[10]["locked"] == 0 and s[10]["trusted"] == int(sys.argv[2]), s[10]
-assert s[11]["result"] == "refused" and "Restoring this backup now would strand" in s[11]["message"], s[11]
-assert s[12]["result"] == "ok", s[12]
-predicted = int(re.search(r"--force: (\d+) phones", s[12]["message"]).group(1))
-assert predicted > 0 and s[13]["locked"] == predicted == r["locked_at_end"], (predicted, s[13])' res.json $N
-
-# stopped (TERM, as Ctrl-C or a hang-up): after the step it is in, its
-# copy - the keys in it - and its servers gone, ended by the signal
-printf 'reset\nwait 6m\nreset\nreset\nreset\nreset\nreset\nreset\n' >long.plan
-$PT rehearse long.plan --tftp $SERVERS >int.out 2>int.err &
-R=$!
-for _ in $(seq 100); do ls $TMPDIR/phonetrust-rehearse-*/logs/* >/dev/null 2>&1 && break; sleep 0.1; done
-sleep 0.5
-kill -TERM $R
-wait $R
-expect_true "ended by the signal ($?)" test $? -eq 143
-expect_true "it says so, and stopped after the step it was in, not at the end of the plan" \
-    sh -c "n=\$(sed -n 's/.*interrupted after step \([0-9]*\);.*/\1/p' int.err); [ -n \"\$n\" ] && [ \"\$n\" -lt 8 ]"
-expect_true "its copy is gone" sh -c "[ -z \"\$(ls -A $TMPDIR)\" ]"
-expect_true "and its servers" sh -c "! pgrep -f '$TMPDIR/phonetrust-rehears[e]-' >/dev/null"
 
 state >after
 expect_same "the real home, served files and phones are untouched; no request reached the real servers" before after
