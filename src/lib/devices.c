@@ -258,17 +258,26 @@ typedef struct devset {
 } devset;
 static int write_configs(pt_cluster *c, const char *node, const devset *set, pt_diag *d);
 
-/* Rewrites name's files on every TFTP node (or removes them). */
-static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
+/* write_configs on every TFTP node. */
+static int write_configs_everywhere(pt_cluster *c, const devset *set, pt_diag *d)
 {
-    pt_node *nodes;
-    size_t nn;
+    pt_node *nodes = NULL;
+    size_t nn = 0;
     int rc = pt_cluster_nodes(c, &nodes, &nn, d);
     for (size_t i = 0; !rc && i < nn; i++)
         if (nodes[i].services & PT_SVC_TFTP)
-            rc = pt_cluster_write_config_files(c, nodes[i].name, name, d);
+            rc = write_configs(c, nodes[i].name, set, d); /* one signer, one pass, per node */
     free(nodes);
     return rc;
+}
+
+/* Rewrites name's files on every TFTP node (or removes them). */
+static int refresh_device_files(pt_cluster *c, const char *name, pt_diag *d)
+{
+    char canon[16];
+    if (!pt_device_name_valid(name, canon))
+        return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", name);
+    return write_configs_everywhere(c, &(devset){canon, canon, NULL, 0}, d);
 }
 
 /* One device's row, inside the caller's transaction.  A device already
@@ -347,13 +356,7 @@ int pt_cluster_device_add_range(pt_cluster *c, const char *first, size_t count, 
     snprintf(canon, sizeof canon, "SEP%012llX", mac);
     snprintf(last, sizeof last, "SEP%012llX", mac + count - 1);
     c->defer_sync = count > 1;
-    pt_node *nodes = NULL;
-    size_t nn = 0;
-    rc = pt_cluster_nodes(c, &nodes, &nn, d);
-    for (size_t i = 0; !rc && i < nn; i++)
-        if (nodes[i].services & PT_SVC_TFTP)
-            rc = write_configs(c, nodes[i].name, &(devset){canon, last, NULL, 0}, d); /* one signer, one pass, per node */
-    free(nodes);
+    rc = write_configs_everywhere(c, &(devset){canon, last, NULL, 0}, d);
     c->defer_sync = 0;
     if (!rc && count > 1)
         rc = pt_sync_fs(c->home, d); /* the TFTP directories are under the home */
@@ -735,16 +738,7 @@ int pt_cluster_write_config_files(pt_cluster *c, const char *node, const char *d
 
 int pt_cluster_write_configs_of(pt_cluster *c, const char *const *devices, size_t n, pt_diag *d)
 {
-    if (!n)
-        return PT_OK;
-    pt_node *nodes;
-    size_t nn;
-    int rc = pt_cluster_nodes(c, &nodes, &nn, d);
-    for (size_t i = 0; !rc && i < nn; i++)
-        if (nodes[i].services & PT_SVC_TFTP)
-            rc = write_configs(c, nodes[i].name, &(devset){NULL, NULL, devices, n}, d);
-    free(nodes);
-    return rc;
+    return n ? write_configs_everywhere(c, &(devset){NULL, NULL, devices, n}, d) : PT_OK;
 }
 
 /* ---- CAPF operations (M14) ---- */
@@ -880,9 +874,17 @@ int pt_cluster_capf_bulk(pt_cluster *c, const char *model, const pt_capf_op *op,
         else
             pt__rollback(c);
     }
+    /* their configurations now ask for the operation: one pass, one signer, one flush */
+    const char **names = rc ? NULL : malloc((nd ? nd : 1) * sizeof *names);
+    size_t nn = 0;
+    if (!rc && !names)
+        rc = pt_diag_set(d, PT_ERR_NOMEM, PT_NO_OFFSET, "out of memory");
     for (size_t i = 0; !rc && i < nd; i++)
         if (!strcmp(devs[i].model, model))
-            rc = refresh_device_files(c, devs[i].name, d);
+            names[nn++] = devs[i].name;
+    if (!rc)
+        rc = pt_cluster_write_configs_of(c, names, nn, d);
+    free(names);
     free(devs);
     if (!rc && *n == 0)
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device of model %s", model);
