@@ -15,12 +15,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-capf.XXXXXX")
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; done; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 export PHONETRUST_HOME=$work/cluster PHONETRUST_PHONES=$work/phones
-set -- $(python3 -c '
-import socket
-ss = []
-for _ in range(4):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+. "$(dirname "$0")/lib.sh"
+set -- $(free_ports 4)
 T=$1 H=$2 S=$3 C=$4
 sign=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $(NF-1)}')
 $PT install --publisher pub --domain bench.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null

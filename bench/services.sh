@@ -24,7 +24,8 @@ $PT device add SEP00112233AABB --model 8845 >/dev/null
 $PT utils service restart "Cisco Tftp" >/dev/null
 head -c 5302 /dev/urandom > $PHONETRUST_HOME/tftp/pub/bench5k.tlv
 python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))" > $work/req.hex
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$top/bench/lib.sh"
+port() { free_ports 1; }
 cpu() { awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat; }   # clock ticks, children included
 TICK=$(getconf CLK_TCK)
 T=$(port) H=$(port) S=$(port) C=$(port)

@@ -17,12 +17,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/phonetrust-storm.XXXXXX")
 pids=""
 trap 'for p in $pids; do kill $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 export PHONETRUST_HOME=$work/cluster PHONETRUST_PHONES=$work/phones
-set -- $(python3 -c '
-import socket
-ss = []
-for _ in range(3):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+. "$(dirname "$0")/lib.sh"
+set -- $(free_ports 3)
 T=$1 H=$2 S=$3
 t0=$(date +%s)
 $PT install --publisher pub --domain bench.example --ip 127.0.0.1 --admin-password adminpw1 --security-password secpw123 >/dev/null

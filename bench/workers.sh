@@ -25,12 +25,8 @@ $PT install --publisher pub --domain bench.example --ip 127.0.0.1 --admin-passwo
 $PT tvs add $V/certs/ccm.pem --roles ccm,app-server --ttl 1h
 head -c 5302 /dev/urandom > $PHONETRUST_HOME/tftp/pub/bench5k.tlv
 python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))" > $work/req.hex
-set -- $(python3 -c '
-import socket
-ss = []
-for _ in range(4):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+. "$(dirname "$0")/lib.sh"
+set -- $(free_ports 4)
 T=$1 H=$2 S=$3 C=$4
 TICK=$(getconf CLK_TCK)
 echo "== serve --workers N on $cores cores (clients on the same machine) =="
