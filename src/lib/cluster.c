@@ -217,8 +217,7 @@ static int open_db(pt_cluster *c, const char *path, int create, pt_diag *d)
     if (rc) {
         if (!strstr(d->msg, path))
             pt_diag_prefix(d, rc, "%s", path);
-        sqlite3_close(c->db);
-        c->db = NULL;
+        pt__db_close(c);
     }
     return rc;
 }
@@ -381,8 +380,7 @@ static int cert_row(pt_cluster *c, const char *node, const char *name, uint8_t *
                     char *key_file, size_t kn, time_t *modified, pt_diag *d)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT der, key_file, modified FROM certs WHERE node = ? AND name = ?", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (pt__prepare(c, "SELECT der, key_file, modified FROM certs WHERE node = ? AND name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading certificates");
     sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -405,7 +403,7 @@ static int cert_row(pt_cluster *c, const char *node, const char *name, uint8_t *
     } else {
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "node %s has no %s certificate", node, name);
     }
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -835,8 +833,8 @@ int pt_cluster_install(const char *home, const pt_install *in, pt_diag *d)
     }
     pt_wipe(admin, sizeof admin);
     pt_wipe(security, sizeof security);
-    if (c.db)
-        sqlite3_close(c.db);
+    pt__db_close(&c);
+    pt__keycache_free(c.keys);
     snprintf(path, sizeof path, "%s/tftp/%s", tmp, in->publisher);
     if (!rc && mkdir(path, 0755) != 0)
         rc = pt_diag_set(d, PT_ERR_IO, PT_NO_OFFSET, "cannot create %s: %s", path, strerror(errno));
@@ -918,8 +916,7 @@ void pt_cluster_close(pt_cluster *c)
 {
     if (!c)
         return;
-    if (c->db)
-        sqlite3_close(c->db);
+    pt__db_close(c);
     pt__keycache_free(c->keys);
     free(c);
 }
@@ -983,7 +980,7 @@ int pt_cluster_nodes(pt_cluster *c, pt_node **nodes, size_t *n, pt_diag *d)
 int pt_cluster_node(pt_cluster *c, const char *name, pt_node *out, pt_diag *d)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT name, ip, publisher, services FROM nodes WHERE name = ?", -1, &st, NULL) !=
+    if (pt__prepare(c, "SELECT name, ip, publisher, services FROM nodes WHERE name = ?", &st) !=
         SQLITE_OK)
         return pt__db_err(c, d, "reading nodes");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -992,22 +989,21 @@ int pt_cluster_node(pt_cluster *c, const char *name, pt_node *out, pt_diag *d)
         node_from_row(st, out);
     else
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no node %s in this cluster", name);
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
 int pt_cluster_publisher(pt_cluster *c, pt_node *out, pt_diag *d)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT name, ip, publisher, services FROM nodes WHERE publisher = 1", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (pt__prepare(c, "SELECT name, ip, publisher, services FROM nodes WHERE publisher = 1", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading nodes");
     int rc = PT_OK;
     if (sqlite3_step(st) == SQLITE_ROW)
         node_from_row(st, out);
     else
         rc = pt_diag_set(d, PT_ERR_DB, PT_NO_OFFSET, "the cluster has no publisher");
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -1153,12 +1149,12 @@ int pt_cluster_param_get(pt_cluster *c, const char *name, char *out, size_t n, p
     if (!strcmp(def->name, P_SECURITY_PASSWORD))
         return PT_OK; /* never shown */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT value FROM params WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+    if (pt__prepare(c, "SELECT value FROM params WHERE name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading parameters");
     sqlite3_bind_text(st, 1, def->name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return PT_OK;
 }
 
@@ -1664,10 +1660,10 @@ long long pt_cluster_data_version(pt_cluster *c)
 {
     sqlite3_stmt *st;
     long long v = -1;
-    if (sqlite3_prepare_v2(c->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK) {
+    if (pt__prepare(c, "PRAGMA data_version", &st) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW)
             v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        pt__done(c, st);
     }
     return v;
 }

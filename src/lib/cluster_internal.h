@@ -27,7 +27,16 @@ struct pt_cluster {
     char gen_dir[PATH_MAX];
     unsigned long gen_number;
     struct pt__keycache *keys; /* keycache.c: keys decoded by this handle */
+    struct pt__stmtcache *stmts; /* stmtcache.c: statements prepared by this handle */
 };
+
+/* stmtcache.c: sql's statement, prepared once per handle (sql a string
+ * constant) and handed back by pt__done (reset, bindings cleared) instead
+ * of sqlite3_finalize; pt__db_close finalizes them and closes the database. */
+typedef struct pt__stmtcache pt__stmtcache;
+int pt__prepare(pt_cluster *c, const char *sql, sqlite3_stmt **st);
+void pt__done(pt_cluster *c, sqlite3_stmt *st);
+void pt__db_close(pt_cluster *c);
 
 /* keycache.c: the key in key_file (at path) with its certificate der, as
  * this handle last decoded them, or decoded now and kept; both are the

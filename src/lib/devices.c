@@ -112,7 +112,7 @@ int pt_cluster_pool_set(pt_cluster *c, const char *name, const char *group_csv, 
 int pt_cluster_pool_group(pt_cluster *c, const char *name, char *group_csv, size_t n, pt_diag *d)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT cm_group FROM pools WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+    if (pt__prepare(c, "SELECT cm_group FROM pools WHERE name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading device pools");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = PT_OK;
@@ -120,7 +120,7 @@ int pt_cluster_pool_group(pt_cluster *c, const char *name, char *group_csv, size
         snprintf(group_csv, n, "%s", (const char *)sqlite3_column_text(st, 0));
     else
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device pool named %s", name);
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -152,8 +152,7 @@ int pt_cluster_profile_set(pt_cluster *c, const pt_secprofile *p, pt_diag *d)
 int pt_cluster_profile(pt_cluster *c, const char *name, pt_secprofile *out, pt_diag *d)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT name, mode, encrypted_config, capf_auth FROM profiles WHERE name = ?", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (pt__prepare(c, "SELECT name, mode, encrypted_config, capf_auth FROM profiles WHERE name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading security profiles");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = PT_OK;
@@ -165,7 +164,7 @@ int pt_cluster_profile(pt_cluster *c, const char *name, pt_secprofile *out, pt_d
     } else {
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no security profile named %s", name);
     }
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -211,7 +210,7 @@ int pt_cluster_device(pt_cluster *c, const char *name, pt_device *out, pt_diag *
     if (!pt_device_name_valid(name, canon))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", name);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+    if (pt__prepare(c, "SELECT " DEVICE_COLS " FROM devices WHERE name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading devices");
     sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
     int rc = PT_OK;
@@ -219,7 +218,7 @@ int pt_cluster_device(pt_cluster *c, const char *name, pt_device *out, pt_diag *
         device_from_row(st, out);
     else
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device %s", canon);
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -524,10 +523,9 @@ int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sh
     if (ctl_sha1 && *ctl_sha1 && !hex40(ctl_sha1))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "--ctl-sha1 is 40 hex digits");
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
+    if (pt__prepare(c,
                            "UPDATE devices SET itl_sha1 = lower(?), ctl_sha1 = lower(?), reported_tftp = ?, reported = ?"
-                           " WHERE name = ?",
-                           -1, &st, NULL) != SQLITE_OK)
+                           " WHERE name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "recording a report");
     sqlite3_bind_text(st, 1, itl_sha1 && *itl_sha1 ? itl_sha1 : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ctl_sha1 && *ctl_sha1 ? ctl_sha1 : NULL, -1, SQLITE_STATIC);
@@ -541,7 +539,7 @@ int pt_cluster_device_report(pt_cluster *c, const char *name, const char *itl_sh
     sqlite3_exec(c->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a report");
     sqlite3_exec(c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -759,11 +757,10 @@ int pt_cluster_capf_get(pt_cluster *c, const char *device, pt_capf_op *out, pt_d
     if (!pt_device_name_valid(device, canon))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", device);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
+    if (pt__prepare(c,
                            "SELECT d.capf_op, CASE d.capf_auth WHEN '' THEN p.capf_auth ELSE d.capf_auth END,"
                            " d.capf_password, d.capf_key, d.capf_deadline, d.capf_status"
-                           " FROM devices d JOIN profiles p ON p.name = d.profile WHERE d.name = ?",
-                           -1, &st, NULL) != SQLITE_OK)
+                           " FROM devices d JOIN profiles p ON p.name = d.profile WHERE d.name = ?", &st) != SQLITE_OK)
         return pt__db_err(c, d, "reading a CAPF operation");
     sqlite3_bind_text(st, 1, canon, -1, SQLITE_STATIC);
     int rc = PT_OK;
@@ -777,7 +774,7 @@ int pt_cluster_capf_get(pt_cluster *c, const char *device, pt_capf_op *out, pt_d
     } else {
         rc = pt_diag_set(d, PT_ERR_NOT_FOUND, PT_NO_OFFSET, "no device %s", canon);
     }
-    sqlite3_finalize(st);
+    pt__done(c, st);
     return rc;
 }
 
@@ -932,10 +929,10 @@ int pt_cluster_capf_finish(pt_cluster *c, const char *device, int lsc_change, X5
     if (!pt_device_name_valid(device, canon))
         return pt_diag_set(d, PT_ERR_ARG, PT_NO_OFFSET, "%s is not a device name (SEP and 12 hex digits)", device);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
+    if (pt__prepare(c,
                            lsc_change ? "UPDATE devices SET capf_status = ?1, capf_op = 'none', lsc = ?3 WHERE name = ?2"
                                       : "UPDATE devices SET capf_status = ?1, capf_op = 'none' WHERE name = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+                    &st) != SQLITE_OK)
         return pt__db_err(c, d, "recording a CAPF result");
     pt_buf der;
     pt_buf_init(&der);
@@ -947,7 +944,7 @@ int pt_cluster_capf_finish(pt_cluster *c, const char *device, int lsc_change, X5
         sqlite3_bind_null(st, 3);
     /* one statement, one transaction: the LSC and the operation's end together */
     int rc = sqlite3_step(st) == SQLITE_DONE ? PT_OK : pt__db_err(c, d, "recording a CAPF result");
-    sqlite3_finalize(st);
+    pt__done(c, st);
     pt_buf_free(&der);
     return rc;
 }

@@ -232,6 +232,64 @@ static int names_device(const char *cn, const char *device, int lsc)
     return model >= 1 && model <= 16;
 }
 
+/* The CAPF-trust issuers (manufacturing CAs, other clusters' CAPFs), read
+ * and decoded again only when the database changed (PRAGMA data_version: a
+ * `set cert import` or `delete` by the administrator): a MIC check read and
+ * decoded every trust entry, a tenth of an issuance's CPU in bulk
+ * enrolment.  capf marks an issuer whose name says CAPF: what it issued is
+ * an LSC (from another cluster), otherwise a MIC. */
+typedef struct capf_trust {
+    long long version;
+    size_t n;
+    X509 **ca;
+    int *capf;
+} capf_trust;
+
+static void trust_free(capf_trust *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        X509_free(t->ca[i]);
+    free(t->ca);
+    free(t->capf);
+    free(t);
+}
+
+static const capf_trust *trusted_issuers(server *s)
+{
+    long long v = pt_cluster_data_version(s->cl);
+    if (s->capf_trust && v >= 0 && s->capf_trust->version == v)
+        return s->capf_trust;
+    pt_trust_entry *e;
+    size_t ne;
+    capf_trust *t = calloc(1, sizeof *t);
+    if (!t || pt_cluster_trust_list(s->cl, &e, &ne, NULL)) {
+        free(t);
+        return NULL; /* none trusted this time; read again at the next phone */
+    }
+    t->version = v;
+    t->ca = calloc(ne ? ne : 1, sizeof *t->ca);
+    t->capf = calloc(ne ? ne : 1, sizeof *t->capf);
+    for (size_t i = 0; t->ca && t->capf && i < ne; i++) {
+        if (strcmp(e[i].purpose, "CAPF-trust"))
+            continue;
+        char cn[128] = "";
+        X509_NAME_get_text_by_NID(X509_get_subject_name(e[i].cert), NID_commonName, cn, sizeof cn);
+        t->capf[t->n] = !strncmp(cn, "CAPF", 4);
+        t->ca[t->n++] = e[i].cert;
+        e[i].cert = NULL; /* now the cache's */
+    }
+    pt_trust_entries_free(e, ne);
+    if (!t->ca || !t->capf) {
+        trust_free(t);
+        return NULL;
+    }
+    trust_free(s->capf_trust);
+    s->capf_trust = t;
+    return t;
+}
+
 /* The CA that issued cert: the CAPF itself (*lsc = 1) or a CAPF-trust entry
  * (*lsc = 1 when that entry is a CAPF: an LSC from another cluster), its
  * signature on cert checked; NULL if none.  Free with X509_free unless it
@@ -244,19 +302,12 @@ static X509 *issuer_of(capf_conn *c, X509 *cert, X509 *capf, int *lsc)
         issuer = capf;
         *lsc = 1;
     } else {
-        pt_trust_entry *t;
-        size_t nt;
-        if (!pt_cluster_trust_list(c->s->cl, &t, &nt, NULL)) {
-            for (size_t i = 0; i < nt && !issuer; i++)
-                if (!strcmp(t[i].purpose, "CAPF-trust") && X509_check_issued(t[i].cert, cert) == X509_V_OK) {
-                    issuer = X509_dup(t[i].cert);
-                    /* a CAPF-trust issuer whose name says CAPF issued an LSC; otherwise it is a MIC */
-                    char cn[128] = "";
-                    X509_NAME_get_text_by_NID(X509_get_subject_name(t[i].cert), NID_commonName, cn, sizeof cn);
-                    *lsc = !strncmp(cn, "CAPF", 4);
-                }
-            pt_trust_entries_free(t, nt);
-        }
+        const capf_trust *t = trusted_issuers(c->s);
+        for (size_t i = 0; t && i < t->n && !issuer; i++)
+            if (X509_check_issued(t->ca[i], cert) == X509_V_OK && X509_up_ref(t->ca[i])) {
+                issuer = t->ca[i]; /* a reference, not a copy: X509_dup decodes its key again */
+                *lsc = t->capf[i];
+            }
     }
     EVP_PKEY *ik = issuer ? X509_get0_pubkey(issuer) : NULL;
     if (issuer && (!ik || X509_verify(cert, ik) != 1)) {
@@ -711,4 +762,6 @@ void capf_stop(server *s)
         SSL_CTX_free(s->capf_ctx);
     s->capf_listener = NULL;
     s->capf_ctx = NULL;
+    trust_free(s->capf_trust);
+    s->capf_trust = NULL;
 }

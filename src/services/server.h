@@ -164,6 +164,7 @@ typedef struct server {
     char (*capf_done)[16];       /* devices whose operation ended: configs to rewrite */
     size_t capf_done_n, capf_done_cap;
     struct event *capf_done_ev;  /* capf.c: rewrites them a moment later, together */
+    struct capf_trust *capf_trust; /* capf.c: CAPF-trust issuers, decoded once a database change */
     volatile int reload;    /* SIGHUP seen: refresh at the next tick */
     int accept_pauses;      /* listeners paused (out of descriptors) since the last line */
     time_t accept_logged;
