@@ -9,9 +9,10 @@
  * its read of the database: a statement left stepping would hold a WAL
  * snapshot) and clears its bindings for the next caller.
  *
- * A slot is found by the SQL text's address and checked against the text
- * itself (a caller's SQL built in a buffer has the same address each time
- * and other text).  A statement already handed out and not yet given back
+ * A statement is found by the SQL text's address (among PROBE slots from
+ * the one the address picks) and checked against the text itself (a
+ * caller's SQL built in a buffer has the same address each time and other
+ * text).  A statement already handed out and not yet given back
  * (the same function called again from within) is not shared: a fresh one
  * is prepared, and finalized by pt__done.  SQLite prepares a kept statement
  * again by itself when the schema changed (a migration).  A handle is used
@@ -35,9 +36,13 @@ struct pt__stmtcache {
     slot s[SLOTS];
 };
 
-static slot *slot_of(pt__stmtcache *k, const char *sql)
+/* A SQL text's slots: up to PROBE of them from the one its address picks
+ * (statements run in turn for every phone must not keep evicting each other) */
+#define PROBE 4
+
+static size_t home_of(const char *sql)
 {
-    return &k->s[((uintptr_t)sql >> 3) % SLOTS];
+    return (size_t)(((uintptr_t)sql * 0x9E3779B97F4A7C15ull) >> 32) % SLOTS;
 }
 
 int pt__prepare(pt_cluster *c, const char *sql, sqlite3_stmt **st)
@@ -45,19 +50,27 @@ int pt__prepare(pt_cluster *c, const char *sql, sqlite3_stmt **st)
     *st = NULL;
     if (!c->stmts)
         c->stmts = calloc(1, sizeof *c->stmts);
-    slot *s = c->stmts ? slot_of(c->stmts, sql) : NULL;
-    if (s && s->st && !s->busy && s->sql == sql && !strcmp(sqlite3_sql(s->st), sql)) {
-        s->busy = 1;
-        *st = s->st;
-        return SQLITE_OK;
+    slot *empty = NULL, *taken = NULL;
+    for (size_t i = 0, h = home_of(sql); c->stmts && i < PROBE; i++) {
+        slot *s = &c->stmts->s[(h + i) % SLOTS];
+        if (s->st && !s->busy && s->sql == sql && !strcmp(sqlite3_sql(s->st), sql)) {
+            s->busy = 1;
+            *st = s->st;
+            return SQLITE_OK;
+        }
+        if (!s->st && !empty)
+            empty = s;
+        else if (s->st && !s->busy)
+            taken = s; /* the last one not in use: replaced when none is empty */
     }
+    slot *keep = empty ? empty : taken;
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-    if (rc != SQLITE_OK || !s || s->busy)
+    if (rc != SQLITE_OK || !keep)
         return rc; /* not kept: pt__done finalizes it */
-    sqlite3_finalize(s->st); /* another SQL at the same slot: the newer stays */
-    s->sql = sql;
-    s->st = *st;
-    s->busy = 1;
+    sqlite3_finalize(keep->st);
+    keep->sql = sql;
+    keep->st = *st;
+    keep->busy = 1;
     return SQLITE_OK;
 }
 
