@@ -25,10 +25,11 @@ $PT utils service restart "Cisco Tftp" >/dev/null
 head -c 5302 /dev/urandom > $PHONETRUST_HOME/tftp/pub/bench5k.tlv
 python3 -c "import json; print(''.join(h for d, h in json.load(open('$V/tvs/valid.json')) if d == 'C->S'))" > $work/req.hex
 . "$top/bench/lib.sh"
-port() { free_ports 1; }
+port() { free_ports 1; } # (one more, while serve holds its four)
 cpu() { awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat; }   # clock ticks, children included
 TICK=$(getconf CLK_TCK)
-T=$(port) H=$(port) S=$(port) C=$(port)
+set -- $(free_ports 4) # held together while picked: four different ports
+T=$1 H=$2 S=$3 C=$4
 $PT serve $SERVE_AS --addr 127.0.0.1 --tftp-port $T --http-port $H --tvs-port $S --capf-port $C --log $work/serve.log &
 SRV=$!
 pids="$pids $SRV"
